@@ -1,0 +1,68 @@
+# Area Clienti Business. `make run` serves the demo on SQLite; `make test` runs the whole
+# suite against PostgreSQL. Both build what they need first.
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/area_clienti
+VENDOR := assets/vendor
+
+.PHONY: run test lint format typecheck install assets messages lock check-deploy clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# The venv is rebuilt when the dependencies or their lock change.
+$(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+# Front-end packages come from the npm registry, pinned by package-lock.json.
+$(VENDOR)/.built: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(VENDOR)/bootstrap
+	# The .map files are not shipped: drop the comments that point at them.
+	sed '/sourceMappingURL/d' node_modules/bootstrap/dist/css/bootstrap.min.css > $(VENDOR)/bootstrap/bootstrap.min.css
+	sed '/sourceMappingURL/d' node_modules/bootstrap/dist/js/bootstrap.bundle.min.js > $(VENDOR)/bootstrap/bootstrap.bundle.min.js
+	touch $@
+
+assets: $(VENDOR)/.built
+
+messages: install
+	$(BIN)/pybabel compile --domain django --directory locale --statistics 2>&1 | tail -n 2
+
+run: install assets messages
+	DEBUG=true $(BIN)/python manage.py migrate --noinput
+	DEBUG=true $(BIN)/python manage.py seed_demo
+	DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+test: install assets messages lint
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+typecheck: install
+	$(BIN)/mypy .
+
+check-deploy: install
+	DJANGO_SETTINGS_MODULE=area_clienti.production SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
+		ALLOWED_HOSTS=area-clienti.example.it $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+# Regenerates constraints.txt from a fresh resolution of pyproject.toml's ranges.
+lock:
+	rm -rf /tmp/acb-lock && $(PYTHON) -m venv /tmp/acb-lock
+	/tmp/acb-lock/bin/pip install --quiet -e ".[dev]"
+	/tmp/acb-lock/bin/pip freeze --exclude-editable > constraints.txt
+
+clean:
+	rm -rf $(VENV) node_modules $(VENDOR) staticfiles

@@ -1,0 +1,96 @@
+"""How a view declares who may enter it. Every URL's view carries exactly one declaration;
+a test walks the URL resolver and fails on any view without one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+
+from accounts.roles import Capability, can
+
+View = Callable[..., HttpResponse]
+
+
+@dataclass(frozen=True)
+class Access:
+    """Who may enter a view: anyone, anyone signed in, staff, or holders of capabilities
+    (all of `capabilities`, or any one of them when `any_of`)."""
+
+    kind: str  # "public" | "signed_in" | "staff" | "capability"
+    capabilities: tuple[Capability, ...] = ()
+    any_of: bool = False
+
+    def needs_login(self) -> bool:
+        return self.kind != "public"
+
+    def allows(self, user: Any) -> bool:
+        if self.kind == "public":
+            return True
+        if not user.is_authenticated:
+            return False
+        if self.kind == "staff":
+            return bool(user.is_staff and user.is_active)
+        if self.kind == "signed_in":
+            return bool(user.is_active)
+        held = [can(user, cap) for cap in self.capabilities]
+        return any(held) if self.any_of else all(held)
+
+
+def _declare(access: Access) -> Callable[[View], View]:
+    def decorator(view: View) -> View:
+        if access.kind == "public":
+            view.access = access  # type: ignore[attr-defined]
+            return view
+
+        @wraps(view)
+        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            # Checked before the view runs: no form is validated, nothing is written.
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not access.allows(request.user):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        guarded.access = access  # type: ignore[attr-defined]
+        return guarded
+
+    return decorator
+
+
+def public(view: View) -> View:
+    """Open to anonymous visitors (login, password reset, health checks)."""
+    return _declare(Access("public"))(view)
+
+
+def signed_in(view: View) -> View:
+    """Anyone signed in, customer or staff (dashboard, password change)."""
+    return _declare(Access("signed_in"))(view)
+
+
+def staff(view: View) -> View:
+    """Back-office staff only."""
+    return _declare(Access("staff"))(view)
+
+
+def requires(*capabilities: Capability) -> Callable[[View], View]:
+    """Holders of every one of `capabilities` (usually one) from the role matrix."""
+    return _declare(Access("capability", tuple(capabilities)))
+
+
+def requires_any(*capabilities: Capability) -> Callable[[View], View]:
+    """Holders of at least one of `capabilities`: section landings."""
+    return _declare(Access("capability", tuple(capabilities), any_of=True))
+
+
+def access_of(view: Any) -> Access | None:
+    """The declaration of a view function or class-based view (`as_view()` result)."""
+    access = getattr(view, "access", None)
+    if access is None and hasattr(view, "view_class"):
+        access = getattr(view.view_class, "access", None)
+    return access

@@ -1,0 +1,392 @@
+"""Demo data of spec/product.md: two companies, one account per profile, an operator.
+
+Idempotent: every object is found by its natural key and brought back to the demo state,
+so running it again changes nothing but passwords (reset to the demo one).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import Group, Permission
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+from django.test.utils import override_settings
+from django.utils import timezone
+from guardian.shortcuts import assign_perm, remove_perm
+from stdnum import luhn
+from stdnum.it import codicefiscale, iva
+
+from accounts.models import Company, Contract, Line, LineUserObjectPermission, Sim, User
+from accounts.roles import Profile
+from tracking.models import Channel, Request, RequestEvent, RequestKind, RequestState
+from tracking.services import request_create, request_transition
+
+DEMO_PASSWORD = "Demo-2026!"  # noqa: S105 - the documented demo password
+BACK_OFFICE_GROUP = "Back office"
+SEED_KEY = "seed_demo"
+
+
+def partita_iva(first_ten: str) -> str:
+    """The check digit of a Partita IVA is a Luhn digit over the first ten."""
+    number = first_ten + luhn.calc_check_digit(first_ten)
+    return iva.validate(number)
+
+
+def codice_fiscale(first_fifteen: str) -> str:
+    return first_fifteen + codicefiscale.calc_check_digit(first_fifteen)
+
+
+def iccid(serial: int) -> str:
+    body = f"893901{serial:012d}"
+    return body + luhn.calc_check_digit(body)
+
+
+@dataclass(frozen=True)
+class Person:
+    username: str
+    first_name: str
+    last_name: str
+    profile: Profile
+    tax_code: str
+    phone: str
+
+
+ROSSI_PEOPLE = [
+    Person(
+        "legale", "Mario", "Rossi", Profile.LR, codice_fiscale("RSSMRA68C12H501"), "+393351000001"
+    ),
+    Person(
+        "full", "Laura", "Conti", Profile.FULL, codice_fiscale("CNTLRA80A41F205"), "+393351000002"
+    ),
+    Person(
+        "light", "Paolo", "Greco", Profile.LIGHT, codice_fiscale("GRCPLA85M15L219"), "+393351000003"
+    ),
+    Person(
+        "utente", "Sara", "Galli", Profile.USER, codice_fiscale("GLLSRA92E52A944"), "+393351000004"
+    ),
+]
+BIANCHI_PEOPLE = [
+    Person(
+        "bianchi",
+        "Giovanni",
+        "Bianchi",
+        Profile.LR,
+        codice_fiscale("BNCGNN65B10F205"),
+        "+393471000001",
+    ),
+]
+
+
+class Command(BaseCommand):
+    help = "Load the demo companies, accounts, lines and requests (idempotent)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--force", action="store_true", help="Run even with DEBUG off (not for production)."
+        )
+
+    def handle(self, *args: Any, force: bool = False, **options: Any) -> None:
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "seed_demo loads accounts with a published password: it runs only with "
+                "DEBUG on, or with --force."
+            )
+        # Demo requests are not announced to the demo people's mailboxes.
+        with (
+            override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"),
+            transaction.atomic(),
+        ):
+            self.seed()
+        self.stdout.write(self.style.SUCCESS("Demo data ready. Password: " + DEMO_PASSWORD))
+
+    def seed(self) -> None:
+        rossi = self.company(
+            name="Rossi Costruzioni S.r.l.",
+            vat_number=partita_iva("0480215015"),
+            customer_code="CB1000001",
+            segment=Company.Segment.SME,
+            legal_street="Via Appia Nuova 1024",
+            legal_postal_code="00178",
+            legal_city="Roma",
+            legal_province="RM",
+            contact_email="amministrazione@rossicostruzioni.example.it",
+            legal_rep=ROSSI_PEOPLE[0],
+        )
+        bianchi = self.company(
+            name="Bianchi Logistica S.p.A.",
+            vat_number=partita_iva("0917364096"),
+            customer_code="CB1000002",
+            segment=Company.Segment.CORPORATE,
+            legal_street="Viale Certosa 210",
+            legal_postal_code="20156",
+            legal_city="Milano",
+            legal_province="MI",
+            contact_email="it@bianchilogistica.example.it",
+            legal_rep=BIANCHI_PEOPLE[0],
+        )
+        people = {p.username: self.person(rossi, p) for p in ROSSI_PEOPLE}
+        people |= {p.username: self.person(bianchi, p) for p in BIANCHI_PEOPLE}
+        self.operator()
+
+        today = timezone.localdate()
+        rossi_mobile = self.contract(rossi, "MB-1000001", Contract.Kind.MOBILE, date(2021, 3, 1))
+        rossi_fixed = self.contract(rossi, "FX-1000001", Contract.Kind.FIXED, date(2020, 9, 15))
+        mobile_lines = [
+            self.line(rossi_mobile, f"+39335200{n:04d}", date(2021, 3, 1), sim_serial=n)
+            for n in range(1, 26)
+        ]
+        fixed_lines = [
+            self.line(rossi_fixed, number, date(2020, 9, 15), label=label)
+            for number, label in [
+                ("+39065550101", "Sede di Roma - centralino"),
+                ("+39065550102", "Sede di Roma - fax"),
+                ("+39065550201", "Cantiere Tiburtina"),
+            ]
+        ]
+        # Assignments: LR and FULL one SIM each; LIGHT one Dual Billing SIM and Referente
+        # for five more; USER exactly one SIM.
+        assignments = {
+            mobile_lines[0]: people["legale"],
+            mobile_lines[1]: people["full"],
+            mobile_lines[2]: people["light"],
+            mobile_lines[3]: people["utente"],
+        }
+        for line in mobile_lines + fixed_lines:
+            assignee = assignments.get(line)
+            dual_billing = line == mobile_lines[2]
+            if line.assignee != assignee or line.dual_billing != dual_billing:
+                line.assignee, line.dual_billing = assignee, dual_billing
+                line.save(update_fields=["assignee", "dual_billing"])
+        self.referente(people["light"], mobile_lines[10:15])
+        if mobile_lines[24].state != Line.State.BLOCKED:
+            mobile_lines[24].state = Line.State.BLOCKED
+            mobile_lines[24].save(update_fields=["state"])
+
+        bianchi_mobile = self.contract(
+            bianchi, "MB-2000001", Contract.Kind.MOBILE, date(2019, 6, 1)
+        )
+        bianchi_fixed = self.contract(bianchi, "FX-2000001", Contract.Kind.FIXED, date(2019, 6, 1))
+        bianchi_lines = [
+            self.line(bianchi_mobile, f"+39347300{n:04d}", date(2019, 6, 1), sim_serial=100 + n)
+            for n in range(1, 9)
+        ] + [self.line(bianchi_fixed, "+39025550301", date(2019, 6, 1), label="Magazzino")]
+        if bianchi_lines[0].assignee != people["bianchi"]:
+            bianchi_lines[0].assignee = people["bianchi"]
+            bianchi_lines[0].save(update_fields=["assignee"])
+
+        self.requests(rossi, people, mobile_lines, fixed_lines, today)
+        self.requests_bianchi(bianchi, people["bianchi"], bianchi_lines)
+
+    def company(self, *, legal_rep: Person, **fields: Any) -> Company:
+        vat_number = fields.pop("vat_number")
+        company, _ = Company.objects.update_or_create(
+            vat_number=vat_number,
+            defaults={
+                **fields,
+                "tax_code": vat_number,
+                "legal_rep_first_name": legal_rep.first_name,
+                "legal_rep_last_name": legal_rep.last_name,
+                "legal_rep_tax_code": legal_rep.tax_code,
+            },
+        )
+        return company
+
+    def person(self, company: Company, person: Person) -> User:
+        domain = company.contact_email.split("@", 1)[1]
+        user, _ = User.objects.update_or_create(
+            username=person.username,
+            defaults={
+                "first_name": person.first_name,
+                "last_name": person.last_name,
+                "email": f"{person.first_name}.{person.last_name}@{domain}".lower(),
+                "company": company,
+                "profile": person.profile,
+                "tax_code": person.tax_code,
+                "phone": person.phone,
+                "is_staff": False,
+                "is_superuser": False,
+                "is_active": True,
+            },
+        )
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+        return user
+
+    def operator(self) -> User:
+        group, _ = Group.objects.get_or_create(name=BACK_OFFICE_GROUP)
+        group.permissions.set(
+            Permission.objects.filter(
+                content_type__app_label__in=["accounts", "tracking"],
+                codename__regex=r"^(view|change|add)_",
+            )
+        )
+        user, _ = User.objects.update_or_create(
+            username="operatore",
+            defaults={
+                "first_name": "Giulia",
+                "last_name": "Marino",
+                "email": "giulia.marino@operatore.example.it",
+                "company": None,
+                "profile": None,
+                "is_staff": True,
+                "is_superuser": False,
+                "is_active": True,
+            },
+        )
+        user.groups.set([group])
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+        return user
+
+    def contract(self, company: Company, number: str, kind: str, started_on: date) -> Contract:
+        contract, _ = Contract.objects.update_or_create(
+            number=number, defaults={"company": company, "kind": kind, "started_on": started_on}
+        )
+        return contract
+
+    def line(
+        self,
+        contract: Contract,
+        number: str,
+        activated_on: date,
+        *,
+        label: str = "",
+        sim_serial: int | None = None,
+    ) -> Line:
+        line, _ = Line.objects.get_or_create(
+            number=number,
+            defaults={"contract": contract, "activated_on": activated_on, "label": label},
+        )
+        if sim_serial is not None:
+            rng = random.Random(sim_serial)
+            Sim.objects.get_or_create(
+                iccid=iccid(sim_serial),
+                defaults={
+                    "line": line,
+                    "puk": f"{rng.randrange(10**8):08d}",
+                    "kind": Sim.Kind.ESIM if sim_serial % 7 == 0 else Sim.Kind.PHYSICAL,
+                    "activated_on": activated_on,
+                },
+            )
+        return line
+
+    def referente(self, user: User, lines: list[Line]) -> None:
+        """Make `user` Referente for exactly `lines` (guardian object permissions)."""
+        wanted = {line.pk for line in lines}
+        current = LineUserObjectPermission.objects.filter(user=user)
+        for grant in current.select_related("content_object"):
+            if grant.content_object_id not in wanted:
+                remove_perm("accounts.act_as_referente", user, grant.content_object)
+        for line in lines:
+            assign_perm("accounts.act_as_referente", user, line)
+
+    def requests(
+        self,
+        company: Company,
+        people: dict[str, User],
+        mobile: list[Line],
+        fixed: list[Line],
+        today: date,
+    ) -> None:
+        if Request.objects.filter(company=company, details__seed=SEED_KEY).exists():
+            return
+        S = RequestState
+        plans: list[tuple[int, dict[str, Any], list[RequestState]]] = [
+            (
+                200,
+                dict(
+                    kind=RequestKind.PAPERLESS,
+                    summary="Attivazione NoCarta",
+                    requester=people["legale"],
+                ),
+                [S.IN_PROGRESS, S.COMPLETED],
+            ),
+            (
+                120,
+                dict(
+                    kind=RequestKind.SIM_CHANGE,
+                    summary="Cambio SIM per SIM danneggiata",
+                    requester=people["full"],
+                    line=mobile[5],
+                ),
+                [S.IN_PROGRESS, S.COMPLETED],
+            ),
+            (
+                60,
+                dict(
+                    kind=RequestKind.EXPANSION,
+                    summary="Ampliamento di 5 nuove SIM",
+                    channel=Channel.AGENT,
+                ),
+                [S.IN_PROGRESS],
+            ),
+            (
+                30,
+                dict(
+                    kind=RequestKind.RELOCATION,
+                    summary="Trasloco del centralino",
+                    requester=people["legale"],
+                    line=fixed[0],
+                ),
+                [S.IN_PROGRESS, S.WAITING_CUSTOMER],
+            ),
+            (
+                12,
+                dict(
+                    kind=RequestKind.OPTION, summary="Opzione roaming Europa", channel=Channel.PHONE
+                ),
+                [S.REJECTED],
+            ),
+            (
+                4,
+                dict(
+                    kind=RequestKind.FAULT,
+                    summary="Linea disturbata al cantiere",
+                    requester=people["utente"],
+                    line=fixed[2],
+                ),
+                [],
+            ),
+            (
+                2,
+                dict(
+                    kind=RequestKind.OFFER,
+                    summary="Attivazione offerta Business Giga",
+                    requester=people["legale"],
+                    line=mobile[0],
+                    channel=Channel.SHOP,
+                ),
+                [S.IN_PROGRESS],
+            ),
+        ]
+        for days_ago, fields, path in plans:
+            tracked = request_create(company=company, details={"seed": SEED_KEY}, **fields)
+            for to_state in path:
+                request_transition(request=tracked, to_state=to_state, actor=None)
+            self.backdate(tracked, today, days_ago)
+
+    def requests_bianchi(self, company: Company, legal_rep: User, lines: list[Line]) -> None:
+        if Request.objects.filter(company=company, details__seed=SEED_KEY).exists():
+            return
+        request_create(
+            company=company,
+            kind=RequestKind.SIM_CHANGE,
+            summary="Cambio SIM in eSIM",
+            requester=legal_rep,
+            line=lines[1],
+            details={"seed": SEED_KEY},
+        )
+
+    def backdate(self, tracked: Request, today: date, days_ago: int) -> None:
+        """Spread the demo history over the past: one day between steps."""
+        start = timezone.now() - timedelta(days=days_ago)
+        Request.objects.filter(pk=tracked.pk).update(created_at=start)
+        for step, event in enumerate(tracked.events.order_by("id")):
+            RequestEvent.objects.filter(pk=event.pk).update(at=start + timedelta(days=step))
+        last = start + timedelta(days=tracked.events.count() - 1)
+        Request.objects.filter(pk=tracked.pk).update(updated_at=last)

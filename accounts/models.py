@@ -1,0 +1,302 @@
+"""People, companies, contracts and lines: the ownership every section scopes by."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from guardian.models import UserObjectPermissionBase
+
+from accounts.roles import Profile
+from accounts.validators import (
+    validate_cap,
+    validate_codice_fiscale,
+    validate_iccid,
+    validate_partita_iva,
+    validate_personal_codice_fiscale,
+    validate_phone_number,
+    validate_province,
+)
+
+
+class Company(models.Model):
+    """A customer company. The contract names its legal representative (LR) here; the LR's
+    web account, when registered, is the one user of the company with profile LR."""
+
+    class Segment(models.TextChoices):
+        SOHO = "SOHO", _("Piccola impresa e professionisti")
+        SME = "SME", _("PMI")
+        CORPORATE = "CORPORATE", _("Grande azienda")
+
+    name = models.CharField(_("ragione sociale"), max_length=200)
+    vat_number = models.CharField(
+        _("Partita IVA"), max_length=11, unique=True, validators=[validate_partita_iva]
+    )
+    tax_code = models.CharField(
+        _("codice fiscale"), max_length=16, validators=[validate_codice_fiscale]
+    )
+    customer_code = models.CharField(_("codice cliente"), max_length=20, unique=True)
+    segment = models.CharField(
+        _("segmento"), max_length=10, choices=Segment.choices, default=Segment.SME
+    )
+    legal_street = models.CharField(_("indirizzo della sede legale"), max_length=200)
+    legal_postal_code = models.CharField(_("CAP"), max_length=5, validators=[validate_cap])
+    legal_city = models.CharField(_("comune"), max_length=100)
+    legal_province = models.CharField(_("provincia"), max_length=2, validators=[validate_province])
+    contact_email = models.EmailField(_("e-mail per le comunicazioni"))
+    legal_rep_first_name = models.CharField(_("nome del rappresentante legale"), max_length=100)
+    legal_rep_last_name = models.CharField(_("cognome del rappresentante legale"), max_length=100)
+    legal_rep_tax_code = models.CharField(
+        _("codice fiscale del rappresentante legale"),
+        max_length=16,
+        validators=[validate_personal_codice_fiscale],
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("azienda")
+        verbose_name_plural = _("aziende")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(vat_number__regex=r"^\d{11}$"), name="company_vat_number_11_digits"
+            ),
+            models.CheckConstraint(
+                condition=Q(legal_postal_code__regex=r"^\d{5}$"), name="company_cap_5_digits"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def legal_rep_name(self) -> str:
+        return f"{self.legal_rep_first_name} {self.legal_rep_last_name}"
+
+    @property
+    def legal_address(self) -> str:
+        return (
+            f"{self.legal_street}, {self.legal_postal_code} {self.legal_city} "
+            f"({self.legal_province})"
+        )
+
+
+class User(AbstractUser):
+    """A person with a web account. Customers belong to one company and hold one profile;
+    back-office staff belong to none."""
+
+    company = models.ForeignKey(
+        Company,
+        verbose_name=_("azienda"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+    )
+    # NULL, not "", for staff: the check constraint below pairs it with company.
+    profile = models.CharField(  # noqa: DJ001
+        _("profilo web"), max_length=5, choices=Profile.choices, null=True, blank=True
+    )
+    tax_code = models.CharField(
+        _("codice fiscale"),
+        max_length=16,
+        blank=True,
+        validators=[validate_personal_codice_fiscale],
+    )
+    phone = models.CharField(
+        _("telefono"), max_length=16, blank=True, validators=[validate_phone_number]
+    )
+
+    class Meta:
+        verbose_name = _("utente")
+        verbose_name_plural = _("utenti")
+        constraints = [
+            # A customer has a company and a profile; staff have neither.
+            models.CheckConstraint(
+                condition=Q(company__isnull=True, profile__isnull=True)
+                | Q(company__isnull=False, profile__isnull=False),
+                name="user_company_iff_profile",
+            ),
+            models.CheckConstraint(
+                condition=Q(profile__isnull=True) | Q(profile__in=Profile.values),
+                name="user_profile_known",
+            ),
+            # The contract names one legal representative: at most one LR account each.
+            models.UniqueConstraint(
+                fields=["company"], condition=Q(profile=Profile.LR), name="one_lr_per_company"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def is_customer(self) -> bool:
+        return self.company_id is not None
+
+
+class Contract(models.Model):
+    class Kind(models.TextChoices):
+        MOBILE = "MOBILE", _("Mobile")
+        FIXED = "FIXED", _("Fisso")
+
+    company = models.ForeignKey(
+        Company, verbose_name=_("azienda"), on_delete=models.PROTECT, related_name="contracts"
+    )
+    number = models.CharField(_("numero contratto"), max_length=20, unique=True)
+    kind = models.CharField(_("tipo"), max_length=6, choices=Kind.choices)
+    started_on = models.DateField(_("data di attivazione"))
+
+    class Meta:
+        verbose_name = _("contratto")
+        verbose_name_plural = _("contratti")
+        ordering = ["number"]
+
+    def __str__(self) -> str:
+        return f"{self.number} ({self.get_kind_display()})"
+
+
+class LineState(models.TextChoices):
+    ACTIVE = "ACTIVE", _("Attiva")
+    BLOCKED = "BLOCKED", _("Bloccata")
+    SUSPENDED = "SUSPENDED", _("Sospesa")
+    CEASED = "CEASED", _("Cessata")
+
+
+class Line(models.Model):
+    """A fixed line or a mobile SIM line. It belongs to its company through its contract."""
+
+    State = LineState
+
+    contract = models.ForeignKey(
+        Contract, verbose_name=_("contratto"), on_delete=models.PROTECT, related_name="lines"
+    )
+    number = models.CharField(
+        _("numero"), max_length=16, unique=True, validators=[validate_phone_number]
+    )
+    label = models.CharField(_("descrizione"), max_length=100, blank=True)
+    assignee = models.ForeignKey(
+        User,
+        verbose_name=_("assegnatario"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_lines",
+    )
+    state = models.CharField(_("stato"), max_length=10, choices=State.choices, default=State.ACTIVE)
+    dual_billing = models.BooleanField(_("Dual Billing"), default=False)
+    activated_on = models.DateField(_("data di attivazione"))
+
+    class Meta:
+        verbose_name = _("linea")
+        verbose_name_plural = _("linee")
+        ordering = ["number"]
+        permissions = [("act_as_referente", "Referente della linea")]
+        constraints = [
+            # Personal invoices of a Dual Billing line go to the person it is assigned to.
+            models.CheckConstraint(
+                condition=Q(dual_billing=False) | Q(assignee__isnull=False),
+                name="line_dual_billing_needs_assignee",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=LineState.values), name="line_state_known"
+            ),
+        ]
+        indexes = [models.Index(fields=["contract", "number"])]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def kind(self) -> str:
+        return self.contract.kind
+
+    @property
+    def is_mobile(self) -> bool:
+        return self.contract.kind == Contract.Kind.MOBILE
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if (
+            self.assignee_id is not None
+            and self.contract_id is not None
+            and self.assignee.company_id != self.contract.company_id
+        ):
+            raise ValidationError(
+                {"assignee": _("La linea può essere assegnata solo a persone dell'azienda.")}
+            )
+
+
+class Sim(models.Model):
+    """The SIM card in a mobile line; after a SIM change the old one stays as history."""
+
+    class Kind(models.TextChoices):
+        PHYSICAL = "PHYSICAL", _("SIM fisica")
+        ESIM = "ESIM", _("eSIM")
+
+    line = models.ForeignKey(
+        Line, verbose_name=_("linea"), on_delete=models.CASCADE, related_name="sims"
+    )
+    iccid = models.CharField(_("ICCID"), max_length=20, unique=True, validators=[validate_iccid])
+    puk = models.CharField(_("PUK"), max_length=8)
+    kind = models.CharField(_("tipo"), max_length=8, choices=Kind.choices, default=Kind.PHYSICAL)
+    is_active = models.BooleanField(_("in uso"), default=True)
+    activated_on = models.DateField(_("data di attivazione"))
+
+    class Meta:
+        verbose_name = _("SIM")
+        verbose_name_plural = _("SIM")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["line"], condition=Q(is_active=True), name="one_active_sim_per_line"
+            ),
+            models.CheckConstraint(condition=Q(puk__regex=r"^\d{8}$"), name="sim_puk_8_digits"),
+        ]
+
+    def __str__(self) -> str:
+        return self.iccid
+
+
+class LineUserObjectPermission(UserObjectPermissionBase):
+    """Referente delegations: direct foreign keys instead of guardian's generic table."""
+
+    content_object = models.ForeignKey(Line, on_delete=models.CASCADE)
+
+
+class AuditEntry(models.Model):
+    """Who changed what, and when. Names are copied so the record outlives the people."""
+
+    class Action(models.TextChoices):
+        PROFILE_CHANGED = "PROFILE_CHANGED", _("Profilo web modificato")
+        LEGAL_REP_CHANGED = "LEGAL_REP_CHANGED", _("Rappresentante legale cambiato")
+        PASSWORD_CHANGED = "PASSWORD_CHANGED", _("Password modificata")
+
+    at = models.DateTimeField(_("data e ora"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_name = models.CharField(_("autore"), max_length=300)
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, null=True, blank=True, related_name="audit_entries"
+    )
+    action = models.CharField(_("azione"), max_length=30, choices=Action.choices)
+    target = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    target_name = models.CharField(_("interessato"), max_length=300, blank=True)
+    changes: models.JSONField[dict[str, Any]] = models.JSONField(
+        _("modifiche"), default=dict, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("voce del registro attività")
+        verbose_name_plural = _("registro attività")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["company", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_action_display()}"

@@ -1,0 +1,48 @@
+"""Italian fiscal codes, checked with python-stdnum; values are stored in compact form."""
+
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy as _
+from stdnum.exceptions import ValidationError as StdnumError
+from stdnum.it import codicefiscale, iva
+from stdnum.luhn import is_valid as luhn_is_valid
+
+
+def validate_partita_iva(value: str) -> None:
+    try:
+        iva.validate(value)
+    except StdnumError as exc:
+        raise ValidationError(_("Partita IVA non valida."), code="invalid_partita_iva") from exc
+
+
+def validate_codice_fiscale(value: str) -> None:
+    """A person's 16-character code, or a company's 11-digit one."""
+    try:
+        codicefiscale.validate(value)
+    except StdnumError as exc:
+        raise ValidationError(
+            _("Codice fiscale non valido."), code="invalid_codice_fiscale"
+        ) from exc
+
+
+def validate_personal_codice_fiscale(value: str) -> None:
+    if len(codicefiscale.compact(value)) != 16:
+        raise ValidationError(_("Codice fiscale non valido."), code="invalid_codice_fiscale")
+    validate_codice_fiscale(value)
+
+
+def validate_iccid(value: str) -> None:
+    """ICCIDs (ITU-T E.118) are 19 or 20 digits, starting 89, with a Luhn check digit."""
+    if not (value.isdigit() and len(value) in (19, 20) and value.startswith("89")):
+        raise ValidationError(_("ICCID non valido."), code="invalid_iccid")
+    if not luhn_is_valid(value):
+        raise ValidationError(_("ICCID non valido."), code="invalid_iccid")
+
+
+validate_cap = RegexValidator(r"^\d{5}$", _("Il CAP è formato da 5 cifre."), "invalid_cap")
+validate_province = RegexValidator(
+    r"^[A-Z]{2}$", _("Indicare la sigla della provincia (due lettere)."), "invalid_province"
+)
+validate_phone_number = RegexValidator(
+    r"^\+?\d{6,15}$", _("Numero di telefono non valido."), "invalid_phone_number"
+)

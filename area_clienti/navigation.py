@@ -1,0 +1,96 @@
+"""The menu: one list of sections. An entry shows when its view's own access declaration
+(from the role matrix) lets the user in, so menus and views can never disagree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from django.urls import resolve, reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from accounts.access import Access, access_of
+from accounts.roles import DESCRIPTIONS, MATRIX, Capability, can
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str  # the prefix of the section's capabilities: "billing" for "billing.*"
+    label: Promise
+    url_name: str
+    intro: Promise
+
+    @property
+    def capabilities(self) -> tuple[Capability, ...]:
+        return tuple(cap for cap in MATRIX if cap.section == self.key)
+
+    def url(self) -> str:
+        return reverse(self.url_name)
+
+    def allows(self, user: Any) -> bool:
+        return _access(self.url_name).allows(user)
+
+    def features_for(self, user: Any) -> list[str]:
+        """What `user` can do in this section, in the help page's words."""
+        return [str(DESCRIPTIONS[cap]) for cap in self.capabilities if can(user, cap)]
+
+
+SECTIONS = (
+    Section(
+        "billing",
+        _("Fatture e pagamenti"),
+        "billing:index",
+        _("Fatture aziendali, pagamenti online, domiciliazione e NoCarta."),
+    ),
+    Section(
+        "consumption",
+        _("Consumi"),
+        "consumption:index",
+        _("Consumi delle SIM, report dei servizi fatturati, credito residuo e ricariche."),
+    ),
+    Section(
+        "company",
+        _("Dati aziendali"),
+        "accounts:profile",
+        _("Visualizza profilo e dati azienda: dati aziendali, dipendenti e profili web."),
+    ),
+    Section(
+        "lines",
+        _("Linee e servizi"),
+        "lines:index",
+        _("Linee fisse e mobili, servizi attivi, blocco e cambio SIM, trasloco."),
+    ),
+    Section(
+        "offers",
+        _("Offerte per te"),
+        "offers:index",
+        _("Offerte esclusive pensate per il business della tua azienda."),
+    ),
+    Section(
+        "support",
+        _("Assistenza online"),
+        "support:index",
+        _("Chat con un operatore, richieste agli esperti, guasti e diagnosi della linea."),
+    ),
+    Section(
+        "tracking",
+        _("Tracking delle richieste"),
+        "tracking:index",
+        _("Lo stato delle richieste fatte nell'Area Clienti o tramite altri canali."),
+    ),
+)
+SECTIONS_BY_KEY = {section.key: section for section in SECTIONS}
+
+
+@cache
+def _access(url_name: str) -> Access:
+    access = access_of(resolve(reverse(url_name)).func)
+    if access is None:
+        raise LookupError(f"{url_name} declares no access")
+    return access
+
+
+def sections_for(user: Any) -> list[Section]:
+    return [section for section in SECTIONS if section.allows(user)]

@@ -1,0 +1,26 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from accounts.access import public
+from area_clienti import views
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("", include("accounts.urls")),
+    path("fatture/", include("billing.urls")),
+    path("consumi/", include("consumption.urls")),
+    path("linee/", include("lines.urls")),
+    path("offerte/", include("offers.urls")),
+    path("assistenza/", include("support.urls")),
+    path("tracking/", include("tracking.urls")),
+    path("backoffice/", include("backoffice.urls")),
+    path("admin/", admin.site.urls),
+    path("lingua/", public(set_language), name="set-language"),
+    path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
+]
+
+handler403 = "area_clienti.views.permission_denied"
+handler404 = "area_clienti.views.page_not_found"
+handler500 = "area_clienti.views.server_error"

@@ -1,0 +1,79 @@
+import sys
+
+from django.conf import settings
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from accounts.access import View, public, requires_any, signed_in
+from area_clienti.navigation import SECTIONS_BY_KEY, sections_for
+
+
+@signed_in
+def dashboard(request: HttpRequest) -> HttpResponse:
+    if request.user.company_id is None:
+        return redirect("backoffice:index")
+    return render(request, "dashboard.html", {"sections": sections_for(request.user)})
+
+
+def section_landing(key: str) -> View:
+    """The landing page of a section: what the user can do there, guarded by the section's
+    capabilities (any one of them lets the user in)."""
+    section = SECTIONS_BY_KEY[key]
+
+    @requires_any(*section.capabilities)
+    def landing(request: HttpRequest) -> HttpResponse:
+        return render(
+            request,
+            "section_landing.html",
+            {"section": section, "features": section.features_for(request.user)},
+        )
+
+    landing.__name__ = landing.__qualname__ = f"{key}_landing"
+    return landing
+
+
+@public
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> HttpResponse:
+    """The process is up; says nothing of the database."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@public
+@require_GET
+@never_cache
+def readyz(request: HttpRequest) -> HttpResponse:
+    """Ready when the database answers."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return _unavailable(request)
+    return HttpResponse("ok", content_type="text/plain")
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return render(request, "403.html", status=403)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return render(request, "404.html", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """A lost database is a temporary outage (503 with Retry-After), not a server bug."""
+    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        return _unavailable(request)
+    # Rendered without the request: the context processors may need the database.
+    return HttpResponse(render_to_string("500.html"), status=500)
+
+
+def _unavailable(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(render_to_string("503.html"), status=503)
+    response["Retry-After"] = str(settings.RETRY_AFTER_SECONDS)
+    return response

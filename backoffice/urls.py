@@ -1,0 +1,9 @@
+from django.urls import path
+
+from backoffice import views
+
+app_name = "backoffice"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+]
