@@ -1,0 +1,92 @@
+"""Every URL × every profile, anonymous and staff, against each view's declaration, which
+comes from the role matrix; plus another company's objects, which must answer 404."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from accounts.access import access_of
+from accounts.roles import Profile
+from tests.authz.urls import Route, walk
+from tests.conftest import World
+
+# Sample arguments for URLs that take some, from the personas of tests/conftest.py.
+# A URL that takes arguments and is missing here makes the sweep fail.
+SAMPLE_KWARGS: dict[str, Callable[[World], dict[str, Any]]] = {
+    "accounts:password-reset-confirm": lambda w: {"uidb64": "MQ", "token": "set-password"},
+}
+
+# Another company's objects, for every URL that shows one: kwargs naming the outsider's.
+OUTSIDER_KWARGS: dict[str, Callable[[World], dict[str, Any]]] = {}
+# URLs whose arguments name no company object.
+NO_OBJECT_ARGUMENTS = {"accounts:password-reset-confirm"}
+
+ROUTES = [route for route in walk() if route.name]
+PERSONAS = ["anonymous", "staff", *[p.value for p in Profile]]
+
+
+def _user(world: World, persona: str) -> Any:
+    if persona == "anonymous":
+        return None
+    if persona == "staff":
+        return world.staff
+    return world.by_profile(persona)
+
+
+def _url(route: Route, world: World) -> str:
+    kwargs = SAMPLE_KWARGS[route.name](world) if route.params else {}
+    return reverse(route.name, kwargs=kwargs)
+
+
+def test_every_url_is_named_and_declares_its_access() -> None:
+    unnamed = [route.pattern for route in walk() if not route.name]
+    assert not unnamed, f"URL patterns without a name: {unnamed}"
+    undeclared = [route.name for route in ROUTES if access_of(route.callback) is None]
+    assert not undeclared, f"views without @public/@signed_in/@staff/@requires: {undeclared}"
+
+
+def test_every_url_with_arguments_has_samples() -> None:
+    missing = [r.name for r in ROUTES if r.params and r.name not in SAMPLE_KWARGS]
+    assert not missing, f"add sample arguments to SAMPLE_KWARGS for: {missing}"
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("route", ROUTES, ids=lambda route: route.name)
+def test_url_answers_as_declared(route: Route, persona: str, world: World) -> None:
+    access = access_of(route.callback)
+    assert access is not None
+    user = _user(world, persona)
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    response = client.get(_url(route, world))
+    login_url = reverse("accounts:login")
+
+    if access.kind == "public":
+        assert response.status_code in {200, 302, 405}, response.status_code
+        assert not response.get("Location", "").startswith(login_url)
+    elif user is None:
+        assert response.status_code == 302
+        assert response["Location"].startswith(login_url + "?next=")
+    elif access.allows(user):
+        assert response.status_code in {200, 302}, response.status_code
+        if response.status_code == 302:  # the dashboard sends staff to the back office
+            assert persona == "staff" and route.name == "dashboard"
+    else:
+        assert response.status_code == 403
+        assert "Accesso non consentito" in response.content.decode()
+
+
+def test_another_companys_objects_answer_404(world: World) -> None:
+    object_routes = {r.name for r in ROUTES if r.params} - NO_OBJECT_ARGUMENTS
+    assert object_routes == set(OUTSIDER_KWARGS), "add the route to OUTSIDER_KWARGS"
+    client = Client()
+    client.force_login(world.lr)
+    for name, kwargs in OUTSIDER_KWARGS.items():
+        response = client.get(reverse(name, kwargs=kwargs(world)))
+        assert response.status_code == 404, name

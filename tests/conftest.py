@@ -1,0 +1,103 @@
+"""Personas: one user per profile in one company, and an outsider company with its own LR."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import pytest
+from guardian.shortcuts import assign_perm
+
+from accounts.models import Company, Contract, Line, User
+from accounts.roles import Profile
+from tests.factories import CompanyFactory, ContractFactory, LineFactory, SimFactory, StaffFactory, UserFactory
+
+# Playwright's sync API runs an event loop in the test thread; the ORM is used beside it.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+PASSWORD = "Password-di-prova-1"
+
+
+@dataclass
+class World:
+    company: Company
+    lr: User
+    full: User
+    light: User
+    user: User
+    mobile: Contract
+    fixed: Contract
+    lr_line: Line
+    full_line: Line
+    light_line: Line  # Dual Billing, assigned to the LIGHT admin
+    user_line: Line
+    delegated_line: Line  # the LIGHT admin is Referente for it
+    spare_line: Line  # nobody's
+    fixed_line: Line  # assigned to the USER
+    outsider_company: Company
+    outsider_lr: User
+    outsider_line: Line
+    staff: User
+
+    def by_profile(self, profile: Profile | str) -> User:
+        return {
+            Profile.LR: self.lr,
+            Profile.FULL: self.full,
+            Profile.LIGHT: self.light,
+            Profile.USER: self.user,
+        }[Profile(profile)]
+
+
+def build_world() -> World:
+    company = CompanyFactory(name="Acme Telecomunicazioni S.r.l.")
+    people = {
+        profile: UserFactory(company=company, profile=profile, username=f"acme-{profile.lower()}")
+        for profile in Profile
+    }
+    mobile = ContractFactory(company=company, kind=Contract.Kind.MOBILE)
+    fixed = ContractFactory(company=company, kind=Contract.Kind.FIXED)
+
+    def sim_line(assignee: User | None = None, **kwargs: object) -> Line:
+        line = LineFactory(contract=mobile, assignee=assignee, **kwargs)
+        SimFactory(line=line)
+        return line
+
+    light = people[Profile.LIGHT]
+    delegated = sim_line()
+    assign_perm("accounts.act_as_referente", light, delegated)
+    outsider_company = CompanyFactory(name="Concorrente S.p.A.")
+    outsider_lr = UserFactory(company=outsider_company, profile=Profile.LR, username="altra-lr")
+    outsider_contract = ContractFactory(company=outsider_company)
+    outsider_line = LineFactory(contract=outsider_contract, assignee=outsider_lr)
+    SimFactory(line=outsider_line)
+    return World(
+        company=company,
+        lr=people[Profile.LR],
+        full=people[Profile.FULL],
+        light=light,
+        user=people[Profile.USER],
+        mobile=mobile,
+        fixed=fixed,
+        lr_line=sim_line(people[Profile.LR]),
+        full_line=sim_line(people[Profile.FULL]),
+        light_line=sim_line(light, dual_billing=True),
+        user_line=sim_line(people[Profile.USER]),
+        delegated_line=delegated,
+        spare_line=sim_line(),
+        fixed_line=LineFactory(contract=fixed, assignee=people[Profile.USER], number="+39061234567"),
+        outsider_company=outsider_company,
+        outsider_lr=outsider_lr,
+        outsider_line=outsider_line,
+        staff=StaffFactory(username="operatore-test"),
+    )
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    return build_world()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: object) -> None:
+    # Argon2 is deliberately slow; tests that check hashing ask for it explicitly.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]

@@ -1,0 +1,99 @@
+"""factory_boy factories: valid Italian fiscal data, unique numbers, sane defaults."""
+
+from datetime import date
+
+import factory
+from stdnum import luhn
+from stdnum.it import codicefiscale
+
+from accounts.models import Company, Contract, Line, Sim, User
+from accounts.roles import Profile
+
+
+def _partita_iva(n: int) -> str:
+    first_ten = f"{n:07d}001"
+    return first_ten + luhn.calc_check_digit(first_ten)
+
+
+def _codice_fiscale(n: int) -> str:
+    # A syntactically valid person's code: surname, name, birth data, municipality.
+    letters = "BCDFGHLMNPRSTVZ"
+    first_fifteen = (
+        letters[n % 15] + letters[(n // 15) % 15] + "S" + "MRA" + f"{70 + n % 30:02d}" + "A"
+        + f"{1 + n % 28:02d}" + "H501"
+    )
+    return first_fifteen + codicefiscale.calc_check_digit(first_fifteen)
+
+
+def _iccid(n: int) -> str:
+    body = f"893901{n:012d}"
+    return body + luhn.calc_check_digit(body)
+
+
+class CompanyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Company
+
+    name = factory.Sequence(lambda n: f"Azienda {n} S.r.l.")
+    vat_number = factory.Sequence(lambda n: _partita_iva(n + 1))
+    tax_code = factory.SelfAttribute("vat_number")
+    customer_code = factory.Sequence(lambda n: f"CT{n:07d}")
+    legal_street = "Via Roma 1"
+    legal_postal_code = "00100"
+    legal_city = "Roma"
+    legal_province = "RM"
+    contact_email = factory.Sequence(lambda n: f"info{n}@azienda.example.it")
+    legal_rep_first_name = "Mario"
+    legal_rep_last_name = "Rossi"
+    legal_rep_tax_code = factory.Sequence(lambda n: _codice_fiscale(n))
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"persona{n}")
+    first_name = factory.Faker("first_name", locale="it_IT")
+    last_name = factory.Faker("last_name", locale="it_IT")
+    email = factory.Sequence(lambda n: f"persona{n}@azienda.example.it")
+    company = factory.SubFactory(CompanyFactory)
+    profile = Profile.USER
+    tax_code = factory.Sequence(lambda n: _codice_fiscale(n + 500))
+    password = factory.django.Password("Password-di-prova-1")
+
+
+class StaffFactory(UserFactory):
+    company = None
+    profile = None
+    tax_code = ""
+    is_staff = True
+
+
+class ContractFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contract
+
+    company = factory.SubFactory(CompanyFactory)
+    number = factory.Sequence(lambda n: f"CTR-{n:07d}")
+    kind = Contract.Kind.MOBILE
+    started_on = date(2022, 1, 1)
+
+
+class LineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Line
+
+    contract = factory.SubFactory(ContractFactory)
+    number = factory.Sequence(lambda n: f"+39333{n:07d}")
+    activated_on = date(2022, 1, 1)
+
+
+class SimFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Sim
+
+    line = factory.SubFactory(LineFactory)
+    iccid = factory.Sequence(lambda n: _iccid(n + 1))
+    puk = "12345678"
+    activated_on = date(2022, 1, 1)
