@@ -1,0 +1,40 @@
+"""Playwright on Debian's Chromium (Playwright's own browser download does not work here)."""
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    return {**browser_context_args, "locale": "it-IT", "timezone_id": "Europe/Rome"}
+
+
+@pytest.fixture
+def demo_site(transactional_db: None, live_server: Any, settings: Any) -> str:
+    """The demo data behind a live server; returns its base URL."""
+    call_command("seed_demo", force=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return str(live_server.url)

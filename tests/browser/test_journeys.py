@@ -1,0 +1,93 @@
+"""Each demo profile signs in, sees exactly its sections, meets no accessibility violation
+(axe-core, WCAG 2.1 A and AA) and signs out, in a real browser."""
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import ARTIFACTS
+
+pytestmark = pytest.mark.browser
+
+DEMO_PASSWORD = "Demo-2026!"
+WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+ALL_SECTIONS = [
+    "Fatture e pagamenti", "Consumi", "Dati aziendali", "Linee e servizi", "Offerte per te",
+    "Assistenza online", "Tracking delle richieste",
+]
+MENUS = {
+    "legale": ("Rappresentante Legale", ALL_SECTIONS),
+    "full": ("Amministratore Full", ALL_SECTIONS),
+    "light": ("Amministratore Light", ALL_SECTIONS[:6]),
+    "utente": ("Utilizzatore", ["Consumi", "Dati aziendali", "Assistenza online"]),
+}
+
+
+def assert_accessible(page: Page, name: str) -> None:
+    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+    results = Axe().run(page, options=WCAG)
+    assert results.violations_count == 0, results.generate_report()
+
+
+def sign_in(page: Page, base: str, username: str) -> None:
+    page.goto(f"{base}/accedi/")
+    page.get_by_label("Nome utente").fill(username)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Accedi").click()
+    expect(page).to_have_url(f"{base}/")
+
+
+@pytest.mark.parametrize("username", list(MENUS))
+def test_profile_journey(page: Page, demo_site: str, username: str) -> None:
+    profile, sections = MENUS[username]
+    page.goto(f"{demo_site}/accedi/")
+    assert_accessible(page, "login")
+    sign_in(page, demo_site, username)
+    expect(page.locator(".user-profile")).to_have_text(profile)
+
+    menu = page.get_by_role("navigation", name="Sezioni").get_by_role("link")
+    expect(menu).to_have_text(sections)
+    assert_accessible(page, f"{username}-dashboard")
+    for label in sections:
+        page.get_by_role("navigation", name="Sezioni").get_by_role("link", name=label).click()
+        expect(page.get_by_role("heading", level=1)).to_have_text(label)
+        assert_accessible(page, f"{username}-{label}")
+
+    page.get_by_role("button", name="Esci").click()
+    expect(page).to_have_url(f"{demo_site}/accedi/")
+    page.goto(f"{demo_site}/")
+    expect(page).to_have_url(f"{demo_site}/accedi/?next=/")
+
+
+def test_forbidden_section_shows_the_403_page(page: Page, demo_site: str) -> None:
+    sign_in(page, demo_site, "utente")
+    response = page.goto(f"{demo_site}/fatture/")
+    assert response is not None and response.status == 403
+    expect(page.get_by_role("heading", level=1)).to_have_text("Accesso non consentito")
+    assert_accessible(page, "utente-403")
+
+
+def test_keyboard_only_sign_in_and_skip_link(page: Page, demo_site: str) -> None:
+    page.goto(f"{demo_site}/accedi/")
+    expect(page.get_by_label("Nome utente")).to_be_focused()  # autofocus
+    page.keyboard.type("full")
+    page.keyboard.press("Tab")
+    page.keyboard.type(DEMO_PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(f"{demo_site}/")
+    expect(page.locator(".user-profile")).to_have_text("Amministratore Full")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Vai al contenuto principale")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Fatture e pagamenti").last).to_be_focused()
+
+
+def test_language_switch_in_the_browser(page: Page, demo_site: str) -> None:
+    sign_in(page, demo_site, "legale")
+    page.get_by_label("Lingua").select_option("en")
+    page.get_by_role("button", name="Cambia").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator(".user-profile")).to_have_text("Legal Representative")
+    assert_accessible(page, "legale-dashboard-en")
