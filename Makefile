@@ -41,7 +41,8 @@ run: install assets messages
 	DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: install assets messages lint
-	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(BIN)/pytest
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} SECRET_KEY=$${SECRET_KEY:-test-only-secret-key} \
+		$(BIN)/pytest
 
 lint: install
 	$(BIN)/ruff check .

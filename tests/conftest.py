@@ -10,7 +10,14 @@ from guardian.shortcuts import assign_perm
 
 from accounts.models import Company, Contract, Line, User
 from accounts.roles import Profile
-from tests.factories import CompanyFactory, ContractFactory, LineFactory, SimFactory, StaffFactory, UserFactory
+from tests.factories import (
+    CompanyFactory,
+    ContractFactory,
+    LineFactory,
+    SimFactory,
+    StaffFactory,
+    UserFactory,
+)
 
 # Playwright's sync API runs an event loop in the test thread; the ORM is used beside it.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -84,7 +91,9 @@ def build_world() -> World:
         user_line=sim_line(people[Profile.USER]),
         delegated_line=delegated,
         spare_line=sim_line(),
-        fixed_line=LineFactory(contract=fixed, assignee=people[Profile.USER], number="+39061234567"),
+        fixed_line=LineFactory(
+            contract=fixed, assignee=people[Profile.USER], number="+39061234567"
+        ),
         outsider_company=outsider_company,
         outsider_lr=outsider_lr,
         outsider_line=outsider_line,

@@ -19,8 +19,14 @@ def _codice_fiscale(n: int) -> str:
     # A syntactically valid person's code: surname, name, birth data, municipality.
     letters = "BCDFGHLMNPRSTVZ"
     first_fifteen = (
-        letters[n % 15] + letters[(n // 15) % 15] + "S" + "MRA" + f"{70 + n % 30:02d}" + "A"
-        + f"{1 + n % 28:02d}" + "H501"
+        letters[n % 15]
+        + letters[(n // 15) % 15]
+        + "S"
+        + "MRA"
+        + f"{70 + n % 30:02d}"
+        + "A"
+        + f"{1 + n % 28:02d}"
+        + "H501"
     )
     return first_fifteen + codicefiscale.calc_check_digit(first_fifteen)
 

@@ -1,6 +1,7 @@
 from typing import Any
 
-from django import template
+from django import forms, template
+from django.forms import BoundField
 
 from accounts.roles import Capability
 from accounts.roles import can as user_can
@@ -13,3 +14,19 @@ def can(context: dict[str, Any], capability: str) -> bool:
     """`{% can "billing.pay_invoice" as can_pay %}`: the role matrix, for buttons and links."""
     request = context.get("request")
     return request is not None and user_can(request.user, Capability(capability))
+
+
+@register.filter
+def control(field: BoundField) -> str:
+    """Render a form field's widget with Bootstrap's class for its kind, marked invalid when
+    it has errors (Django adds aria-invalid and aria-describedby itself)."""
+    widget = field.field.widget
+    if isinstance(widget, forms.CheckboxInput):
+        css = "form-check-input"
+    elif isinstance(widget, forms.Select):
+        css = "form-select"
+    else:
+        css = "form-control"
+    if field.errors:
+        css += " is-invalid"
+    return field.as_widget(attrs={"class": css})

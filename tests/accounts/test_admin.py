@@ -33,8 +33,16 @@ def test_operator_changes_the_lr_and_the_audit_log_says_who(world: World) -> Non
     data = {
         field: getattr(company, field)
         for field in [
-            "name", "vat_number", "tax_code", "customer_code", "segment", "legal_street",
-            "legal_postal_code", "legal_city", "legal_province", "contact_email",
+            "name",
+            "vat_number",
+            "tax_code",
+            "customer_code",
+            "segment",
+            "legal_street",
+            "legal_postal_code",
+            "legal_city",
+            "legal_province",
+            "contact_email",
         ]
     }
     data |= {
@@ -63,7 +71,10 @@ def test_lr_change_refuses_a_person_of_another_company(world: World) -> None:
         company_change_legal_representative(
             company=world.company, new_legal_rep=world.outsider_lr, actor=world.staff
         )
-    assert Company.objects.get(pk=world.company.pk).legal_rep_tax_code == world.company.legal_rep_tax_code
+    assert (
+        Company.objects.get(pk=world.company.pk).legal_rep_tax_code
+        == world.company.legal_rep_tax_code
+    )
 
 
 def test_the_user_admin_never_offers_the_lr_profile(world: World) -> None:
@@ -78,7 +89,11 @@ def test_profile_changes_in_the_admin_are_audited(world: World) -> None:
     client = operator_client(world)
     url = reverse("admin:accounts_user_change", args=[world.user.pk])
     form = client.get(url).context["adminform"].form
-    data = {k: v for k, v in form.initial.items() if v is not None and k not in {"groups", "user_permissions", "last_login", "date_joined"}}
+    data = {
+        k: v
+        for k, v in form.initial.items()
+        if v is not None and k not in {"groups", "user_permissions", "last_login", "date_joined"}
+    }
     data |= {
         "profile": Profile.LIGHT,
         "company": world.company.pk,

@@ -17,8 +17,13 @@ def company_line_ids(world: World) -> set[int]:
     return {
         line.pk
         for line in (
-            world.lr_line, world.full_line, world.light_line, world.user_line,
-            world.delegated_line, world.spare_line, world.fixed_line,
+            world.lr_line,
+            world.full_line,
+            world.light_line,
+            world.user_line,
+            world.delegated_line,
+            world.spare_line,
+            world.fixed_line,
         )
     }
 
@@ -57,7 +62,9 @@ def test_another_companys_line_is_never_in_scope(world: World) -> None:
     for profile in Profile:
         assert world.outsider_line.pk not in scoped(world, profile, Capability.VIEW_USAGE)
     with pytest.raises(Http404):
-        line_get_for_user(user=world.lr, capability=Capability.VIEW_USAGE, pk=world.outsider_line.pk)
+        line_get_for_user(
+            user=world.lr, capability=Capability.VIEW_USAGE, pk=world.outsider_line.pk
+        )
 
 
 def test_out_of_scope_line_is_404_like_a_missing_one(world: World) -> None:
@@ -65,7 +72,9 @@ def test_out_of_scope_line_is_404_like_a_missing_one(world: World) -> None:
         line_get_for_user(user=world.user, capability=Capability.VIEW_USAGE, pk=world.lr_line.pk)
     with pytest.raises(Http404):
         line_get_for_user(user=world.user, capability=Capability.VIEW_USAGE, pk=10**9)
-    line = line_get_for_user(user=world.user, capability=Capability.VIEW_USAGE, pk=world.user_line.pk)
+    line = line_get_for_user(
+        user=world.user, capability=Capability.VIEW_USAGE, pk=world.user_line.pk
+    )
     assert line == world.user_line
 
 

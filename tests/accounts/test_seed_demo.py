@@ -42,7 +42,10 @@ def test_demo_companies_and_people(demo: None) -> None:
     assert rossi.legal_rep_name == "Mario Rossi"
     profiles = dict(User.objects.filter(company=rossi).values_list("username", "profile"))
     assert profiles == {
-        "legale": Profile.LR, "full": Profile.FULL, "light": Profile.LIGHT, "utente": Profile.USER
+        "legale": Profile.LR,
+        "full": Profile.FULL,
+        "light": Profile.LIGHT,
+        "utente": Profile.USER,
     }
     lines = Line.objects.filter(contract__company=rossi)
     assert lines.filter(contract__kind=Contract.Kind.MOBILE).count() == 25
@@ -65,7 +68,11 @@ def test_demo_scopes(demo: None) -> None:
 @pytest.mark.parametrize(
     ("username", "sections"),
     [
-        ("legale", 7), ("full", 7), ("light", 6), ("utente", 3), ("bianchi", 7),
+        ("legale", 7),
+        ("full", 7),
+        ("light", 6),
+        ("utente", 3),
+        ("bianchi", 7),
     ],
 )
 def test_demo_accounts_sign_in_with_the_demo_password(

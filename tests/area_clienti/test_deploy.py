@@ -16,7 +16,7 @@ def test_check_deploy_is_clean() -> None:
         "ALLOWED_HOSTS": "area-clienti.example.it",
         "DEBUG": "false",
     }
-    result = subprocess.run(  # noqa: S603 - our own manage.py
+    result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=Path(settings.BASE_DIR),
         env=env,

@@ -106,3 +106,20 @@ def test_staff_land_on_the_back_office(world: World) -> None:
     assert response.status_code == 302
     assert response["Location"] == reverse("backoffice:index")
     assert client.get(response["Location"]).status_code == 200
+
+
+def test_the_english_catalogue_is_complete() -> None:
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+    from django.conf import settings
+
+    path = Path(settings.BASE_DIR) / "locale" / "en" / "LC_MESSAGES" / "django.po"
+    with path.open("rb") as po:
+        catalogue = read_po(po)
+    untranslated = [
+        m.id
+        for m in catalogue
+        if m.id and (m.fuzzy or not all(m.string if isinstance(m.string, tuple) else [m.string]))
+    ]
+    assert not untranslated

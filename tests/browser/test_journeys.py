@@ -12,8 +12,13 @@ pytestmark = pytest.mark.browser
 DEMO_PASSWORD = "Demo-2026!"
 WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 ALL_SECTIONS = [
-    "Fatture e pagamenti", "Consumi", "Dati aziendali", "Linee e servizi", "Offerte per te",
-    "Assistenza online", "Tracking delle richieste",
+    "Fatture e pagamenti",
+    "Consumi",
+    "Dati aziendali",
+    "Linee e servizi",
+    "Offerte per te",
+    "Assistenza online",
+    "Tracking delle richieste",
 ]
 MENUS = {
     "legale": ("Rappresentante Legale", ALL_SECTIONS),

@@ -3,9 +3,9 @@
 import pytest
 from django.core import mail
 
+from tests.conftest import World
 from tracking.models import TRANSITIONS, Channel, RequestKind, RequestState
 from tracking.services import InvalidTransition, request_create, request_transition
-from tests.conftest import World
 
 S = RequestState
 
@@ -78,7 +78,8 @@ def test_only_declared_transitions_are_allowed(
 
 
 def test_the_requester_gets_an_email_at_each_change(
-    world: World, django_capture_on_commit_callbacks  # type: ignore[no-untyped-def]
+    world: World,
+    django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         tracked = open_request(world)
