@@ -40,7 +40,7 @@ run: install assets messages
 	DEBUG=true $(BIN)/python manage.py seed_demo
 	DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-test: install assets messages lint
+test: install assets messages lint typecheck
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} SECRET_KEY=$${SECRET_KEY:-test-only-secret-key} \
 		$(BIN)/pytest
 
@@ -53,7 +53,7 @@ format: install
 	$(BIN)/ruff format .
 
 typecheck: install
-	$(BIN)/mypy .
+	SECRET_KEY=$${SECRET_KEY:-typecheck-only} $(BIN)/mypy .
 
 check-deploy: install
 	DJANGO_SETTINGS_MODULE=area_clienti.production SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') \

@@ -10,11 +10,12 @@ from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
 
+from accounts.models import User
 from accounts.roles import Capability, can
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ def _declare(access: Access) -> Callable[[View], View]:
             return view
 
         @wraps(view)
-        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             # Checked before the view runs: no form is validated, nothing is written.
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
@@ -86,6 +87,14 @@ def requires(*capabilities: Capability) -> Callable[[View], View]:
 def requires_any(*capabilities: Capability) -> Callable[[View], View]:
     """Holders of at least one of `capabilities`: section landings."""
     return _declare(Access("capability", tuple(capabilities), any_of=True))
+
+
+def user_of(request: HttpRequest) -> User:
+    """The signed-in user of a request that passed one of the declarations above."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied
+    return user
 
 
 def access_of(view: Any) -> Access | None:

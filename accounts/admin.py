@@ -5,15 +5,17 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from accounts.access import user_of
 from accounts.models import AuditEntry, Company, Contract, Line, Sim, User
 from accounts.roles import ASSIGNABLE_PROFILES, Profile
 from accounts.services import audit_record, company_change_legal_representative
 
 
-class CompanyAdminForm(forms.ModelForm):
+class CompanyAdminForm(forms.ModelForm[Company]):
     legal_rep_account = forms.ModelChoiceField(
         queryset=User.objects.none(),
         required=False,
@@ -50,13 +52,13 @@ class CompanyAdminForm(forms.ModelForm):
             field.initial = field.queryset.filter(profile=Profile.LR).first()  # type: ignore[attr-defined]
 
 
-class ContractInline(admin.TabularInline):
+class ContractInline(admin.TabularInline[Contract, Company]):
     model = Contract
     extra = 0
 
 
 @admin.register(Company)
-class CompanyAdmin(admin.ModelAdmin):
+class CompanyAdmin(admin.ModelAdmin[Company]):
     form = CompanyAdminForm
     list_display = ["name", "vat_number", "customer_code", "segment", "legal_city"]
     search_fields = ["name", "vat_number", "customer_code", "tax_code"]
@@ -74,11 +76,11 @@ class CompanyAdmin(admin.ModelAdmin):
         chosen = form.cleaned_data.get("legal_rep_account")
         if change and chosen is not None and chosen.profile != Profile.LR:
             company_change_legal_representative(
-                company=obj, new_legal_rep=chosen, actor=request.user
+                company=obj, new_legal_rep=chosen, actor=user_of(request)
             )
 
 
-class CustomerUserForm(forms.ModelForm):
+class CustomerUserChangeForm(UserChangeForm[User]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if "profile" in self.fields:
@@ -89,14 +91,14 @@ class CustomerUserForm(forms.ModelForm):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
-    form = type("UserChangeForm", (CustomerUserForm, DjangoUserAdmin.form), {})
+class UserAdmin(DjangoUserAdmin[User]):
+    form = CustomerUserChangeForm
     list_display = ["username", "first_name", "last_name", "company", "profile", "is_staff"]
     list_filter = ["profile", "is_staff", "is_active"]
     search_fields = ["username", "first_name", "last_name", "email", "tax_code"]
     list_select_related = ["company"]
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),
         (_("Area Clienti"), {"fields": ("company", "profile", "tax_code", "phone")}),
     )
 
@@ -111,7 +113,7 @@ class UserAdmin(DjangoUserAdmin):
         super().save_model(request, obj, form, change)
         if change and previous != obj.profile:
             audit_record(
-                actor=request.user,
+                actor=user_of(request),
                 action=AuditEntry.Action.PROFILE_CHANGED,
                 company=obj.company,
                 target=obj,
@@ -120,20 +122,20 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(Contract)
-class ContractAdmin(admin.ModelAdmin):
+class ContractAdmin(admin.ModelAdmin[Contract]):
     list_display = ["number", "company", "kind", "started_on"]
     list_filter = ["kind"]
     search_fields = ["number", "company__name"]
     list_select_related = ["company"]
 
 
-class SimInline(admin.TabularInline):
+class SimInline(admin.TabularInline[Sim, Line]):
     model = Sim
     extra = 0
 
 
 @admin.register(Line)
-class LineAdmin(admin.ModelAdmin):
+class LineAdmin(admin.ModelAdmin[Line]):
     list_display = ["number", "contract", "assignee", "state", "dual_billing"]
     list_filter = ["state", "dual_billing", "contract__kind"]
     search_fields = ["number", "contract__number", "contract__company__name"]
@@ -143,7 +145,7 @@ class LineAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(admin.ModelAdmin[AuditEntry]):
     list_display = ["at", "action", "actor_name", "target_name", "company"]
     list_filter = ["action"]
     search_fields = ["actor_name", "target_name", "company__name"]

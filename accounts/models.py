@@ -221,10 +221,11 @@ class Line(models.Model):
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
 
+        assignee = self.assignee
         if (
-            self.assignee_id is not None
+            assignee is not None
             and self.contract_id is not None
-            and self.assignee.company_id != self.contract.company_id
+            and assignee.company_id != self.contract.company_id
         ):
             raise ValidationError(
                 {"assignee": _("La linea può essere assegnata solo a persone dell'azienda.")}

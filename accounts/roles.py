@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -130,7 +131,7 @@ REFERENTE_PROFILES = frozenset({Profile.LIGHT})
 ASSIGNABLE_PROFILES = (Profile.FULL, Profile.LIGHT, Profile.USER)
 
 # What each capability lets the user do, in the words of the help page (menus, landings).
-DESCRIPTIONS: dict[Capability, str] = {
+DESCRIPTIONS: dict[Capability, StrOrPromise] = {
     C.VIEW_INVOICES: _("Visualizzare e consultare nel dettaglio le fatture aziendali"),
     C.PRINT_INVOICE: _("Scaricare e stampare le fatture in PDF"),
     C.PAY_INVOICE: _("Pagare online le fatture aperte"),

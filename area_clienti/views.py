@@ -8,13 +8,13 @@ from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from accounts.access import View, public, requires_any, signed_in
+from accounts.access import View, public, requires_any, signed_in, user_of
 from area_clienti.navigation import SECTIONS_BY_KEY, sections_for
 
 
 @signed_in
 def dashboard(request: HttpRequest) -> HttpResponse:
-    if request.user.company_id is None:
+    if user_of(request).company_id is None:
         return redirect("backoffice:index")
     return render(request, "dashboard.html", {"sections": sections_for(request.user)})
 

@@ -1,13 +1,15 @@
 from typing import Any
 
 from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from accounts.access import user_of
 from tracking.models import Request, RequestEvent, RequestState
 from tracking.services import InvalidTransition, request_transition
 
 
-class RequestEventInline(admin.TabularInline):
+class RequestEventInline(admin.TabularInline[RequestEvent, Request]):
     model = RequestEvent
     extra = 0
     can_delete = False
@@ -18,10 +20,12 @@ class RequestEventInline(admin.TabularInline):
 
 
 def _transition_action(to_state: RequestState) -> Any:
-    def action(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: Any) -> None:
+    def action(
+        modeladmin: admin.ModelAdmin[Request], request: HttpRequest, queryset: QuerySet[Request]
+    ) -> None:
         for tracked in queryset:
             try:
-                request_transition(request=tracked, to_state=to_state, actor=request.user)
+                request_transition(request=tracked, to_state=to_state, actor=user_of(request))
             except InvalidTransition:
                 modeladmin.message_user(
                     request,
@@ -35,7 +39,7 @@ def _transition_action(to_state: RequestState) -> Any:
 
 
 @admin.register(Request)
-class RequestAdmin(admin.ModelAdmin):
+class RequestAdmin(admin.ModelAdmin[Request]):
     list_display = ["reference", "company", "kind", "channel", "state", "created_at"]
     list_filter = ["state", "kind", "channel"]
     search_fields = ["reference", "company__name", "summary"]
