@@ -123,3 +123,15 @@ def test_the_english_catalogue_is_complete() -> None:
         if m.id and (m.fuzzy or not all(m.string if isinstance(m.string, tuple) else [m.string]))
     ]
     assert not untranslated
+
+
+def test_the_can_tag_reads_the_matrix(world: World, rf) -> None:  # type: ignore[no-untyped-def]
+    from django.template import Context, Template
+
+    template = Template(
+        '{% load area %}{% can "billing.pay_invoice" as allowed %}{{ allowed|yesno:"sì,no" }}'
+    )
+    for person, expected in [(world.light, "sì"), (world.user, "no"), (world.staff, "no")]:
+        request = rf.get("/")
+        request.user = person
+        assert template.render(Context({"request": request})) == expected
