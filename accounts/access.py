@@ -27,9 +27,6 @@ class Access:
     capabilities: tuple[Capability, ...] = ()
     any_of: bool = False
 
-    def needs_login(self) -> bool:
-        return self.kind != "public"
-
     def allows(self, user: Any) -> bool:
         if self.kind == "public":
             return True

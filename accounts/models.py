@@ -133,10 +133,6 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.get_full_name() or self.username
 
-    @property
-    def is_customer(self) -> bool:
-        return self.company_id is not None
-
 
 class Contract(models.Model):
     class Kind(models.TextChoices):
@@ -213,10 +209,6 @@ class Line(models.Model):
     @property
     def kind(self) -> str:
         return self.contract.kind
-
-    @property
-    def is_mobile(self) -> bool:
-        return self.contract.kind == Contract.Kind.MOBILE
 
     def clean(self) -> None:
         from django.core.exceptions import ValidationError

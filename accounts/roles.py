@@ -179,10 +179,6 @@ def scope_for(profile: str | None, capability: Capability) -> Scope | None:
     return MATRIX[capability][PROFILE_COLUMNS.index(Profile(profile))]
 
 
-def capabilities_for(profile: str | None) -> frozenset[Capability]:
-    return frozenset(cap for cap in MATRIX if scope_for(profile, cap) is not None)
-
-
 def can(user: User, capability: Capability) -> bool:
     """Whether `user` holds `capability`: only active customer users of a company do."""
     if not user.is_authenticated or not user.is_active or user.company_id is None:

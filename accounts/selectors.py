@@ -44,7 +44,3 @@ def lines_for_user(*, user: User, capability: Capability) -> QuerySet[Line]:
 
 def line_get_for_user(*, user: User, capability: Capability, pk: int) -> Line:
     return get_object_or_404(lines_for_user(user=user, capability=capability), pk=pk)
-
-
-def company_users(*, company: Company) -> QuerySet[User]:
-    return User.objects.filter(company=company).order_by("last_name", "first_name", "username")

@@ -12,7 +12,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts.access import Access, access_of
-from accounts.roles import DESCRIPTIONS, MATRIX, Capability, can
+from accounts.roles import DESCRIPTIONS, Capability, can, section_capabilities
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class Section:
 
     @property
     def capabilities(self) -> tuple[Capability, ...]:
-        return tuple(cap for cap in MATRIX if cap.section == self.key)
+        return section_capabilities(self.key)
 
     def url(self) -> str:
         return reverse(self.url_name)

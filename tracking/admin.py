@@ -3,6 +3,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from accounts.access import user_of
 from tracking.models import Request, RequestEvent, RequestState
@@ -27,11 +28,12 @@ def _transition_action(to_state: RequestState) -> Any:
             try:
                 request_transition(request=tracked, to_state=to_state, actor=user_of(request))
             except InvalidTransition:
-                modeladmin.message_user(
-                    request,
-                    f"{tracked.reference}: {tracked.get_state_display()} → {to_state.label}",
-                    messages.ERROR,
-                )
+                message = _("%(reference)s: non può passare da «%(from)s» a «%(to)s».") % {
+                    "reference": tracked.reference,
+                    "from": tracked.get_state_display(),
+                    "to": to_state.label,
+                }
+                modeladmin.message_user(request, message, messages.ERROR)
 
     action.__name__ = f"move_to_{to_state.value.lower()}"
     action.short_description = to_state.label  # type: ignore[attr-defined]

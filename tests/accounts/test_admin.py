@@ -4,6 +4,7 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 
+from accounts.admin import CompanyAdminForm
 from accounts.models import AuditEntry, Company, User
 from accounts.roles import Profile
 from accounts.services import company_change_legal_representative
@@ -32,18 +33,9 @@ def test_operator_changes_the_lr_and_the_audit_log_says_who(world: World) -> Non
     company = world.company
     data = {
         field: getattr(company, field)
-        for field in [
-            "name",
-            "vat_number",
-            "tax_code",
-            "customer_code",
-            "segment",
-            "legal_street",
-            "legal_postal_code",
-            "legal_city",
-            "legal_province",
-            "contact_email",
-        ]
+        for field in CompanyAdminForm.Meta.fields
+        # The legal representative's fields are read-only once the company exists.
+        if not field.startswith("legal_rep_")
     }
     data |= {
         "legal_rep_account": world.full.pk,
