@@ -1,6 +1,24 @@
+from typing import Any
+
 from django import forms
+from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+from stdnum.it import iva
+
+from accounts.italy import PROVINCES
+from accounts.models import AuditEntry, Invitation, Line, User
+from accounts.roles import ASSIGNABLE_PROFILES, Profile
+from accounts.validators import (
+    validate_cap,
+    validate_municipality,
+    validate_partita_iva,
+    validate_personal_codice_fiscale,
+    validate_phone_number,
+)
 
 
 class LoginForm(AuthenticationForm):
@@ -15,4 +33,196 @@ class LoginForm(AuthenticationForm):
         label=_("Password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+def _upper(value: str) -> str:
+    return value.strip().upper()
+
+
+class ItalianAddressForm(forms.Form):
+    street = forms.CharField(label=_("Indirizzo (via e numero civico)"), max_length=200)
+    postal_code = forms.CharField(
+        label=_("CAP"), max_length=5, min_length=5, validators=[validate_cap]
+    )
+    city = forms.CharField(label=_("Comune"), max_length=100, validators=[validate_municipality])
+    province = forms.ChoiceField(
+        label=_("Provincia"),
+        choices=[("", "---")] + [(code, code) for code in sorted(PROVINCES)],
+    )
+
+
+class NewEmailForm(forms.Form):
+    new_email = forms.EmailField(label=_("Nuovo indirizzo e-mail"), max_length=254)
+
+
+class ProfileChangeForm(forms.Form):
+    profile = forms.ChoiceField(
+        label=_("Profilo web"),
+        choices=[(p.value, p.label) for p in ASSIGNABLE_PROFILES],
+        widget=forms.RadioSelect,
+    )
+    # The profile the page showed: a change made meanwhile by another session is not
+    # silently overwritten.
+    seen_profile = forms.CharField(widget=forms.HiddenInput)
+
+
+class LinesForm(forms.Form):
+    lines = forms.ModelMultipleChoiceField(
+        label=_("Linee"),
+        queryset=Line.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, lines: QuerySet[Line], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["lines"]
+        assert isinstance(field, forms.ModelMultipleChoiceField)
+        field.queryset = lines
+        field.label_from_instance = _line_label  # type: ignore[method-assign]
+
+
+def _line_label(line: Line) -> str:
+    who = str(line.assignee) if line.assignee_id else str(_("non assegnata"))
+    label = f"{line.number} · {line.contract.get_kind_display()} · {who}"
+    return label + (" · Dual Billing" if line.dual_billing else "")
+
+
+class InvitationForm(LinesForm):
+    first_name = forms.CharField(label=_("Nome"), max_length=150)
+    last_name = forms.CharField(label=_("Cognome"), max_length=150)
+    email = forms.EmailField(label=_("E-mail"), max_length=254)
+    tax_code = forms.CharField(
+        label=_("Codice fiscale"), max_length=16, validators=[validate_personal_codice_fiscale]
+    )
+    profile = forms.ChoiceField(
+        label=_("Profilo web"),
+        choices=[(p.value, p.label) for p in ASSIGNABLE_PROFILES],
+        initial=Profile.USER,
+    )
+    field_order = ["first_name", "last_name", "email", "tax_code", "profile", "lines"]
+
+    def clean_tax_code(self) -> str:
+        return _upper(self.cleaned_data["tax_code"])
+
+
+class NewAccountForm(forms.Form):
+    """Username and password chosen by the person who opens the account."""
+
+    username = forms.CharField(
+        label=_("Nome utente"),
+        max_length=150,
+        validators=[UnicodeUsernameValidator()],
+        widget=forms.TextInput(attrs={"autocomplete": "username"}),
+    )
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("Almeno 10 caratteri, non solo numeri, diversa dai tuoi dati."),
+    )
+    password2 = forms.CharField(
+        label=_("Ripeti la password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
+        if password1 and password2:
+            if password1 != password2:
+                self.add_error("password2", _("Le due password non coincidono."))
+            else:
+                try:
+                    password_validation.validate_password(password1, self.person())
+                except ValidationError as error:
+                    self.add_error("password1", error)
+        return cleaned
+
+    def person(self) -> User | None:
+        """Who the password is for, so it is not too similar to their data."""
+        return None
+
+
+class InvitationAcceptForm(NewAccountForm):
+    def __init__(self, *args: Any, invitation: Invitation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.invitation = invitation
+
+    def person(self) -> User:
+        i = self.invitation
+        return User(first_name=i.first_name, last_name=i.last_name, email=i.email)
+
+
+class LegalRepRegistrationForm(NewAccountForm):
+    vat_number = forms.CharField(
+        label=_("Partita IVA dell'azienda"), max_length=13, validators=[validate_partita_iva]
+    )
+    customer_code = forms.CharField(label=_("Codice cliente"), max_length=20)
+    tax_code = forms.CharField(
+        label=_("Il tuo codice fiscale"),
+        max_length=16,
+        validators=[validate_personal_codice_fiscale],
+    )
+    email = forms.EmailField(label=_("La tua e-mail"), max_length=254)
+    field_order = ["vat_number", "customer_code", "tax_code", "email", "username"]
+
+    def clean_vat_number(self) -> str:
+        return iva.compact(self.cleaned_data["vat_number"])
+
+    def clean_tax_code(self) -> str:
+        return _upper(self.cleaned_data["tax_code"])
+
+    def clean_customer_code(self) -> str:
+        return _upper(self.cleaned_data["customer_code"])
+
+    def person(self) -> User:
+        return User(email=self.cleaned_data.get("email", ""))
+
+
+class PersonalDataForm(forms.Form):
+    first_name = forms.CharField(label=_("Nome"), max_length=150)
+    last_name = forms.CharField(label=_("Cognome"), max_length=150)
+    phone = forms.CharField(
+        label=_("Telefono"), max_length=16, required=False, validators=[validate_phone_number]
+    )
+    email = forms.EmailField(
+        label=_("E-mail"),
+        max_length=254,
+        help_text=_("Se la cambi, la nuova e-mail vale dopo la conferma dal link che ti inviamo."),
+    )
+
+
+class ConfirmPasswordForm(forms.Form):
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password: str = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise ValidationError(_("La password non è corretta."), code="wrong_password")
+        return password
+
+
+class AuditFilterForm(forms.Form):
+    action = forms.ChoiceField(
+        label=_("Azione"),
+        required=False,
+        choices=[("", _("Tutte")), *AuditEntry.Action.choices],
+    )
+    person = forms.CharField(label=_("Persona"), max_length=100, required=False)
+    since = forms.DateField(
+        label=_("Dal"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=_("Al"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )

@@ -15,6 +15,7 @@ from accounts.validators import (
     validate_cap,
     validate_codice_fiscale,
     validate_iccid,
+    validate_municipality,
     validate_partita_iva,
     validate_personal_codice_fiscale,
     validate_phone_number,
@@ -44,7 +45,7 @@ class Company(models.Model):
     )
     legal_street = models.CharField(_("indirizzo della sede legale"), max_length=200)
     legal_postal_code = models.CharField(_("CAP"), max_length=5, validators=[validate_cap])
-    legal_city = models.CharField(_("comune"), max_length=100)
+    legal_city = models.CharField(_("comune"), max_length=100, validators=[validate_municipality])
     legal_province = models.CharField(_("provincia"), max_length=2, validators=[validate_province])
     contact_email = models.EmailField(_("e-mail per le comunicazioni"))
     legal_rep_first_name = models.CharField(_("nome del rappresentante legale"), max_length=100)
@@ -267,6 +268,18 @@ class AuditEntry(models.Model):
         PROFILE_CHANGED = "PROFILE_CHANGED", _("Profilo web modificato")
         LEGAL_REP_CHANGED = "LEGAL_REP_CHANGED", _("Rappresentante legale cambiato")
         PASSWORD_CHANGED = "PASSWORD_CHANGED", _("Password modificata")
+        CONTACT_EMAIL_CHANGED = "CONTACT_EMAIL_CHANGED", _("E-mail aziendale modificata")
+        LEGAL_ADDRESS_REQUESTED = "LEGAL_ADDRESS_REQUESTED", _("Cambio della sede legale richiesto")
+        LEGAL_ADDRESS_CHANGED = "LEGAL_ADDRESS_CHANGED", _("Sede legale modificata")
+        EMPLOYEE_INVITED = "EMPLOYEE_INVITED", _("Dipendente invitato")
+        INVITATION_RESENT = "INVITATION_RESENT", _("Invito inviato di nuovo")
+        INVITATION_REVOKED = "INVITATION_REVOKED", _("Invito revocato")
+        EMPLOYEE_REGISTERED = "EMPLOYEE_REGISTERED", _("Dipendente registrato")
+        LEGAL_REP_REGISTERED = "LEGAL_REP_REGISTERED", _("Rappresentante legale registrato")
+        LINES_ASSIGNED = "LINES_ASSIGNED", _("Linee assegnate")
+        REFERENTE_CHANGED = "REFERENTE_CHANGED", _("Linee da Referente modificate")
+        PERSONAL_DATA_CHANGED = "PERSONAL_DATA_CHANGED", _("Dati personali modificati")
+        EMAIL_CHANGED = "EMAIL_CHANGED", _("E-mail personale modificata")
 
     at = models.DateTimeField(_("data e ora"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
@@ -293,3 +306,53 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_action_display()}"
+
+
+class Invitation(models.Model):
+    """The LR's invitation of an employee: a single-use link that expires, through which the
+    employee chooses username and password. Only a hash of the link's token is stored."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="invitations")
+    invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    first_name = models.CharField(_("nome"), max_length=150)
+    last_name = models.CharField(_("cognome"), max_length=150)
+    email = models.EmailField(_("e-mail"))
+    tax_code = models.CharField(
+        _("codice fiscale"), max_length=16, validators=[validate_personal_codice_fiscale]
+    )
+    profile = models.CharField(
+        _("profilo web"), max_length=5, choices=Profile.choices, default=Profile.USER
+    )
+    lines = models.ManyToManyField(Line, verbose_name=_("linee"), blank=True, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("creato il"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("inviato il"))
+    expires_at = models.DateTimeField(_("scade il"))
+    accepted_at = models.DateTimeField(_("accettato il"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revocato il"), null=True, blank=True)
+    user = models.OneToOneField(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="invitation"
+    )
+
+    class Meta:
+        verbose_name = _("invito")
+        verbose_name_plural = _("inviti")
+        ordering = ["-created_at"]
+        constraints = [
+            # One open invitation per address; the LR cannot be invited.
+            models.UniqueConstraint(
+                fields=["email"],
+                condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="one_open_invitation_per_email",
+            ),
+            models.CheckConstraint(
+                condition=~Q(profile=Profile.LR), name="invitation_profile_not_lr"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name} <{self.email}>"
+
+    @property
+    def is_open(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None

@@ -3,10 +3,12 @@ whatever lies outside answers 404, exactly like what does not exist (R6)."""
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from datetime import date
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from accounts.models import Company, Line, LineUserObjectPermission, User
+from accounts.models import AuditEntry, Company, Invitation, Line, LineUserObjectPermission, User
 from accounts.roles import REFERENTE_PROFILES, Capability, Scope, scope_for
 
 REFERENTE_PERMISSION = "act_as_referente"
@@ -44,3 +46,51 @@ def lines_for_user(*, user: User, capability: Capability) -> QuerySet[Line]:
 
 def line_get_for_user(*, user: User, capability: Capability, pk: int) -> Line:
     return get_object_or_404(lines_for_user(user=user, capability=capability), pk=pk)
+
+
+def referente_line_ids(*, user: User) -> list[int]:
+    return list(
+        LineUserObjectPermission.objects.filter(
+            user=user, permission__codename=REFERENTE_PERMISSION
+        ).values_list("content_object_id", flat=True)
+    )
+
+
+def employees_for(*, company_id: int) -> QuerySet[User]:
+    """The company's people with their lines, for the employees table (fixed query count)."""
+    return (
+        User.objects.filter(company_id=company_id, is_active=True)
+        .prefetch_related(Prefetch("assigned_lines", queryset=Line.objects.order_by("number")))
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+def employee_get_for_user(*, user: User, pk: int) -> User:
+    """Another person of `user`'s company; 404 for anyone else, like a missing one."""
+    return get_object_or_404(User, pk=pk, company_id=user.company_id, is_active=True)
+
+
+def open_invitations(*, company_id: int) -> QuerySet[Invitation]:
+    return Invitation.objects.filter(
+        company_id=company_id, accepted_at__isnull=True, revoked_at__isnull=True
+    ).order_by("-sent_at")
+
+
+def audit_entries(
+    *,
+    company_id: int,
+    action: str = "",
+    person: str = "",
+    since: date | None = None,
+    until: date | None = None,
+) -> QuerySet[AuditEntry]:
+    entries = AuditEntry.objects.filter(company_id=company_id)
+    if action:
+        entries = entries.filter(action=action)
+    if person:
+        entries = entries.filter(Q(actor_name__icontains=person) | Q(target_name__icontains=person))
+    if since:
+        entries = entries.filter(at__date__gte=since)
+    if until:
+        entries = entries.filter(at__date__lte=until)
+    return entries.order_by("-at", "-id")

@@ -2,16 +2,42 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import timedelta
 from typing import Any
 
+from django.contrib.auth.hashers import make_password
+from django.core import signing
 from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from guardian.shortcuts import assign_perm, remove_perm
 
-from accounts.models import AuditEntry, Company, User
-from accounts.roles import Profile
+from accounts.models import AuditEntry, Company, Invitation, Line, User
+from accounts.roles import ASSIGNABLE_PROFILES, REFERENTE_PROFILES, Profile
+from accounts.selectors import REFERENTE_PERMISSION, company_lines, referente_line_ids
+from accounts.tokens import (
+    email_change_payload,
+    email_change_token,
+    hash_token,
+    new_secret_token,
+    registration_token,
+)
+from area_clienti.mail import send_templated_email
+from tracking.models import OPEN_STATES, Request, RequestKind
+from tracking.services import on_completion, request_create
+
+INVITATION_VALIDITY = timedelta(days=7)
 
 
 class LegalRepresentativeError(ValueError):
     pass
+
+
+class ActionRefused(Exception):
+    """A request the rules refuse; the message is for the person who made it."""
 
 
 def audit_record(
@@ -73,3 +99,492 @@ def company_change_legal_representative(
             "new_legal_rep_previous_profile": new_previous_profile,
         },
     )
+
+
+# --- Profiles (R1-R5) ----------------------------------------------------------------
+
+
+@transaction.atomic
+def employee_change_profile(
+    *, actor: User, employee_id: int, seen_profile: str, new_profile: str
+) -> User:
+    """The LR moves another employee between FULL, LIGHT and USER (R2). `seen_profile` is
+    the profile the LR's page showed: if another session changed it meanwhile, the change is
+    refused instead of silently overwriting it. Takes effect on the employee's next request."""
+    employee = User.objects.select_for_update().get(pk=employee_id, company=actor.company_id)
+    if employee.profile == Profile.LR or employee.pk == actor.pk:
+        raise ActionRefused(
+            _("Il profilo del Rappresentante Legale si cambia solo chiamando il 191.")
+        )
+    if new_profile not in ASSIGNABLE_PROFILES:
+        raise ActionRefused(_("Scegli Amministratore Full, Amministratore Light o Utilizzatore."))
+    if employee.profile != seen_profile:
+        raise ActionRefused(
+            _(
+                "Il profilo di %(name)s è stato appena modificato da un'altra sessione: ora è "
+                "%(profile)s. Controlla e riprova."
+            )
+            % {"name": employee, "profile": employee.get_profile_display()}
+        )
+    if employee.profile == new_profile:
+        return employee
+    previous = employee.profile
+    employee.profile = new_profile
+    employee.save(update_fields=["profile"])
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.PROFILE_CHANGED,
+        company=actor.company,
+        target=employee,
+        changes={"from": previous, "to": new_profile},
+    )
+    if employee.email:
+        send_templated_email(
+            "accounts/email/profile_changed",
+            {"person": employee, "actor": actor},
+            [employee.email],
+        )
+    return employee
+
+
+@transaction.atomic
+def employee_set_lines(*, actor: User, employee: User, line_ids: Iterable[int]) -> None:
+    """Assign exactly `line_ids` to `employee`: chosen lines move to them, lines they had and
+    no longer have become unassigned (a Dual Billing line cannot: its invoices are personal)."""
+    wanted = set(line_ids)
+    lines = company_lines(company=actor.company_id).select_for_update()
+    chosen = list(lines.filter(pk__in=wanted))
+    if len(chosen) != len(wanted):
+        raise ActionRefused(_("Alcune linee scelte non appartengono all'azienda."))
+    dropped = list(lines.filter(assignee=employee).exclude(pk__in=wanted))
+    dual = [line.number for line in dropped if line.dual_billing]
+    if dual:
+        raise ActionRefused(
+            _("Le linee con Dual Billing non possono restare senza assegnatario: %(lines)s.")
+            % {"lines": ", ".join(dual)}
+        )
+    moved = [line for line in chosen if line.assignee_id != employee.pk]
+    if not moved and not dropped:
+        return
+    Line.objects.filter(pk__in=[line.pk for line in dropped]).update(assignee=None)
+    Line.objects.filter(pk__in=[line.pk for line in moved]).update(assignee=employee)
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.LINES_ASSIGNED,
+        company=actor.company,
+        target=employee,
+        changes={
+            "added": sorted(line.number for line in moved),
+            "removed": sorted(line.number for line in dropped),
+        },
+    )
+
+
+@transaction.atomic
+def employee_set_referente_lines(*, actor: User, employee: User, line_ids: Iterable[int]) -> None:
+    """The LR chooses the mobile lines a LIGHT admin is Referente for (guardian object
+    permissions on each line)."""
+    if employee.profile not in REFERENTE_PROFILES:
+        raise ActionRefused(_("Solo un Amministratore Light può essere Referente di linee."))
+    wanted = set(line_ids)
+    mobile = company_lines(company=actor.company_id).filter(contract__kind="MOBILE")
+    chosen = {line.pk: line for line in mobile.filter(pk__in=wanted)}
+    if len(chosen) != len(wanted):
+        raise ActionRefused(_("Si può essere Referente solo di SIM dell'azienda."))
+    current = set(referente_line_ids(user=employee))
+    added, removed = wanted - current, current - wanted
+    for line in mobile.filter(pk__in=removed):
+        remove_perm(f"accounts.{REFERENTE_PERMISSION}", employee, line)
+    for pk in added:
+        assign_perm(f"accounts.{REFERENTE_PERMISSION}", employee, chosen[pk])
+    if added or removed:
+        numbers = dict(mobile.filter(pk__in=added | removed).values_list("pk", "number"))
+        audit_record(
+            actor=actor,
+            action=AuditEntry.Action.REFERENTE_CHANGED,
+            company=actor.company,
+            target=employee,
+            changes={
+                "added": sorted(numbers[pk] for pk in added),
+                "removed": sorted(numbers[pk] for pk in removed),
+            },
+        )
+
+
+# --- E-mail addresses, confirmed by a link sent to the new one -----------------------
+
+EMAIL_TARGET_COMPANY = "company"
+EMAIL_TARGET_PERSONAL = "personal"
+
+
+def email_change_request(*, actor: User, target: str, new_email: str, base_url: str) -> None:
+    """Send the confirmation link to `new_email`; nothing changes until it is followed."""
+    if target == EMAIL_TARGET_COMPANY:
+        company = actor.company
+        assert company is not None
+        object_id, old = company.pk, company.contact_email
+    else:
+        object_id, old = actor.pk, actor.email
+    if new_email.lower() == old.lower():
+        raise ActionRefused(_("È già l'indirizzo in uso."))
+    token = email_change_token(target=target, object_id=object_id, old=old, new=new_email)
+    link = base_url + reverse("accounts:email-confirm", args=[token])
+    send_templated_email(
+        "accounts/email/email_change_confirm",
+        {"person": actor, "link": link, "target": target, "new_email": new_email},
+        [new_email],
+    )
+
+
+@transaction.atomic
+def email_change_confirm(*, token: str) -> str:
+    """Apply the change a link stands for. Returns the target. A link works once: after the
+    change the address is no longer the one the link was issued for."""
+    try:
+        payload = email_change_payload(token)
+    except signing.SignatureExpired as exc:
+        raise ActionRefused(_("Il link è scaduto: chiedi di nuovo la modifica.")) from exc
+    except signing.BadSignature as exc:
+        raise ActionRefused(_("Il link non è valido.")) from exc
+    old, new = payload["old"], payload["new"]
+    if payload["target"] == EMAIL_TARGET_COMPANY:
+        company = Company.objects.select_for_update().filter(pk=payload["id"]).first()
+        if company is None or company.contact_email != old:
+            raise ActionRefused(_("Il link è già stato usato o non è più valido."))
+        company.contact_email = new
+        company.save(update_fields=["contact_email"])
+        audit_record(
+            actor=None,
+            action=AuditEntry.Action.CONTACT_EMAIL_CHANGED,
+            company=company,
+            changes={"from": old, "to": new},
+        )
+        name = company.name
+    else:
+        user = User.objects.select_for_update().filter(pk=payload["id"]).first()
+        if user is None or user.email != old:
+            raise ActionRefused(_("Il link è già stato usato o non è più valido."))
+        user.email = new
+        user.save(update_fields=["email"])
+        audit_record(
+            actor=user,
+            action=AuditEntry.Action.EMAIL_CHANGED,
+            company=user.company,
+            target=user,
+            changes={"from": old, "to": new},
+        )
+        name = str(user)
+    if old:
+        send_templated_email(
+            "accounts/email/email_changed_notice", {"name": name, "new_email": new}, [old]
+        )
+    return str(payload["target"])
+
+
+@transaction.atomic
+def personal_data_update(*, user: User, first_name: str, last_name: str, phone: str) -> None:
+    changes = {
+        field: {"from": getattr(user, field), "to": value}
+        for field, value in [("first_name", first_name), ("last_name", last_name), ("phone", phone)]
+        if getattr(user, field) != value
+    }
+    if not changes:
+        return
+    for field, change in changes.items():
+        setattr(user, field, change["to"])
+    user.save(update_fields=list(changes))
+    audit_record(
+        actor=user,
+        action=AuditEntry.Action.PERSONAL_DATA_CHANGED,
+        company=user.company,
+        target=user,
+        changes=changes,
+    )
+
+
+# --- Legal seat: a request the back office verifies; completing it applies it ---------
+
+
+@transaction.atomic
+def legal_address_change_request(
+    *, actor: User, street: str, postal_code: str, city: str, province: str
+) -> Request:
+    company = Company.objects.select_for_update().get(pk=actor.company_id)
+    if Request.objects.filter(
+        company=company, kind=RequestKind.LEGAL_ADDRESS, state__in=OPEN_STATES
+    ).exists():
+        raise ActionRefused(_("C'è già una richiesta di cambio della sede legale in lavorazione."))
+    address = {"street": street, "postal_code": postal_code, "city": city, "province": province}
+    tracked = request_create(
+        company=company,
+        kind=RequestKind.LEGAL_ADDRESS,
+        summary=_("Nuova sede legale: %(street)s, %(postal_code)s %(city)s (%(province)s)")
+        % address,
+        requester=actor,
+        details={"address": address},
+    )
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.LEGAL_ADDRESS_REQUESTED,
+        company=company,
+        changes={"request": tracked.reference, "to": address},
+    )
+    return tracked
+
+
+@on_completion(RequestKind.LEGAL_ADDRESS)
+def _apply_legal_address(tracked: Request) -> None:
+    company = Company.objects.select_for_update().get(pk=tracked.company_id)
+    address = tracked.details["address"]
+    previous = {
+        "street": company.legal_street,
+        "postal_code": company.legal_postal_code,
+        "city": company.legal_city,
+        "province": company.legal_province,
+    }
+    company.legal_street = address["street"]
+    company.legal_postal_code = address["postal_code"]
+    company.legal_city = address["city"]
+    company.legal_province = address["province"]
+    company.save(
+        update_fields=["legal_street", "legal_postal_code", "legal_city", "legal_province"]
+    )
+    audit_record(
+        actor=None,
+        action=AuditEntry.Action.LEGAL_ADDRESS_CHANGED,
+        company=company,
+        changes={"request": tracked.reference, "from": previous, "to": address},
+    )
+
+
+# --- Employees' registration by invitation (D4) ----------------------------------------
+
+
+def _person_known(*, email: str, tax_code: str, exclude_invitation: int | None = None) -> bool:
+    if User.objects.filter(Q(email__iexact=email) | Q(tax_code__iexact=tax_code)).exists():
+        return True
+    open_invitations = Invitation.objects.filter(
+        Q(email__iexact=email) | Q(tax_code__iexact=tax_code),
+        accepted_at__isnull=True,
+        revoked_at__isnull=True,
+    )
+    if exclude_invitation is not None:
+        open_invitations = open_invitations.exclude(pk=exclude_invitation)
+    return open_invitations.exists()
+
+
+def _send_invitation(invitation: Invitation, token: str, base_url: str) -> None:
+    link = base_url + reverse("accounts:invitation-accept", args=[token])
+    send_templated_email(
+        "accounts/email/invitation",
+        {"invitation": invitation, "link": link},
+        [invitation.email],
+    )
+
+
+@transaction.atomic
+def invitation_create(
+    *,
+    actor: User,
+    first_name: str,
+    last_name: str,
+    email: str,
+    tax_code: str,
+    profile: str,
+    lines: Iterable[Line],
+    base_url: str,
+) -> Invitation:
+    company = Company.objects.select_for_update().get(pk=actor.company_id)
+    if profile not in ASSIGNABLE_PROFILES:
+        raise ActionRefused(_("Scegli Amministratore Full, Amministratore Light o Utilizzatore."))
+    if _person_known(email=email, tax_code=tax_code):
+        raise ActionRefused(_("Questa persona è già registrata o ha già un invito in attesa."))
+    chosen = list(lines)
+    if any(line.contract.company_id != company.pk for line in chosen):
+        raise ActionRefused(_("Alcune linee scelte non appartengono all'azienda."))
+    token, token_hash = new_secret_token()
+    now = timezone.now()
+    invitation = Invitation.objects.create(
+        company=company,
+        invited_by=actor,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        tax_code=tax_code,
+        profile=profile,
+        token_hash=token_hash,
+        sent_at=now,
+        expires_at=now + INVITATION_VALIDITY,
+    )
+    invitation.lines.set(chosen)
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.EMPLOYEE_INVITED,
+        company=company,
+        changes={"email": email, "name": f"{first_name} {last_name}", "profile": profile},
+    )
+    _send_invitation(invitation, token, base_url)
+    return invitation
+
+
+def _open_invitation_for_update(actor: User, invitation_id: int) -> Invitation:
+    return Invitation.objects.select_for_update().get(
+        pk=invitation_id,
+        company=actor.company_id,
+        accepted_at__isnull=True,
+        revoked_at__isnull=True,
+    )
+
+
+@transaction.atomic
+def invitation_resend(*, actor: User, invitation_id: int, base_url: str) -> Invitation:
+    """A new link (the old one stops working) and a new expiry."""
+    invitation = _open_invitation_for_update(actor, invitation_id)
+    token, invitation.token_hash = new_secret_token()
+    invitation.sent_at = timezone.now()
+    invitation.expires_at = invitation.sent_at + INVITATION_VALIDITY
+    invitation.save(update_fields=["token_hash", "sent_at", "expires_at"])
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.INVITATION_RESENT,
+        company=invitation.company,
+        changes={"email": invitation.email},
+    )
+    _send_invitation(invitation, token, base_url)
+    return invitation
+
+
+@transaction.atomic
+def invitation_revoke(*, actor: User, invitation_id: int) -> None:
+    invitation = _open_invitation_for_update(actor, invitation_id)
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.INVITATION_REVOKED,
+        company=invitation.company,
+        changes={"email": invitation.email},
+    )
+
+
+def invitation_for_token(token: str) -> Invitation:
+    """The open, unexpired invitation a link stands for."""
+    invitation = (
+        Invitation.objects.select_related("company").filter(token_hash=hash_token(token)).first()
+    )
+    if invitation is None or not invitation.is_open:
+        raise ActionRefused(_("Il link non è valido o è già stato usato."))
+    if invitation.expires_at <= timezone.now():
+        raise ActionRefused(
+            _("L'invito è scaduto: chiedi al Rappresentante Legale di inviarlo di nuovo.")
+        )
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, token: str, username: str, password: str) -> User:
+    invitation = invitation_for_token(token)
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if not invitation.is_open:  # accepted by a concurrent request
+        raise ActionRefused(_("Il link non è valido o è già stato usato."))
+    if User.objects.filter(username__iexact=username).exists():
+        raise ActionRefused(_("Questo nome utente è già in uso: scegline un altro."))
+    user = User.objects.create(
+        username=username,
+        password=make_password(password),
+        first_name=invitation.first_name,
+        last_name=invitation.last_name,
+        email=invitation.email,
+        tax_code=invitation.tax_code,
+        company=invitation.company,
+        profile=invitation.profile,
+    )
+    free_lines = [line.pk for line in invitation.lines.all() if line.assignee_id is None]
+    Line.objects.filter(pk__in=free_lines, assignee__isnull=True).update(assignee=user)
+    invitation.accepted_at = timezone.now()
+    invitation.user = user
+    invitation.save(update_fields=["accepted_at", "user"])
+    audit_record(
+        actor=user,
+        action=AuditEntry.Action.EMPLOYEE_REGISTERED,
+        company=invitation.company,
+        target=user,
+        changes={"profile": user.profile, "username": username},
+    )
+    return user
+
+
+# --- Self-registration of the legal representative -------------------------------------
+
+
+@transaction.atomic
+def legal_rep_register(
+    *,
+    vat_number: str,
+    customer_code: str,
+    tax_code: str,
+    email: str,
+    username: str,
+    password: str,
+    base_url: str,
+) -> User:
+    """The LR named in the contract opens their account; it is active once the e-mail is
+    verified. The error never says which of the contract's data did not match."""
+    company = (
+        Company.objects.select_for_update()
+        .filter(
+            vat_number=vat_number,
+            customer_code__iexact=customer_code,
+            legal_rep_tax_code__iexact=tax_code,
+        )
+        .first()
+    )
+    mismatch = ActionRefused(
+        _("I dati inseriti non corrispondono a quelli del contratto. Controllali o chiama il 191.")
+    )
+    if company is None:
+        raise mismatch
+    existing = User.objects.filter(company=company, profile=Profile.LR).first()
+    if existing is not None:
+        if existing.is_active or existing.last_login is not None:
+            raise ActionRefused(
+                _("Il Rappresentante Legale di questa azienda è già registrato: accedi.")
+            )
+        existing.delete()  # an earlier registration never verified: start again
+    if User.objects.filter(username__iexact=username).exists():
+        raise ActionRefused(_("Questo nome utente è già in uso: scegline un altro."))
+    user = User.objects.create(
+        username=username,
+        password=make_password(password),
+        first_name=company.legal_rep_first_name,
+        last_name=company.legal_rep_last_name,
+        email=email,
+        tax_code=company.legal_rep_tax_code,
+        company=company,
+        profile=Profile.LR,
+        is_active=False,
+    )
+    link = base_url + reverse(
+        "accounts:registration-verify",
+        args=[user.pk, registration_token.make_token(user)],
+    )
+    send_templated_email(
+        "accounts/email/registration_verify", {"person": user, "link": link}, [email]
+    )
+    return user
+
+
+@transaction.atomic
+def legal_rep_verify(*, user_id: int, token: str) -> User:
+    user = User.objects.select_for_update().filter(pk=user_id, is_active=False).first()
+    if user is None or not registration_token.check_token(user, token):
+        raise ActionRefused(_("Il link non è valido, è scaduto o è già stato usato."))
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    audit_record(
+        actor=user,
+        action=AuditEntry.Action.LEGAL_REP_REGISTERED,
+        company=user.company,
+        target=user,
+    )
+    return user

@@ -7,6 +7,8 @@ from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.it import codicefiscale, iva
 from stdnum.luhn import is_valid as luhn_is_valid
 
+from accounts.italy import PROVINCES
+
 
 def validate_partita_iva(value: str) -> None:
     try:
@@ -40,8 +42,20 @@ def validate_iccid(value: str) -> None:
 
 
 validate_cap = RegexValidator(r"^\d{5}$", _("Il CAP è formato da 5 cifre."), "invalid_cap")
-validate_province = RegexValidator(
-    r"^[A-Z]{2}$", _("Indicare la sigla della provincia (due lettere)."), "invalid_province"
+
+
+def validate_province(value: str) -> None:
+    if value not in PROVINCES:
+        raise ValidationError(
+            _("Indicare la sigla di una provincia italiana (due lettere, per esempio RM)."),
+            code="invalid_province",
+        )
+
+
+validate_municipality = RegexValidator(
+    r"^[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ' .-]{1,99}$",
+    _("Indicare il nome del comune."),
+    "invalid_municipality",
 )
 validate_phone_number = RegexValidator(
     r"^\+?\d{6,15}$", _("Numero di telefono non valido."), "invalid_phone_number"

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 
 from accounts.models import Company, Line, User
+from area_clienti.mail import send_templated_email
 from tracking.models import TRANSITIONS, Channel, Request, RequestEvent, RequestKind, RequestState
 
 # No 0/O or 1/I/L: references are read out on the phone to customer service.
@@ -22,6 +21,20 @@ class InvalidTransition(Exception):
         super().__init__(f"{request.reference}: {request.state} → {to_state} is not allowed")
         self.request = request
         self.to_state = to_state
+
+
+CompletionHandler = Callable[[Request], None]
+# What completing a request of a kind does (the LR's new legal address takes effect, a
+# SIM change gives the line its new ICCID...), registered by the app that owns the kind.
+COMPLETION_HANDLERS: dict[RequestKind, CompletionHandler] = {}
+
+
+def on_completion(kind: RequestKind) -> Callable[[CompletionHandler], CompletionHandler]:
+    def register(handler: CompletionHandler) -> CompletionHandler:
+        COMPLETION_HANDLERS[kind] = handler
+        return handler
+
+    return register
 
 
 def _new_reference() -> str:
@@ -85,6 +98,9 @@ def request_transition(
     RequestEvent.objects.create(
         request=locked, from_state=from_state, to_state=to_state, actor=actor, note=note
     )
+    handler = COMPLETION_HANDLERS.get(RequestKind(locked.kind))
+    if to_state == RequestState.COMPLETED and handler is not None:
+        handler(locked)  # same transaction: the effect and the state change go together
     _notify_requester(locked)
     return locked
 
@@ -93,15 +109,8 @@ def _notify_requester(request: Request) -> None:
     requester = request.requester
     if requester is None or not requester.email:
         return
-    context = {"request": request, "person": requester}
-    subject = render_to_string("tracking/email/request_update_subject.txt", context).strip()
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string("tracking/email/request_update_body.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[requester.email],
+    send_templated_email(
+        "tracking/email/request_update",
+        {"request": request, "person": requester},
+        [requester.email],
     )
-    message.attach_alternative(
-        render_to_string("tracking/email/request_update_body.html", context), "text/html"
-    )
-    transaction.on_commit(message.send)

@@ -1,0 +1,50 @@
+"""Links sent by e-mail. E-mail changes are signed (stateless, and single-use because they
+only apply while the address is still the one they were issued for); invitations keep a
+hash of a random token; the LR's registration uses a token that dies with activation."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Any
+
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.core import signing
+
+EMAIL_CHANGE_SALT = "accounts.email-change"
+EMAIL_CHANGE_MAX_AGE = 60 * 60 * 24
+
+
+def email_change_token(*, target: str, object_id: int, old: str, new: str) -> str:
+    payload = {"target": target, "id": object_id, "old": old, "new": new}
+    return signing.dumps(payload, salt=EMAIL_CHANGE_SALT, compress=True)
+
+
+def email_change_payload(token: str) -> dict[str, Any]:
+    """Raises signing.BadSignature (SignatureExpired included) for a bad or old link."""
+    payload: dict[str, Any] = signing.loads(
+        token, salt=EMAIL_CHANGE_SALT, max_age=EMAIL_CHANGE_MAX_AGE
+    )
+    return payload
+
+
+def new_secret_token() -> tuple[str, str]:
+    """A token for a link, and the hash stored in its place."""
+    token = secrets.token_urlsafe(32)
+    return token, hash_token(token)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class RegistrationTokenGenerator(PasswordResetTokenGenerator):
+    """Valid until the account is activated (is_active is part of the hash)."""
+
+    key_salt = "accounts.tokens.RegistrationTokenGenerator"
+
+    def _make_hash_value(self, user: Any, timestamp: int) -> str:
+        return f"{user.pk}{user.is_active}{user.email}{timestamp}"
+
+
+registration_token = RegistrationTokenGenerator()
