@@ -3,14 +3,18 @@ a test walks the URL resolver and fails on any view without one."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponseBase
+from django.shortcuts import redirect
+from django.urls import reverse
 
 from accounts.models import User
 from accounts.roles import Capability, can
@@ -100,3 +104,32 @@ def access_of(view: Any) -> Access | None:
     if access is None and hasattr(view, "view_class"):
         access = getattr(view.view_class, "access", None)
     return access
+
+
+PASSWORD_CONFIRMED_AT = "password_confirmed_at"  # noqa: S105 - a session key
+RECENT_PASSWORD_SECONDS = 10 * 60
+
+
+def mark_password_confirmed(request: HttpRequest) -> None:
+    request.session[PASSWORD_CONFIRMED_AT] = int(time.time())
+
+
+def password_recently_confirmed(request: HttpRequest) -> bool:
+    confirmed_at = request.session.get(PASSWORD_CONFIRMED_AT, 0)
+    return time.time() - confirmed_at < RECENT_PASSWORD_SECONDS
+
+
+def recent_password(view: View) -> View:
+    """Sensitive changes: ask for the password again unless it was entered in the last ten
+    minutes. Goes under the access declaration, so a forbidden user still gets 403 first."""
+
+    @wraps(view)
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not password_recently_confirmed(request):
+            next_url = request.get_full_path()
+            return redirect(
+                f"{reverse('accounts:confirm-password')}?{urlencode({'next': next_url})}"
+            )
+        return view(request, *args, **kwargs)
+
+    return guarded

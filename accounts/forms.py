@@ -60,7 +60,7 @@ class ProfileChangeForm(forms.Form):
     profile = forms.ChoiceField(
         label=_("Profilo web"),
         choices=[(p.value, p.label) for p in ASSIGNABLE_PROFILES],
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
     )
     # The profile the page showed: a change made meanwhile by another session is not
     # silently overwritten.
@@ -72,7 +72,7 @@ class LinesForm(forms.Form):
         label=_("Linee"),
         queryset=Line.objects.none(),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
     )
 
     def __init__(self, *args: Any, lines: QuerySet[Line], **kwargs: Any) -> None:

@@ -4,16 +4,13 @@ from django.urls import path, reverse_lazy
 from accounts import views
 from accounts.access import public, signed_in
 from accounts.forms import LoginForm
-from area_clienti.views import section_landing
 
 app_name = "accounts"
 
 urlpatterns = [
     path(
         "accedi/",
-        public(
-            auth_views.LoginView.as_view(form_class=LoginForm, redirect_authenticated_user=True)
-        ),
+        public(views.LoginView.as_view(form_class=LoginForm, redirect_authenticated_user=True)),
         name="login",
     ),
     path("esci/", public(auth_views.LogoutView.as_view()), name="logout"),
@@ -62,5 +59,23 @@ urlpatterns = [
         public(auth_views.PasswordResetCompleteView.as_view()),
         name="password-reset-complete",
     ),
-    path("profilo/", section_landing("company"), name="profile"),
+    path("password/conferma/", views.confirm_password, name="confirm-password"),
+    path("profilo/", views.profile, name="profile"),
+    path("profilo/email-aziendale/", views.contact_email, name="contact-email"),
+    path("profilo/sede-legale/", views.legal_address, name="legal-address"),
+    path("profilo/dipendenti/", views.employees, name="employees"),
+    path("profilo/dipendenti/<int:pk>/modifica/", views.employee_edit, name="employee-edit"),
+    path("profilo/dipendenti/invita/", views.invite, name="invite"),
+    path("profilo/inviti/<int:pk>/reinvia/", views.invitation_resend, name="invitation-resend"),
+    path("profilo/inviti/<int:pk>/revoca/", views.invitation_revoke, name="invitation-revoke"),
+    path("profilo/registro-attivita/", views.audit_log, name="audit-log"),
+    path("profilo/dati-personali/", views.personal_data, name="personal-data"),
+    path("conferma-email/<str:token>/", views.email_confirm, name="email-confirm"),
+    path("invito/<str:token>/", views.invitation_accept, name="invitation-accept"),
+    path("registrazione/", views.registration, name="registration"),
+    path(
+        "registrazione/verifica/<int:pk>/<str:token>/",
+        views.registration_verify,
+        name="registration-verify",
+    ),
 ]

@@ -1,20 +1,440 @@
-from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import PasswordChangeForm
-from django.http import HttpResponse
+"""Visualizza profilo e dati azienda: company data, employees and their web profiles,
+invitations, personal data, the audit log; sign-in and registration pages."""
 
-from accounts.access import user_of
-from accounts.models import AuditEntry
-from accounts.services import audit_record
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts import selectors, services
+from accounts.access import (
+    mark_password_confirmed,
+    public,
+    recent_password,
+    requires,
+    signed_in,
+    user_of,
+)
+from accounts.forms import (
+    AuditFilterForm,
+    ConfirmPasswordForm,
+    InvitationAcceptForm,
+    InvitationForm,
+    ItalianAddressForm,
+    LegalRepRegistrationForm,
+    LinesForm,
+    NewEmailForm,
+    PersonalDataForm,
+    ProfileChangeForm,
+)
+from accounts.models import AuditEntry, User
+from accounts.roles import REFERENTE_PROFILES, Capability, Profile
+from accounts.services import ActionRefused
+from tracking.models import OPEN_STATES, RequestKind
+
+C = Capability
+
+
+def _base_url(request: HttpRequest) -> str:
+    return f"{request.scheme}://{request.get_host()}"
+
+
+class LoginView(auth_views.LoginView):
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        response = super().form_valid(form)
+        mark_password_confirmed(self.request)  # the password was just entered
+        return response
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
     def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
+        # Django ends every other session of the user when the password changes.
         response = super().form_valid(form)
+        mark_password_confirmed(self.request)
         user = user_of(self.request)
-        audit_record(
+        services.audit_record(
             actor=user,
             action=AuditEntry.Action.PASSWORD_CHANGED,
             company=user.company,
             target=user,
         )
         return response
+
+
+@signed_in
+def confirm_password(request: HttpRequest) -> HttpResponse:
+    """Enter the password again before a sensitive change."""
+    next_url = request.POST.get("next") or request.GET.get("next") or reverse("accounts:profile")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = reverse("accounts:profile")
+    form = ConfirmPasswordForm(request.POST or None, user=user_of(request))
+    if request.method == "POST" and form.is_valid():
+        mark_password_confirmed(request)
+        return redirect(next_url)
+    return render(request, "accounts/confirm_password.html", {"form": form, "next": next_url})
+
+
+# --- Company data (D1-D3) --------------------------------------------------------------
+
+
+@requires(C.VIEW_COMPANY)
+def profile(request: HttpRequest) -> HttpResponse:
+    user = user_of(request)
+    company = user.company
+    context = {
+        "company": company,
+        "contracts": company.contracts.all() if company else [],
+        "legal_rep_account": User.objects.filter(company=company, profile=Profile.LR).first(),
+    }
+    return render(request, "accounts/profile.html", context)
+
+
+@requires(C.CHANGE_CONTACT_EMAIL)
+@recent_password
+def contact_email(request: HttpRequest) -> HttpResponse:
+    user = user_of(request)
+    form = NewEmailForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.email_change_request(
+                actor=user,
+                target=services.EMAIL_TARGET_COMPANY,
+                new_email=form.cleaned_data["new_email"],
+                base_url=_base_url(request),
+            )
+        except ActionRefused as refusal:
+            form.add_error("new_email", str(refusal))
+        else:
+            messages.success(
+                request,
+                _("Ti abbiamo inviato un link a %(email)s: la nuova e-mail vale dopo la conferma.")
+                % {"email": form.cleaned_data["new_email"]},
+            )
+            return redirect("accounts:profile")
+    return render(request, "accounts/contact_email.html", {"form": form, "company": user.company})
+
+
+@requires(C.CHANGE_LEGAL_ADDRESS)
+@recent_password
+def legal_address(request: HttpRequest) -> HttpResponse:
+    user = user_of(request)
+    pending = (
+        user.company.requests.filter(kind=RequestKind.LEGAL_ADDRESS, state__in=OPEN_STATES)
+        .order_by("-created_at")
+        .first()
+        if user.company
+        else None
+    )
+    form = ItalianAddressForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            tracked = services.legal_address_change_request(actor=user, **form.cleaned_data)
+        except ActionRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(
+                request,
+                _(
+                    "Richiesta %(reference)s inviata: la nuova sede legale vale dopo la verifica "
+                    "del servizio clienti."
+                )
+                % {"reference": tracked.reference},
+            )
+            return redirect("accounts:profile")
+    return render(
+        request,
+        "accounts/legal_address.html",
+        {"form": form, "company": user.company, "pending": pending},
+    )
+
+
+# --- Employees and web profiles (D4, D5, R1-R5) -------------------------------------------
+
+
+@requires(C.CHANGE_PROFILES)
+def employees(request: HttpRequest) -> HttpResponse:
+    user = user_of(request)
+    assert user.company_id is not None
+    context = {
+        "employees": selectors.employees_for(company_id=user.company_id),
+        "invitations": selectors.open_invitations(company_id=user.company_id),
+    }
+    return render(request, "accounts/employees.html", context)
+
+
+@requires(C.CHANGE_PROFILES)
+@recent_password
+def employee_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Select the employee → "Modifica" → profile, lines, Referente lines (R3)."""
+    user = user_of(request)
+    employee = selectors.employee_get_for_user(user=user, pk=pk)
+    assert user.company_id is not None
+    company_lines = selectors.company_lines(company=user.company_id).select_related(
+        "contract", "assignee"
+    )
+    action = request.POST.get("action") if request.method == "POST" else None
+    data = request.POST if action else None
+    profile_form = ProfileChangeForm(
+        data if action == "profile" else None,
+        initial={"profile": employee.profile, "seen_profile": employee.profile},
+    )
+    lines_form = LinesForm(
+        data if action == "lines" else None,
+        lines=company_lines,
+        initial={"lines": list(employee.assigned_lines.values_list("pk", flat=True))},
+        prefix="assigned",
+    )
+    referente_form = LinesForm(
+        data if action == "referente" else None,
+        lines=company_lines.filter(contract__kind="MOBILE"),
+        initial={"lines": selectors.referente_line_ids(user=employee)},
+        prefix="referente",
+    )
+    is_legal_rep = employee.profile == Profile.LR
+    if action and not is_legal_rep:
+        form = {"profile": profile_form, "lines": lines_form, "referente": referente_form}.get(
+            action
+        )
+        if form is not None and form.is_valid():
+            try:
+                if action == "profile":
+                    services.employee_change_profile(
+                        actor=user,
+                        employee_id=employee.pk,
+                        seen_profile=form.cleaned_data["seen_profile"],
+                        new_profile=form.cleaned_data["profile"],
+                    )
+                    done = _("Profilo di %(name)s aggiornato.")
+                elif action == "lines":
+                    services.employee_set_lines(
+                        actor=user,
+                        employee=employee,
+                        line_ids=[line.pk for line in form.cleaned_data["lines"]],
+                    )
+                    done = _("Linee di %(name)s aggiornate.")
+                else:
+                    services.employee_set_referente_lines(
+                        actor=user,
+                        employee=employee,
+                        line_ids=[line.pk for line in form.cleaned_data["lines"]],
+                    )
+                    done = _("Linee da Referente di %(name)s aggiornate.")
+            except ActionRefused as refusal:
+                form.add_error(None, str(refusal))
+            else:
+                messages.success(request, done % {"name": employee})
+                return redirect("accounts:employee-edit", pk=employee.pk)
+    context = {
+        "employee": employee,
+        "is_legal_rep": is_legal_rep,
+        "profile_form": profile_form,
+        "lines_form": lines_form,
+        "referente_form": referente_form,
+        "can_be_referente": employee.profile in REFERENTE_PROFILES,
+    }
+    return render(request, "accounts/employee_edit.html", context)
+
+
+@requires(C.REGISTER_EMPLOYEES)
+@recent_password
+def invite(request: HttpRequest) -> HttpResponse:
+    user = user_of(request)
+    assert user.company_id is not None
+    lines = selectors.company_lines(company=user.company_id).select_related("contract", "assignee")
+    form = InvitationForm(request.POST or None, lines=lines)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            invitation = services.invitation_create(
+                actor=user,
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                email=data["email"],
+                tax_code=data["tax_code"],
+                profile=data["profile"],
+                lines=data["lines"],
+                base_url=_base_url(request),
+            )
+        except ActionRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(
+                request,
+                _("Invito inviato a %(email)s: vale 7 giorni.") % {"email": invitation.email},
+            )
+            return redirect("accounts:employees")
+    return render(request, "accounts/invite.html", {"form": form})
+
+
+@requires(C.REGISTER_EMPLOYEES)
+@require_POST
+def invitation_resend(request: HttpRequest, pk: int) -> HttpResponseBase:
+    user = user_of(request)
+    get_object_or_404(selectors.open_invitations(company_id=user.company_id or 0), pk=pk)
+    invitation = services.invitation_resend(
+        actor=user, invitation_id=pk, base_url=_base_url(request)
+    )
+    messages.success(
+        request, _("Invito inviato di nuovo a %(email)s.") % {"email": invitation.email}
+    )
+    return redirect("accounts:employees")
+
+
+@requires(C.REGISTER_EMPLOYEES)
+@require_POST
+def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponseBase:
+    user = user_of(request)
+    invitation = get_object_or_404(
+        selectors.open_invitations(company_id=user.company_id or 0), pk=pk
+    )
+    services.invitation_revoke(actor=user, invitation_id=pk)
+    messages.success(request, _("Invito a %(email)s revocato.") % {"email": invitation.email})
+    return redirect("accounts:employees")
+
+
+@public
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        invitation = services.invitation_for_token(token)
+    except ActionRefused as refusal:
+        return render(request, "accounts/link_invalid.html", {"reason": str(refusal)}, status=410)
+    form = InvitationAcceptForm(request.POST or None, invitation=invitation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.invitation_accept(
+                token=token,
+                username=form.cleaned_data["username"],
+                password=form.cleaned_data["password1"],
+            )
+        except ActionRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, _("Registrazione completata: ora puoi accedere."))
+            return redirect("accounts:login")
+    return render(
+        request, "accounts/invitation_accept.html", {"form": form, "invitation": invitation}
+    )
+
+
+@requires(C.CHANGE_PROFILES)
+def audit_log(request: HttpRequest) -> HttpResponse:
+    user = user_of(request)
+    form = AuditFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    entries = selectors.audit_entries(
+        company_id=user.company_id or 0,
+        action=filters.get("action", ""),
+        person=filters.get("person", ""),
+        since=filters.get("since"),
+        until=filters.get("until"),
+    )
+    page = Paginator(entries, 50).get_page(request.GET.get("pagina"))
+    query = request.GET.copy()
+    query.pop("pagina", None)
+    return render(
+        request,
+        "accounts/audit_log.html",
+        {"form": form, "page": page, "query": query.urlencode()},
+    )
+
+
+# --- One's own data (D6) ------------------------------------------------------------------
+
+
+@requires(C.EDIT_PERSONAL_DATA)
+def personal_data(request: HttpRequest) -> HttpResponse:
+    user = user_of(request)
+    initial = {
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "phone": user.phone,
+        "email": user.email,
+    }
+    form = PersonalDataForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        services.personal_data_update(
+            user=user,
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            phone=data["phone"],
+        )
+        messages.success(request, _("Dati personali salvati."))
+        if data["email"].lower() != user.email.lower():
+            services.email_change_request(
+                actor=user,
+                target=services.EMAIL_TARGET_PERSONAL,
+                new_email=data["email"],
+                base_url=_base_url(request),
+            )
+            messages.info(
+                request,
+                _("Ti abbiamo inviato un link a %(email)s: la nuova e-mail vale dopo la conferma.")
+                % {"email": data["email"]},
+            )
+        return redirect("accounts:personal-data")
+    return render(request, "accounts/personal_data.html", {"form": form})
+
+
+@public
+def email_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows a button; only the POST applies, so mail scanners that open links change
+    nothing."""
+    if request.method == "POST":
+        try:
+            services.email_change_confirm(token=token)
+        except ActionRefused as refusal:
+            return render(
+                request, "accounts/link_invalid.html", {"reason": str(refusal)}, status=410
+            )
+        return render(request, "accounts/email_confirmed.html")
+    return render(request, "accounts/email_confirm.html")
+
+
+# --- Self-registration of the legal representative ----------------------------------------
+
+
+@public
+def registration(request: HttpRequest) -> HttpResponse:
+    form = LegalRepRegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.legal_rep_register(
+                vat_number=data["vat_number"],
+                customer_code=data["customer_code"],
+                tax_code=data["tax_code"],
+                email=data["email"],
+                username=data["username"],
+                password=data["password1"],
+                base_url=_base_url(request),
+            )
+        except ActionRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            return render(request, "accounts/registration_sent.html", {"email": data["email"]})
+    return render(request, "accounts/registration.html", {"form": form})
+
+
+@public
+def registration_verify(request: HttpRequest, pk: int, token: str) -> HttpResponse:
+    if request.method == "POST":
+        try:
+            services.legal_rep_verify(user_id=pk, token=token)
+        except ActionRefused as refusal:
+            return render(
+                request, "accounts/link_invalid.html", {"reason": str(refusal)}, status=410
+            )
+        messages.success(request, _("E-mail verificata: ora puoi accedere."))
+        return redirect("accounts:login")
+    return render(request, "accounts/email_confirm.html")

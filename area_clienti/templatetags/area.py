@@ -3,7 +3,7 @@ from typing import Any
 from django import forms, template
 from django.forms import BoundField
 
-from accounts.roles import Capability
+from accounts.roles import Capability, Profile
 from accounts.roles import can as user_can
 
 register = template.Library()
@@ -30,3 +30,9 @@ def control(field: BoundField) -> str:
     if field.errors:
         css += " is-invalid"
     return field.as_widget(attrs={"class": css})
+
+
+@register.filter
+def profile_label(code: str | None) -> str:
+    """The web profile's name for a stored code ("FULL" → "Amministratore Full")."""
+    return str(Profile(code).label) if code in Profile.values else "–"
