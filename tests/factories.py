@@ -1,12 +1,13 @@
 """factory_boy factories: valid Italian fiscal data, unique numbers, sane defaults."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import factory
+from django.utils import timezone
 from stdnum import luhn
 from stdnum.it import codicefiscale
 
-from accounts.models import Company, Contract, Line, Sim, User
+from accounts.models import Company, Contract, Invitation, Line, Sim, User
 from accounts.roles import Profile
 
 
@@ -103,3 +104,17 @@ class SimFactory(factory.django.DjangoModelFactory):
     iccid = factory.Sequence(lambda n: _iccid(n + 1))
     puk = "12345678"
     activated_on = date(2022, 1, 1)
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Invitation
+
+    company = factory.SubFactory(CompanyFactory)
+    first_name = "Giulia"
+    last_name = "Neri"
+    email = factory.Sequence(lambda n: f"invitata{n}@azienda.example.it")
+    tax_code = factory.Sequence(lambda n: _codice_fiscale(n + 900))
+    token_hash = factory.Sequence(lambda n: f"{n:064x}")
+    sent_at = factory.LazyFunction(timezone.now)
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))

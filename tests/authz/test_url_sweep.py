@@ -3,6 +3,7 @@ comes from the role matrix; plus another company's objects, which must answer 40
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -10,21 +11,44 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from accounts.access import access_of
+from accounts.access import PASSWORD_CONFIRMED_AT, access_of
+from accounts.models import Company, Invitation
 from accounts.roles import Profile
 from tests.authz.urls import Route, walk
 from tests.conftest import World
+from tests.factories import InvitationFactory
 
 # Sample arguments for URLs that take some, from the personas of tests/conftest.py.
 # A URL that takes arguments and is missing here makes the sweep fail.
 SAMPLE_KWARGS: dict[str, Callable[[World], dict[str, Any]]] = {
     "accounts:password-reset-confirm": lambda w: {"uidb64": "MQ", "token": "set-password"},
+    "accounts:employee-edit": lambda w: {"pk": w.full.pk},
+    "accounts:invitation-resend": lambda w: {"pk": invitation_of(w.company).pk},
+    "accounts:invitation-revoke": lambda w: {"pk": invitation_of(w.company).pk},
+    "accounts:email-confirm": lambda w: {"token": "not-a-signed-token"},
+    "accounts:invitation-accept": lambda w: {"token": "not-an-invitation"},
+    "accounts:registration-verify": lambda w: {"pk": w.lr.pk, "token": "not-a-token"},
 }
 
-# Another company's objects, for every URL that shows one: kwargs naming the outsider's.
-OUTSIDER_KWARGS: dict[str, Callable[[World], dict[str, Any]]] = {}
-# URLs whose arguments name no company object.
-NO_OBJECT_ARGUMENTS = {"accounts:password-reset-confirm"}
+# Another company's objects, for every URL that shows one: (method, kwargs naming the
+# outsider's object), asked by our LR with the password just confirmed.
+OUTSIDER_KWARGS: dict[str, tuple[str, Callable[[World], dict[str, Any]]]] = {
+    "accounts:employee-edit": ("get", lambda w: {"pk": w.outsider_lr.pk}),
+    "accounts:invitation-resend": ("post", lambda w: {"pk": invitation_of(w.outsider_company).pk}),
+    "accounts:invitation-revoke": ("post", lambda w: {"pk": invitation_of(w.outsider_company).pk}),
+}
+# URLs whose arguments name no company object (links sent by e-mail carry their own proof).
+NO_OBJECT_ARGUMENTS = {
+    "accounts:password-reset-confirm",
+    "accounts:email-confirm",
+    "accounts:invitation-accept",
+    "accounts:registration-verify",
+}
+
+
+def invitation_of(company: Company) -> Invitation:
+    return InvitationFactory(company=company)
+
 
 ROUTES = [route for route in walk() if route.name]
 PERSONAS = ["anonymous", "staff", *[p.value for p in Profile]]
@@ -68,15 +92,20 @@ def test_url_answers_as_declared(route: Route, persona: str, world: World) -> No
     login_url = reverse("accounts:login")
 
     if access.kind == "public":
-        assert response.status_code in {200, 302, 405}, response.status_code
+        # 410: a sample token that is not a valid link
+        assert response.status_code in {200, 302, 405, 410}, response.status_code
         assert not response.get("Location", "").startswith(login_url)
     elif user is None:
         assert response.status_code == 302
         assert response["Location"].startswith(login_url + "?next=")
     elif access.allows(user):
-        assert response.status_code in {200, 302}, response.status_code
-        if response.status_code == 302:  # the dashboard sends staff to the back office
-            assert persona == "staff" and route.name == "dashboard"
+        # 302: staff sent from the dashboard to the back office, or a sensitive page asking
+        # for the password again; 405: a GET on an action that takes only POST.
+        assert response.status_code in {200, 302, 405}, response.status_code
+        if response.status_code == 302:
+            assert response["Location"].startswith(
+                (reverse("backoffice:index"), reverse("accounts:confirm-password"))
+            )
     else:
         assert response.status_code == 403
         assert "Accesso non consentito" in response.content.decode()
@@ -87,6 +116,9 @@ def test_another_companys_objects_answer_404(world: World) -> None:
     assert object_routes == set(OUTSIDER_KWARGS), "add the route to OUTSIDER_KWARGS"
     client = Client()
     client.force_login(world.lr)
-    for name, kwargs in OUTSIDER_KWARGS.items():
-        response = client.get(reverse(name, kwargs=kwargs(world)))
+    session = client.session
+    session[PASSWORD_CONFIRMED_AT] = int(time.time())
+    session.save()
+    for name, (method, kwargs) in OUTSIDER_KWARGS.items():
+        response = getattr(client, method)(reverse(name, kwargs=kwargs(world)))
         assert response.status_code == 404, name
