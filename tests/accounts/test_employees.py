@@ -1,0 +1,253 @@
+"""Employees and web profiles on "Visualizza profilo e dati azienda" (D5, R1-R5)."""
+
+import threading
+from html import unescape
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.urls import reverse
+
+from accounts.models import AuditEntry, Line, User
+from accounts.roles import Profile
+from accounts.selectors import referente_line_ids
+from accounts.services import ActionRefused, employee_change_profile
+from tests.accounts.helpers import signed_in
+from tests.conftest import World
+
+
+def edit_url(person: User) -> str:
+    return reverse("accounts:employee-edit", args=[person.pk])
+
+
+def change_profile(client, person: User, to: str, seen: str | None = None):  # type: ignore[no-untyped-def]
+    return client.post(
+        edit_url(person),
+        {"action": "profile", "profile": to, "seen_profile": seen or person.profile},
+    )
+
+
+def test_employees_list_shows_name_username_profile_lines(world: World) -> None:
+    page = signed_in(world.lr).get(reverse("accounts:employees")).content.decode()
+    for person in (world.full, world.light, world.user):
+        assert person.username in page
+        assert reverse("accounts:employee-edit", args=[person.pk]) in page
+    assert world.light_line.number in page
+    assert "Amministratore Light" in page
+    # The LR's own row is read only.
+    assert reverse("accounts:employee-edit", args=[world.lr.pk]) not in page
+    assert "chiama il 191" in page
+
+
+@pytest.mark.parametrize("profile", [Profile.FULL, Profile.LIGHT, Profile.USER])
+def test_only_the_lr_manages_profiles(profile: Profile, world: World) -> None:
+    client = signed_in(world.by_profile(profile))
+    assert client.get(reverse("accounts:employees")).status_code == 403
+    target = world.user if profile != Profile.USER else world.full
+    response = change_profile(client, target, Profile.FULL)
+    assert response.status_code == 403
+    target.refresh_from_db()
+    assert target.profile != Profile.FULL or (profile == Profile.USER and target == world.full)
+    assert not AuditEntry.objects.filter(action=AuditEntry.Action.PROFILE_CHANGED).exists()
+
+
+@pytest.mark.parametrize(
+    ("start", "to"),
+    [
+        (Profile.USER, Profile.FULL),
+        (Profile.USER, Profile.LIGHT),
+        (Profile.LIGHT, Profile.FULL),
+        (Profile.FULL, Profile.USER),
+        (Profile.FULL, Profile.LIGHT),
+        (Profile.LIGHT, Profile.USER),
+    ],
+)
+def test_lr_moves_employees_both_ways(
+    start: Profile,
+    to: Profile,
+    world: World,
+    django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
+) -> None:
+    person = world.by_profile(start)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = change_profile(signed_in(world.lr), person, to)
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert person.profile == to
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.PROFILE_CHANGED)
+    assert (entry.actor, entry.target, entry.changes) == (
+        world.lr,
+        person,
+        {"from": start, "to": to},
+    )
+    assert entry.at is not None
+    assert [m.to for m in mail.outbox] == [[person.email]]
+    assert "profilo web" in mail.outbox[0].subject
+
+
+def test_any_number_of_full_admins(world: World) -> None:
+    client = signed_in(world.lr)
+    for person in (world.light, world.user):
+        change_profile(client, person, Profile.FULL)
+    assert User.objects.filter(company=world.company, profile=Profile.FULL).count() == 3
+
+
+def test_change_holds_from_the_employees_next_request(world: World) -> None:
+    employee = signed_in(world.user, password_confirmed=False)
+    assert employee.get("/fatture/").status_code == 403
+    change_profile(signed_in(world.lr), world.user, Profile.LIGHT)
+    assert employee.get("/fatture/").status_code == 200  # same session, no new login
+    assert "Amministratore Light" in employee.get("/").content.decode()
+
+
+def test_the_lr_row_is_read_only_and_says_call_191(world: World) -> None:
+    client = signed_in(world.lr)
+    page = client.get(edit_url(world.lr)).content.decode()
+    assert "191" in page and 'value="profile"' not in page
+    response = change_profile(client, world.lr, Profile.USER)
+    assert response.status_code == 200
+    world.lr.refresh_from_db()
+    assert world.lr.profile == Profile.LR
+
+
+def test_nobody_can_be_given_the_lr_profile(world: World) -> None:
+    response = change_profile(signed_in(world.lr), world.full, Profile.LR)
+    assert response.status_code == 200
+    assert "LR non è tra quelle disponibili" in response.content.decode()
+    world.full.refresh_from_db()
+    assert world.full.profile == Profile.FULL
+
+
+def test_a_forged_post_for_another_companys_person_is_404(world: World) -> None:
+    response = change_profile(signed_in(world.lr), world.outsider_lr, Profile.USER)
+    assert response.status_code == 404
+    world.outsider_lr.refresh_from_db()
+    assert world.outsider_lr.profile == Profile.LR
+
+
+def test_extra_post_fields_are_ignored(world: World) -> None:
+    client = signed_in(world.lr)
+    client.post(
+        edit_url(world.user),
+        {
+            "action": "profile",
+            "profile": Profile.LIGHT,
+            "seen_profile": Profile.USER,
+            "company": world.outsider_company.pk,
+            "user": world.full.pk,
+            "is_staff": "on",
+        },
+    )
+    world.user.refresh_from_db()
+    world.full.refresh_from_db()
+    assert world.user.profile == Profile.LIGHT and world.user.company == world.company
+    assert not world.user.is_staff and world.full.profile == Profile.FULL
+
+
+def test_a_stale_page_does_not_overwrite_a_newer_change(world: World) -> None:
+    first, second = signed_in(world.lr), signed_in(world.lr)
+    # Both sessions opened the page while the person was USER.
+    assert change_profile(first, world.user, Profile.FULL, seen=Profile.USER).status_code == 302
+    response = change_profile(second, world.user, Profile.LIGHT, seen=Profile.USER)
+    assert response.status_code == 200
+    assert "appena modificato da un'altra sessione" in unescape(response.content.decode())
+    world.user.refresh_from_db()
+    assert world.user.profile == Profile.FULL
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.PROFILE_CHANGED).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_changes_one_wins_the_other_is_told() -> None:
+    from tests.conftest import build_world
+
+    world = build_world()
+    outcomes: list[str] = []
+    barrier = threading.Barrier(2)
+
+    def attempt(to: Profile) -> None:
+        barrier.wait()
+        try:
+            employee_change_profile(
+                actor=world.lr, employee_id=world.user.pk, seen_profile=Profile.USER, new_profile=to
+            )
+            outcomes.append("changed")
+        except ActionRefused:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt, args=(to,)) for to in (Profile.FULL, Profile.LIGHT)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["changed", "refused"]
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.PROFILE_CHANGED).count() == 1
+
+
+def test_lr_assigns_lines_to_an_employee(world: World) -> None:
+    client = signed_in(world.lr)
+    response = client.post(
+        edit_url(world.user),
+        {"action": "lines", "assigned-lines": [world.user_line.pk, world.spare_line.pk]},
+    )
+    assert response.status_code == 302
+    assert set(world.user.assigned_lines.values_list("pk", flat=True)) == {
+        world.user_line.pk,
+        world.spare_line.pk,
+    }
+    world.fixed_line.refresh_from_db()
+    assert world.fixed_line.assignee is None  # unticked: no longer theirs
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.LINES_ASSIGNED)
+    assert entry.changes["added"] == [world.spare_line.number]
+
+
+def test_a_dual_billing_line_cannot_be_left_without_assignee(world: World) -> None:
+    response = signed_in(world.lr).post(edit_url(world.light), {"action": "lines"})
+    assert response.status_code == 200
+    assert "Dual Billing" in response.content.decode()
+    world.light_line.refresh_from_db()
+    assert world.light_line.assignee == world.light
+
+
+def test_another_companys_line_cannot_be_assigned(world: World) -> None:
+    response = signed_in(world.lr).post(
+        edit_url(world.user), {"action": "lines", "assigned-lines": [world.outsider_line.pk]}
+    )
+    assert response.status_code == 200
+    assert not Line.objects.filter(pk=world.outsider_line.pk, assignee=world.user).exists()
+
+
+def test_lr_chooses_the_referente_lines_of_a_light_admin(world: World) -> None:
+    client = signed_in(world.lr)
+    response = client.post(
+        edit_url(world.light), {"action": "referente", "referente-lines": [world.spare_line.pk]}
+    )
+    assert response.status_code == 302
+    assert referente_line_ids(user=world.light) == [world.spare_line.pk]
+    assert world.light.has_perm("accounts.act_as_referente", world.spare_line)
+    assert not world.light.has_perm("accounts.act_as_referente", world.delegated_line)
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.REFERENTE_CHANGED)
+    assert entry.changes == {
+        "added": [world.spare_line.number],
+        "removed": [world.delegated_line.number],
+    }
+
+
+def test_only_light_admins_can_be_referente(world: World) -> None:
+    client = signed_in(world.lr)
+    assert 'value="referente"' not in client.get(edit_url(world.user)).content.decode()
+    response = client.post(
+        edit_url(world.user), {"action": "referente", "referente-lines": [world.spare_line.pk]}
+    )
+    assert response.status_code == 200
+    assert referente_line_ids(user=world.user) == []
+
+
+def test_referente_lines_are_sims_of_the_company(world: World) -> None:
+    response = signed_in(world.lr).post(
+        edit_url(world.light),
+        {"action": "referente", "referente-lines": [world.fixed_line.pk]},
+    )
+    assert response.status_code == 200
+    assert world.fixed_line.pk not in referente_line_ids(user=world.light)
