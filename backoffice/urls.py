@@ -6,4 +6,5 @@ app_name = "backoffice"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("ricerca/", views.search, name="search"),
 ]
