@@ -1,0 +1,184 @@
+"""Own personal data (D6), re-authentication before sensitive changes, the audit log page."""
+
+import re
+import time
+from html import unescape
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+
+from accounts.access import PASSWORD_CONFIRMED_AT
+from accounts.models import AuditEntry
+from accounts.roles import Profile
+from tests.accounts.helpers import signed_in
+from tests.conftest import PASSWORD, World
+
+
+@pytest.mark.parametrize("profile", list(Profile))
+def test_everyone_edits_their_own_data(profile: Profile, world: World) -> None:
+    person = world.by_profile(profile)
+    response = signed_in(person).post(
+        reverse("accounts:personal-data"),
+        {
+            "first_name": "Anna",
+            "last_name": "Verdi",
+            "phone": "+393401234567",
+            "email": person.email,
+        },
+    )
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert (person.first_name, person.last_name, person.phone) == ("Anna", "Verdi", "+393401234567")
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.PERSONAL_DATA_CHANGED)
+    assert entry.actor == person and entry.changes["last_name"]["to"] == "Verdi"
+
+
+def test_a_bad_phone_number_is_refused(world: World) -> None:
+    response = signed_in(world.user).post(
+        reverse("accounts:personal-data"),
+        {
+            "first_name": "Anna",
+            "last_name": "Verdi",
+            "phone": "chiamami",
+            "email": world.user.email,
+        },
+    )
+    assert response.status_code == 200
+    assert "Numero di telefono non valido" in response.content.decode()
+    world.user.refresh_from_db()
+    assert world.user.first_name != "Anna"
+
+
+def test_personal_email_changes_after_the_link(
+    world: World,
+    django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
+) -> None:
+    old = world.user.email
+    data = {
+        "first_name": world.user.first_name,
+        "last_name": world.user.last_name,
+        "phone": "",
+        "email": "sara.nuova@example.it",
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        signed_in(world.user).post(reverse("accounts:personal-data"), data)
+    world.user.refresh_from_db()
+    assert world.user.email == old
+    [confirm] = mail.outbox
+    link = re.search(r"https?://[^/\s]+(/\S+)", confirm.body)
+    assert confirm.to == ["sara.nuova@example.it"] and link is not None
+    with django_capture_on_commit_callbacks(execute=True):
+        Client().post(link.group(1))
+    world.user.refresh_from_db()
+    assert world.user.email == "sara.nuova@example.it"
+    assert mail.outbox[-1].to == [old]
+
+
+def test_sensitive_pages_ask_for_the_password_again(world: World) -> None:
+    client = signed_in(world.lr, password_confirmed=False)
+    url = reverse("accounts:employee-edit", args=[world.user.pk])
+    response = client.get(url)
+    assert response.status_code == 302
+    confirm = response["Location"]
+    assert confirm.startswith(reverse("accounts:confirm-password"))
+    wrong = client.post(confirm, {"password": "sbagliata", "next": url})
+    assert wrong.status_code == 200 and "non è corretta" in unescape(wrong.content.decode())
+    right = client.post(confirm, {"password": PASSWORD, "next": url})
+    assert right.status_code == 302 and right["Location"] == url
+    assert client.get(url).status_code == 200
+
+
+def test_the_confirmation_lasts_ten_minutes(world: World) -> None:
+    client = signed_in(world.lr)
+    session = client.session
+    session[PASSWORD_CONFIRMED_AT] = int(time.time()) - 11 * 60
+    session.save()
+    assert client.get(reverse("accounts:invite")).status_code == 302
+    assert (
+        client.post(reverse("accounts:contact-email"), {"new_email": "a@b.it"}).status_code == 302
+    )
+    assert not mail.outbox
+
+
+def test_forbidden_comes_before_the_password_question(world: World) -> None:
+    client = signed_in(world.full, password_confirmed=False)
+    assert client.get(reverse("accounts:legal-address")).status_code == 403
+
+
+def test_the_confirmation_page_never_redirects_elsewhere(world: World) -> None:
+    client = signed_in(world.lr, password_confirmed=False)
+    response = client.post(
+        reverse("accounts:confirm-password"),
+        {"password": PASSWORD, "next": "https://example.com/"},
+    )
+    assert response["Location"] == reverse("accounts:profile")
+
+
+def test_signing_in_counts_as_entering_the_password(world: World) -> None:
+    client = Client()
+    client.post("/accedi/", {"username": world.lr.username, "password": PASSWORD})
+    assert client.get(reverse("accounts:invite")).status_code == 200
+
+
+def test_audit_log_lists_and_filters(world: World) -> None:
+    client = signed_in(world.lr)
+    for person, to in ((world.user, Profile.LIGHT), (world.full, Profile.USER)):
+        client.post(
+            reverse("accounts:employee-edit", args=[person.pk]),
+            {"action": "profile", "profile": to, "seen_profile": person.profile},
+        )
+    client.post(
+        reverse("accounts:personal-data"),
+        {"first_name": "Mario", "last_name": "Rossi", "phone": "", "email": world.lr.email},
+    )
+    page = unescape(client.get(reverse("accounts:audit-log")).content.decode())
+    assert "Utilizzatore → Amministratore Light" in page
+    assert "Amministratore Full → Utilizzatore" in page
+    assert "Dati personali modificati" in page
+    filtered = unescape(
+        client.get(
+            reverse("accounts:audit-log"),
+            {"action": "PROFILE_CHANGED", "person": world.user.last_name},
+        ).content.decode()
+    )
+    assert "Utilizzatore → Amministratore Light" in filtered
+    assert "Amministratore Full → Utilizzatore" not in filtered
+    assert "Dati personali modificati" not in filtered.split("<tbody>")[1]
+
+
+def test_audit_log_never_shows_another_company(world: World) -> None:
+    from accounts.services import audit_record
+
+    audit_record(
+        actor=world.outsider_lr,
+        action=AuditEntry.Action.PERSONAL_DATA_CHANGED,
+        company=world.outsider_company,
+        target=world.outsider_lr,
+    )
+    page = signed_in(world.lr).get(reverse("accounts:audit-log")).content.decode()
+    assert str(world.outsider_lr) not in unescape(page)
+
+
+def test_bad_filters_are_told_not_crashed(world: World) -> None:
+    response = signed_in(world.lr).get(reverse("accounts:audit-log"), {"since": "ieri"})
+    assert response.status_code == 200
+    assert "Inserisci una data valida" in response.content.decode()
+
+
+def test_password_change_ends_other_sessions(world: World) -> None:
+    other = Client()
+    other.post("/accedi/", {"username": world.full.username, "password": PASSWORD})
+    assert other.get("/").status_code == 200
+    here = signed_in(world.full)
+    here.post(
+        reverse("accounts:password-change"),
+        {
+            "old_password": PASSWORD,
+            "new_password1": "Nuova-Pass-2026",
+            "new_password2": "Nuova-Pass-2026",
+        },
+    )
+    assert here.get("/").status_code == 200
+    assert other.get("/").status_code == 302  # signed out
