@@ -20,6 +20,7 @@ ALL_SECTIONS = [
     "Assistenza online",
     "Tracking delle richieste",
 ]
+HEADINGS = {"Dati aziendali": "Visualizza profilo e dati azienda"}
 MENUS = {
     "legale": ("Rappresentante Legale", ALL_SECTIONS),
     "full": ("Amministratore Full", ALL_SECTIONS),
@@ -55,7 +56,7 @@ def test_profile_journey(page: Page, demo_site: str, username: str) -> None:
     assert_accessible(page, f"{username}-dashboard")
     for label in sections:
         page.get_by_role("navigation", name="Sezioni").get_by_role("link", name=label).click()
-        expect(page.get_by_role("heading", level=1)).to_have_text(label)
+        expect(page.get_by_role("heading", level=1)).to_have_text(HEADINGS.get(label, label))
         assert_accessible(page, f"{username}-{label}")
 
     page.get_by_role("button", name="Esci").click()
@@ -96,3 +97,30 @@ def test_language_switch_in_the_browser(page: Page, demo_site: str) -> None:
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.locator(".user-profile")).to_have_text("Legal Representative")
     assert_accessible(page, "legale-dashboard-en")
+
+
+def test_lr_changes_an_employees_profile_r3(page: Page, demo_site: str, browser) -> None:  # type: ignore[no-untyped-def]
+    """R3: log in → Visualizza profilo e dati azienda → select the employee → Modifica →
+    choose the profile → save; the employee's open session shows the new sections."""
+    employee = browser.new_context(locale="it-IT").new_page()
+    sign_in(employee, demo_site, "utente")
+    menu = employee.get_by_role("navigation", name="Sezioni").get_by_role("link")
+    expect(menu).to_have_text(MENUS["utente"][1])
+
+    sign_in(page, demo_site, "legale")
+    page.get_by_role("navigation", name="Sezioni").get_by_role(
+        "link", name="Dati aziendali"
+    ).click()
+    page.get_by_role("link", name="Dipendenti e profili web").click()
+    assert_accessible(page, "legale-employees")
+    page.get_by_role("link", name="Modifica Sara Galli").click()
+    assert_accessible(page, "legale-employee-edit")
+    page.get_by_label("Amministratore Full").check()
+    page.get_by_role("button", name="Salva il profilo").click()
+    expect(page.get_by_role("status")).to_contain_text("Profilo di Sara Galli aggiornato")
+    expect(page.get_by_text("profilo web attuale: Amministratore Full")).to_be_visible()
+
+    employee.reload()  # the next request, no new login
+    expect(employee.locator(".user-profile")).to_have_text("Amministratore Full")
+    expect(menu).to_have_text(ALL_SECTIONS)
+    employee.context.close()
