@@ -33,7 +33,7 @@ def test_seed_demo_refuses_with_debug_off(db: None, settings) -> None:  # type: 
     with pytest.raises(CommandError):
         call_command("seed_demo")
     call_command("seed_demo", force=True)
-    assert Company.objects.count() == 2
+    assert Company.objects.count() == 3
 
 
 def test_demo_companies_and_people(demo: None) -> None:

@@ -81,6 +81,10 @@ BIANCHI_PEOPLE = [
     ),
 ]
 
+VERDI_LEGAL_REP = Person(
+    "", "Anna", "Verdi", Profile.LR, codice_fiscale("VRDNNA75D45L219"), "+393391000001"
+)
+
 
 class Command(BaseCommand):
     help = "Load the demo companies, accounts, lines and requests (idempotent)."
@@ -129,6 +133,21 @@ class Command(BaseCommand):
             contact_email="it@bianchilogistica.example.it",
             legal_rep=BIANCHI_PEOPLE[0],
         )
+        # A customer whose LR has not opened an account yet: try /registrazione/ with its
+        # Partita IVA, customer code and the LR's codice fiscale (README).
+        verdi = self.company(
+            name="Verdi Impianti S.n.c.",
+            vat_number=partita_iva("0712345004"),
+            customer_code="CB1000003",
+            segment=Company.Segment.SOHO,
+            legal_street="Via Garibaldi 7",
+            legal_postal_code="10122",
+            legal_city="Torino",
+            legal_province="TO",
+            contact_email="info@verdiimpianti.example.it",
+            legal_rep=VERDI_LEGAL_REP,
+        )
+        self.contract(verdi, "MB-3000001", Contract.Kind.MOBILE, date(2023, 2, 1))
         people = {p.username: self.person(rossi, p) for p in ROSSI_PEOPLE}
         people |= {p.username: self.person(bianchi, p) for p in BIANCHI_PEOPLE}
         self.operator()
