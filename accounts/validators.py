@@ -1,8 +1,10 @@
 """Italian fiscal codes, checked with python-stdnum; values are stored in compact form."""
 
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.it import codicefiscale, iva
 from stdnum.luhn import is_valid as luhn_is_valid
@@ -60,3 +62,21 @@ validate_municipality = RegexValidator(
 validate_phone_number = RegexValidator(
     r"^\+?\d{6,15}$", _("Numero di telefono non valido."), "invalid_phone_number"
 )
+
+
+class MinimumLengthValidator(password_validation.MinimumLengthValidator):
+    """Django 5.2's message changed wording and its Italian catalogue lacks it."""
+
+    def get_error_message(self) -> str:
+        return ngettext(
+            "La password è troppo corta: deve contenere almeno %(min)d carattere.",
+            "La password è troppo corta: deve contenere almeno %(min)d caratteri.",
+            self.min_length,
+        ) % {"min": self.min_length}
+
+    def get_help_text(self) -> str:
+        return ngettext(
+            "La password deve contenere almeno %(min)d carattere.",
+            "La password deve contenere almeno %(min)d caratteri.",
+            self.min_length,
+        ) % {"min": self.min_length}
