@@ -115,7 +115,7 @@ def mark_password_confirmed(request: HttpRequest) -> None:
 
 
 def password_recently_confirmed(request: HttpRequest) -> bool:
-    confirmed_at = request.session.get(PASSWORD_CONFIRMED_AT, 0)
+    confirmed_at: int = request.session.get(PASSWORD_CONFIRMED_AT, 0)
     return time.time() - confirmed_at < RECENT_PASSWORD_SECONDS
 
 

@@ -67,8 +67,15 @@ class ProfileChangeForm(forms.Form):
     seen_profile = forms.CharField(widget=forms.HiddenInput)
 
 
+class LineChoiceField(forms.ModelMultipleChoiceField[Line]):
+    def label_from_instance(self, obj: Line) -> str:
+        who = str(obj.assignee) if obj.assignee_id else str(_("non assegnata"))
+        label = f"{obj.number} · {obj.contract.get_kind_display()} · {who}"
+        return label + (" · Dual Billing" if obj.dual_billing else "")
+
+
 class LinesForm(forms.Form):
-    lines = forms.ModelMultipleChoiceField(
+    lines = LineChoiceField(
         label=_("Linee"),
         queryset=Line.objects.none(),
         required=False,
@@ -78,15 +85,8 @@ class LinesForm(forms.Form):
     def __init__(self, *args: Any, lines: QuerySet[Line], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["lines"]
-        assert isinstance(field, forms.ModelMultipleChoiceField)
+        assert isinstance(field, LineChoiceField)
         field.queryset = lines
-        field.label_from_instance = _line_label  # type: ignore[method-assign]
-
-
-def _line_label(line: Line) -> str:
-    who = str(line.assignee) if line.assignee_id else str(_("non assegnata"))
-    label = f"{line.number} · {line.contract.get_kind_display()} · {who}"
-    return label + (" · Dual Billing" if line.dual_billing else "")
 
 
 class InvitationForm(LinesForm):

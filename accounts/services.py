@@ -101,6 +101,13 @@ def company_change_legal_representative(
     )
 
 
+def _company_id(actor: User) -> int:
+    """The actor's company; the views' declarations only let customers this far."""
+    if actor.company_id is None:
+        raise ActionRefused(_("Funzione riservata ai clienti."))
+    return actor.company_id
+
+
 # --- Profiles (R1-R5) ----------------------------------------------------------------
 
 
@@ -152,7 +159,7 @@ def employee_set_lines(*, actor: User, employee: User, line_ids: Iterable[int]) 
     """Assign exactly `line_ids` to `employee`: chosen lines move to them, lines they had and
     no longer have become unassigned (a Dual Billing line cannot: its invoices are personal)."""
     wanted = set(line_ids)
-    lines = company_lines(company=actor.company_id).select_for_update()
+    lines = company_lines(company=_company_id(actor)).select_for_update()
     chosen = list(lines.filter(pk__in=wanted))
     if len(chosen) != len(wanted):
         raise ActionRefused(_("Alcune linee scelte non appartengono all'azienda."))
@@ -187,7 +194,7 @@ def employee_set_referente_lines(*, actor: User, employee: User, line_ids: Itera
     if employee.profile not in REFERENTE_PROFILES:
         raise ActionRefused(_("Solo un Amministratore Light può essere Referente di linee."))
     wanted = set(line_ids)
-    mobile = company_lines(company=actor.company_id).filter(contract__kind="MOBILE")
+    mobile = company_lines(company=_company_id(actor)).filter(contract__kind="MOBILE")
     chosen = {line.pk: line for line in mobile.filter(pk__in=wanted)}
     if len(chosen) != len(wanted):
         raise ActionRefused(_("Si può essere Referente solo di SIM dell'azienda."))
@@ -309,7 +316,7 @@ def personal_data_update(*, user: User, first_name: str, last_name: str, phone: 
 def legal_address_change_request(
     *, actor: User, street: str, postal_code: str, city: str, province: str
 ) -> Request:
-    company = Company.objects.select_for_update().get(pk=actor.company_id)
+    company = Company.objects.select_for_update().get(pk=_company_id(actor))
     if Request.objects.filter(
         company=company, kind=RequestKind.LEGAL_ADDRESS, state__in=OPEN_STATES
     ).exists():
@@ -394,7 +401,7 @@ def invitation_create(
     lines: Iterable[Line],
     base_url: str,
 ) -> Invitation:
-    company = Company.objects.select_for_update().get(pk=actor.company_id)
+    company = Company.objects.select_for_update().get(pk=_company_id(actor))
     if profile not in ASSIGNABLE_PROFILES:
         raise ActionRefused(_("Scegli Amministratore Full, Amministratore Light o Utilizzatore."))
     if _person_known(email=email, tax_code=tax_code):
