@@ -205,6 +205,22 @@ def employee_edit(request: HttpRequest, pk: int) -> HttpResponse:
         form = {"profile": profile_form, "lines": lines_form, "referente": referente_form}.get(
             action
         )
+        if (
+            action == "profile"
+            and profile_form.is_valid()
+            and "confirmed" not in request.POST
+            and profile_form.cleaned_data["profile"] != employee.profile
+        ):
+            # A change of powers is confirmed on a page that says who, from and to.
+            return render(
+                request,
+                "accounts/employee_profile_confirm.html",
+                {
+                    "employee": employee,
+                    "form": profile_form,
+                    "new_profile": Profile(profile_form.cleaned_data["profile"]),
+                },
+            )
         if form is not None and form.is_valid():
             try:
                 if action == "profile":

@@ -23,8 +23,27 @@ def edit_url(person: User) -> str:
 def change_profile(client, person: User, to: str, seen: str | None = None):  # type: ignore[no-untyped-def]
     return client.post(
         edit_url(person),
-        {"action": "profile", "profile": to, "seen_profile": seen or person.profile},
+        {
+            "action": "profile",
+            "profile": to,
+            "seen_profile": seen or person.profile,
+            "confirmed": "1",
+        },
     )
+
+
+def test_a_profile_change_is_confirmed_first(world: World) -> None:
+    client = signed_in(world.lr)
+    data = {"action": "profile", "profile": Profile.FULL, "seen_profile": Profile.USER}
+    response = client.post(edit_url(world.user), data)
+    assert response.status_code == 200
+    page = unescape(response.content.decode())
+    assert "da <strong>Utilizzatore</strong> a <strong>Amministratore Full</strong>" in page
+    world.user.refresh_from_db()
+    assert world.user.profile == Profile.USER  # not yet
+    assert client.post(edit_url(world.user), {**data, "confirmed": "1"}).status_code == 302
+    world.user.refresh_from_db()
+    assert world.user.profile == Profile.FULL
 
 
 def test_employees_list_shows_name_username_profile_lines(world: World) -> None:
@@ -133,6 +152,7 @@ def test_extra_post_fields_are_ignored(world: World) -> None:
             "action": "profile",
             "profile": Profile.LIGHT,
             "seen_profile": Profile.USER,
+            "confirmed": "1",
             "company": world.outsider_company.pk,
             "user": world.full.pk,
             "is_staff": "on",

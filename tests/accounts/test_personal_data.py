@@ -127,7 +127,7 @@ def test_audit_log_lists_and_filters(world: World) -> None:
     for person, to in ((world.user, Profile.LIGHT), (world.full, Profile.USER)):
         client.post(
             reverse("accounts:employee-edit", args=[person.pk]),
-            {"action": "profile", "profile": to, "seen_profile": person.profile},
+            {"action": "profile", "profile": to, "seen_profile": person.profile, "confirmed": "1"},
         )
     client.post(
         reverse("accounts:personal-data"),
