@@ -221,8 +221,12 @@ class AuditFilterForm(forms.Form):
     )
     person = forms.CharField(label=_("Persona"), max_length=100, required=False)
     since = forms.DateField(
-        label=_("Dal"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Dal"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     until = forms.DateField(
-        label=_("Al"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Al"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )

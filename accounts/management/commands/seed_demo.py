@@ -21,8 +21,17 @@ from guardian.shortcuts import assign_perm, remove_perm
 from stdnum import luhn
 from stdnum.it import codicefiscale, iva
 
-from accounts.models import Company, Contract, Line, LineUserObjectPermission, Sim, User
+from accounts.models import (
+    AuditEntry,
+    Company,
+    Contract,
+    Line,
+    LineUserObjectPermission,
+    Sim,
+    User,
+)
 from accounts.roles import Profile
+from accounts.services import audit_record
 from tracking.models import Channel, Request, RequestEvent, RequestKind, RequestState
 from tracking.services import request_create, request_transition
 
@@ -198,6 +207,7 @@ class Command(BaseCommand):
             bianchi_lines[0].assignee = people["bianchi"]
             bianchi_lines[0].save(update_fields=["assignee"])
 
+        self.history(rossi, people, mobile_lines[10:15])
         self.requests(rossi, people, mobile_lines, fixed_lines, today)
         self.requests_bianchi(bianchi, people["bianchi"], bianchi_lines)
 
@@ -303,6 +313,34 @@ class Command(BaseCommand):
                 remove_perm("accounts.act_as_referente", user, grant.content_object)
         for line in lines:
             assign_perm("accounts.act_as_referente", user, line)
+
+    def history(self, company: Company, people: dict[str, User], referente: list[Line]) -> None:
+        """A few past entries, so the audit log page has something to show."""
+        if AuditEntry.objects.filter(company=company).exists():
+            return
+        legale = people["legale"]
+        entries = [
+            (90, AuditEntry.Action.PROFILE_CHANGED, people["full"], {"from": "USER", "to": "FULL"}),
+            (
+                60,
+                AuditEntry.Action.PROFILE_CHANGED,
+                people["light"],
+                {"from": "USER", "to": "LIGHT"},
+            ),
+            (
+                59,
+                AuditEntry.Action.REFERENTE_CHANGED,
+                people["light"],
+                {"added": [line.number for line in referente], "removed": []},
+            ),
+        ]
+        for days_ago, action, target, changes in entries:
+            entry = audit_record(
+                actor=legale, action=action, company=company, target=target, changes=changes
+            )
+            AuditEntry.objects.filter(pk=entry.pk).update(
+                at=timezone.now() - timedelta(days=days_ago)
+            )
 
     def requests(
         self,
