@@ -319,7 +319,7 @@ class Command(BaseCommand):
         if AuditEntry.objects.filter(company=company).exists():
             return
         legale = people["legale"]
-        entries = [
+        entries: list[tuple[int, AuditEntry.Action, User, dict[str, Any]]] = [
             (90, AuditEntry.Action.PROFILE_CHANGED, people["full"], {"from": "USER", "to": "FULL"}),
             (
                 60,
