@@ -6,12 +6,20 @@ from __future__ import annotations
 from datetime import date
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from accounts.models import AuditEntry, Company, Invitation, Line, LineUserObjectPermission, User
 from accounts.roles import REFERENTE_PROFILES, Capability, Scope, scope_for
 
 REFERENTE_PERMISSION = "act_as_referente"
+
+
+def company_id_of(user: User) -> int:
+    """The user's company; staff and anonymous users have none, so nothing is theirs."""
+    if user.company_id is None:
+        raise Http404
+    return user.company_id
 
 
 def company_lines(*, company: Company | int) -> QuerySet[Line]:

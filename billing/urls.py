@@ -1,9 +1,11 @@
 from django.urls import path
 
-from area_clienti.views import section_landing
+from billing import views
 
 app_name = "billing"
 
 urlpatterns = [
-    path("", section_landing("billing"), name="index"),
+    path("", views.invoice_list, name="index"),
+    path("<int:pk>/", views.invoice_detail, name="invoice-detail"),
+    path("personali/", views.personal_invoice_list, name="personal-invoices"),
 ]

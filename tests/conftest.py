@@ -10,9 +10,11 @@ from guardian.shortcuts import assign_perm
 
 from accounts.models import Company, Contract, Line, User
 from accounts.roles import Profile
+from billing.models import Invoice
 from tests.factories import (
     CompanyFactory,
     ContractFactory,
+    InvoiceFactory,
     LineFactory,
     SimFactory,
     StaffFactory,
@@ -45,6 +47,9 @@ class World:
     outsider_lr: User
     outsider_line: Line
     staff: User
+    invoice: Invoice  # open, of the mobile contract
+    personal_invoice: Invoice  # of the LIGHT admin's Dual Billing line
+    outsider_invoice: Invoice
 
     def by_profile(self, profile: Profile | str) -> User:
         return {
@@ -77,6 +82,12 @@ def build_world() -> World:
     outsider_contract = ContractFactory(company=outsider_company)
     outsider_line = LineFactory(contract=outsider_contract, assignee=outsider_lr)
     SimFactory(line=outsider_line)
+    lines = {
+        "lr_line": sim_line(people[Profile.LR]),
+        "full_line": sim_line(people[Profile.FULL]),
+        "light_line": sim_line(light, dual_billing=True),
+        "user_line": sim_line(people[Profile.USER]),
+    }
     return World(
         company=company,
         lr=people[Profile.LR],
@@ -85,10 +96,7 @@ def build_world() -> World:
         user=people[Profile.USER],
         mobile=mobile,
         fixed=fixed,
-        lr_line=sim_line(people[Profile.LR]),
-        full_line=sim_line(people[Profile.FULL]),
-        light_line=sim_line(light, dual_billing=True),
-        user_line=sim_line(people[Profile.USER]),
+        **lines,
         delegated_line=delegated,
         spare_line=sim_line(),
         fixed_line=LineFactory(
@@ -98,6 +106,11 @@ def build_world() -> World:
         outsider_lr=outsider_lr,
         outsider_line=outsider_line,
         staff=StaffFactory(username="operatore-test"),
+        invoice=InvoiceFactory(company=company, contract=mobile),
+        personal_invoice=InvoiceFactory(
+            company=company, contract=mobile, personal_line=lines["light_line"]
+        ),
+        outsider_invoice=InvoiceFactory(company=outsider_company, contract=outsider_contract),
     )
 
 

@@ -1,6 +1,7 @@
 """factory_boy factories: valid Italian fiscal data, unique numbers, sane defaults."""
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 import factory
 from django.utils import timezone
@@ -9,6 +10,7 @@ from stdnum.it import codicefiscale
 
 from accounts.models import Company, Contract, Invitation, Line, Sim, User
 from accounts.roles import Profile
+from billing.models import Invoice, InvoiceItem, InvoiceVat, PaymentMethod
 
 
 def _partita_iva(n: int) -> str:
@@ -118,3 +120,31 @@ class InvitationFactory(factory.django.DjangoModelFactory):
     token_hash = factory.Sequence(lambda n: f"{n:064x}")
     sent_at = factory.LazyFunction(timezone.now)
     expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+
+
+class InvoiceFactory(factory.django.DjangoModelFactory):
+    """An invoice of 100 € + 22% VAT, with one fee item."""
+
+    class Meta:
+        model = Invoice
+        skip_postgeneration_save = True
+
+    company = factory.SubFactory(CompanyFactory)
+    contract = factory.SubFactory(ContractFactory, company=factory.SelfAttribute("..company"))
+    number = factory.Sequence(lambda n: f"FT{n:08d}")
+    issue_date = date(2026, 10, 5)
+    period_start = date(2026, 9, 1)
+    period_end = date(2026, 9, 30)
+    due_date = date(2026, 10, 25)
+    taxable = Decimal("100.00")
+    vat = Decimal("22.00")
+    total = Decimal("122.00")
+    payment_method = PaymentMethod.BANK_TRANSFER
+
+    @factory.post_generation
+    def with_items(self, create: bool, extracted: object, **kwargs: object) -> None:
+        if create:
+            InvoiceItem.objects.create(
+                invoice=self, category="FEE", service="Canone", amount=self.taxable, vat_rate=22
+            )
+            InvoiceVat.objects.create(invoice=self, rate=22, taxable=self.taxable, vat=self.vat)

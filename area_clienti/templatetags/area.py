@@ -1,7 +1,11 @@
+from decimal import Decimal
 from typing import Any
 
+from babel.numbers import format_currency
 from django import forms, template
 from django.forms import BoundField
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from accounts.roles import Capability, Profile
 from accounts.roles import can as user_can
@@ -36,3 +40,20 @@ def control(field: BoundField) -> str:
 def profile_label(code: str | None) -> str:
     """The web profile's name for a stored code ("FULL" → "Amministratore Full")."""
     return str(Profile(code).label) if code in Profile.values else "–"
+
+
+@register.filter
+def money(value: Decimal | None) -> str:
+    """Euro in the reader's language: "1.234,56 €" in Italian, "€1,234.56" in English."""
+    if value is None:
+        return ""
+    locale = "it_IT" if get_language() == "it" else "en_GB"
+    return format_currency(value, "EUR", locale=locale)
+
+
+@register.filter
+def percent(value: Decimal | None) -> str:
+    """A VAT rate: "22%"; "fuori campo IVA" for none."""
+    if value is None:
+        return str(_("fuori campo IVA"))
+    return f"{value.normalize():f}%"

@@ -15,7 +15,8 @@ from tests.factories import LineFactory, UserFactory
 # savepoint); pages add their own few queries on top.
 PAGES = {
     "/": 6,
-    "/fatture/": 6,
+    "/fatture/": 10,
+    "/fatture/personali/": 8,
     "/consumi/": 6,
     "/linee/": 6,
     "/assistenza/": 6,

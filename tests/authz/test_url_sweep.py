@@ -28,6 +28,7 @@ SAMPLE_KWARGS: dict[str, Callable[[World], dict[str, Any]]] = {
     "accounts:email-confirm": lambda w: {"token": "not-a-signed-token"},
     "accounts:invitation-accept": lambda w: {"token": "not-an-invitation"},
     "accounts:registration-verify": lambda w: {"pk": w.lr.pk, "token": "not-a-token"},
+    "billing:invoice-detail": lambda w: {"pk": w.invoice.pk},
 }
 
 # Another company's objects, for every URL that shows one: (method, kwargs naming the
@@ -36,6 +37,7 @@ OUTSIDER_KWARGS: dict[str, tuple[str, Callable[[World], dict[str, Any]]]] = {
     "accounts:employee-edit": ("get", lambda w: {"pk": w.outsider_lr.pk}),
     "accounts:invitation-resend": ("post", lambda w: {"pk": invitation_of(w.outsider_company).pk}),
     "accounts:invitation-revoke": ("post", lambda w: {"pk": invitation_of(w.outsider_company).pk}),
+    "billing:invoice-detail": ("get", lambda w: {"pk": w.outsider_invoice.pk}),
 }
 # URLs whose arguments name no company object (links sent by e-mail carry their own proof).
 NO_OBJECT_ARGUMENTS = {

@@ -32,6 +32,7 @@ from accounts.models import (
 )
 from accounts.roles import Profile
 from accounts.services import audit_record
+from billing.demo import seed_invoices, seed_personal_invoices
 from tracking.models import Channel, Request, RequestEvent, RequestKind, RequestState
 from tracking.services import request_create, request_transition
 
@@ -209,6 +210,9 @@ class Command(BaseCommand):
 
         self.history(rossi, people, mobile_lines[10:15])
         self.requests(rossi, people, mobile_lines, fixed_lines, today)
+        seed_invoices(rossi, "RC")
+        seed_personal_invoices(mobile_lines[2], "RC")
+        seed_invoices(bianchi, "BL", months=6)
         self.requests_bianchi(bianchi, people["bianchi"], bianchi_lines)
 
     def company(self, *, legal_rep: Person, **fields: Any) -> Company:

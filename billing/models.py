@@ -1,0 +1,209 @@
+"""Invoices of the company (and personal ones of Dual Billing lines) and their payments.
+Money is Decimal in euro cents precision everywhere; never float."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TypedDict
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Round
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class _Money(TypedDict):
+    max_digits: int
+    decimal_places: int
+
+
+MONEY: _Money = {"max_digits": 14, "decimal_places": 2}
+
+
+class PaymentMethod(models.TextChoices):
+    BANK_TRANSFER = "BANK_TRANSFER", _("Bonifico")
+    DIRECT_DEBIT = "DIRECT_DEBIT", _("Domiciliazione bancaria (SEPA)")
+    CARD = "CARD", _("Carta di pagamento")
+    POSTAL = "POSTAL", _("Bollettino postale")
+
+
+class Invoice(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "OPEN", _("Da pagare")
+        PAID = "PAID", _("Pagata")
+
+    company = models.ForeignKey(
+        "accounts.Company", on_delete=models.PROTECT, related_name="invoices"
+    )
+    contract = models.ForeignKey(
+        "accounts.Contract", on_delete=models.PROTECT, related_name="invoices"
+    )
+    # Set for the personal invoices of a Dual Billing line: billed to its holder.
+    personal_line = models.ForeignKey(
+        "accounts.Line",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="personal_invoices",
+    )
+    number = models.CharField(_("numero"), max_length=30, unique=True)
+    issue_date = models.DateField(_("data di emissione"))
+    period_start = models.DateField(_("periodo dal"))
+    period_end = models.DateField(_("periodo al"))
+    due_date = models.DateField(_("scadenza"))
+    taxable = models.DecimalField(_("imponibile"), **MONEY)
+    vat = models.DecimalField(_("IVA"), **MONEY)
+    out_of_scope = models.DecimalField(
+        _("importi fuori campo IVA"), default=Decimal("0.00"), **MONEY
+    )
+    total = models.DecimalField(_("totale"), **MONEY)
+    status = models.CharField(
+        _("stato"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    payment_method = models.CharField(
+        _("modalità di pagamento"), max_length=20, choices=PaymentMethod.choices
+    )
+    paid_at = models.DateTimeField(_("pagata il"), null=True, blank=True)
+    # Bumped whenever the invoice's content changes, so a generated PDF can tell it is stale.
+    revision = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("fattura")
+        verbose_name_plural = _("fatture")
+        ordering = ["-issue_date", "-id"]
+        indexes = [
+            models.Index(fields=["company", "-issue_date"]),
+            models.Index(fields=["company", "status", "due_date"]),
+        ]
+        constraints = [
+            # Round(): exact on PostgreSQL's numeric; absorbs SQLite's floating point.
+            models.CheckConstraint(
+                condition=Q(
+                    total=Round(models.F("taxable") + models.F("vat") + models.F("out_of_scope"), 2)
+                ),
+                name="invoice_total_adds_up",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=models.F("period_start")), name="invoice_period_order"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="OPEN", paid_at__isnull=True)
+                | Q(status="PAID", paid_at__isnull=False),
+                name="invoice_paid_iff_paid_at",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.status == self.Status.OPEN and self.due_date < timezone.localdate()
+
+    @property
+    def status_label(self) -> str:
+        return str(_("Scaduta")) if self.is_overdue else str(self.get_status_display())
+
+
+class InvoiceVat(models.Model):
+    """The VAT summary of an invoice, one row per rate (riepilogo IVA)."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="vat_lines")
+    rate = models.DecimalField(_("aliquota"), max_digits=5, decimal_places=2)
+    taxable = models.DecimalField(_("imponibile"), **MONEY)
+    vat = models.DecimalField(_("imposta"), **MONEY)
+
+    class Meta:
+        ordering = ["-rate"]
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "rate"], name="one_vat_line_per_rate")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rate}%: {self.taxable} + {self.vat}"
+
+
+class InvoiceItem(models.Model):
+    """One charge: a line's fee, its traffic, a one-off, or a contract-level item."""
+
+    class Category(models.TextChoices):
+        FEE = "FEE", _("Canoni")
+        TRAFFIC = "TRAFFIC", _("Traffico")
+        ONE_OFF = "ONE_OFF", _("Una tantum")
+        TAX = "TAX", _("Tasse e imposte")
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="items")
+    line = models.ForeignKey(
+        "accounts.Line", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    category = models.CharField(_("categoria"), max_length=10, choices=Category.choices)
+    service = models.CharField(_("servizio"), max_length=120)
+    quantity = models.DecimalField(_("quantità"), max_digits=12, decimal_places=3, default=1)
+    amount = models.DecimalField(_("importo"), **MONEY)
+    # None: out of the scope of VAT (e.g. the tassa di concessione governativa).
+    vat_rate = models.DecimalField(
+        _("aliquota IVA"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["invoice", "line"])]
+
+    def __str__(self) -> str:
+        return f"{self.service}: {self.amount}"
+
+
+class Payment(models.Model):
+    """One attempt to pay through the gateway. At most one succeeds per invoice."""
+
+    class Status(models.TextChoices):
+        PENDING = "PENDING", _("In corso")
+        SUCCEEDED = "SUCCEEDED", _("Riuscito")
+        FAILED = "FAILED", _("Non riuscito")
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+    amount = models.DecimalField(_("importo"), **MONEY)
+    provider = models.CharField(max_length=20)
+    provider_reference = models.CharField(max_length=100, unique=True)
+    # One per click on "Paga": a double submit or a reload finds the same attempt.
+    idempotency_key = models.CharField(max_length=64, unique=True)
+    status = models.CharField(
+        _("stato"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    failure_reason = models.CharField(_("motivo"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("pagamento")
+        verbose_name_plural = _("pagamenti")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invoice"], condition=Q(status="SUCCEEDED"), name="one_success_per_invoice"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.provider_reference
+
+
+class GatewayEvent(models.Model):
+    """Callbacks already processed, by the provider's event id: a retry is a no-op."""
+
+    provider = models.CharField(max_length=20)
+    event_id = models.CharField(max_length=100)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "event_id"], name="one_event_per_id")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.event_id}"

@@ -1,0 +1,120 @@
+"""Reads of invoices, always from the user's company (404 for anything else)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.roles import Capability, can
+from accounts.selectors import company_id_of
+from billing.models import Invoice, InvoiceItem
+
+ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=14, decimal_places=2))
+
+
+def company_invoices(*, user: User) -> QuerySet[Invoice]:
+    """The company's invoices (B1); personal invoices of Dual Billing lines are not."""
+    if not can(user, Capability.VIEW_INVOICES):
+        return Invoice.objects.none()
+    return Invoice.objects.filter(company_id=company_id_of(user), personal_line__isnull=True)
+
+
+def personal_invoices(*, user: User) -> QuerySet[Invoice]:
+    """Invoices of the Dual Billing lines assigned to `user` (B7), and nobody else's."""
+    if not can(user, Capability.VIEW_PERSONAL_INVOICES):
+        return Invoice.objects.none()
+    return Invoice.objects.filter(
+        company_id=company_id_of(user),
+        personal_line__assignee=user,
+        personal_line__dual_billing=True,
+    )
+
+
+def filter_invoices(
+    invoices: QuerySet[Invoice],
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    status: str = "",
+    contract_id: int | None = None,
+) -> QuerySet[Invoice]:
+    if since:
+        invoices = invoices.filter(issue_date__gte=since)
+    if until:
+        invoices = invoices.filter(issue_date__lte=until)
+    today = timezone.localdate()
+    if status == "OVERDUE":
+        invoices = invoices.filter(status=Invoice.Status.OPEN, due_date__lt=today)
+    elif status:
+        invoices = invoices.filter(status=status)
+    if contract_id:
+        invoices = invoices.filter(contract_id=contract_id)
+    return invoices
+
+
+@dataclass(frozen=True)
+class InvoiceListTotals:
+    count: int
+    total: Decimal
+    to_pay: Decimal
+
+
+def invoice_totals(invoices: QuerySet[Invoice]) -> InvoiceListTotals:
+    figures = invoices.aggregate(
+        invoices_count=Count("id"),
+        invoices_total=Coalesce(Sum("total"), ZERO),
+        invoices_to_pay=Coalesce(Sum("total", filter=Q(status=Invoice.Status.OPEN)), ZERO),
+    )
+    return InvoiceListTotals(
+        count=figures["invoices_count"],
+        total=figures["invoices_total"],
+        to_pay=figures["invoices_to_pay"],
+    )
+
+
+def invoice_get_for_user(*, user: User, pk: int) -> Invoice:
+    """A company invoice, or a personal invoice of the user's Dual Billing line."""
+    invoice = (
+        company_invoices(user=user).select_related("contract", "company").filter(pk=pk).first()
+    )
+    if invoice is None:
+        invoice = get_object_or_404(
+            personal_invoices(user=user).select_related("contract", "company", "personal_line"),
+            pk=pk,
+        )
+    return invoice
+
+
+def invoice_by_line(invoice: Invoice) -> QuerySet[Any, Any]:
+    """Per line: fees, traffic, one-offs and total (the contract-level items under None)."""
+
+    def category(name: str) -> Coalesce:
+        return Coalesce(Sum("amount", filter=Q(category=name)), ZERO)
+
+    return (
+        invoice.items.values("line__number")
+        .annotate(
+            fees=category(InvoiceItem.Category.FEE),
+            traffic=category(InvoiceItem.Category.TRAFFIC),
+            one_off=category(InvoiceItem.Category.ONE_OFF),
+            taxes=category(InvoiceItem.Category.TAX),
+            amount=Coalesce(Sum("amount"), ZERO),
+        )
+        .order_by("line__number")
+    )
+
+
+def invoice_by_service(invoice: Invoice) -> QuerySet[Any, Any]:
+    return (
+        invoice.items.values("category", "service", "vat_rate")
+        .annotate(lines=Count("line", distinct=True), amount=Coalesce(Sum("amount"), ZERO))
+        .order_by("category", "service")
+    )

@@ -1,0 +1,161 @@
+"""Writes about invoices: import from the billing system."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+
+from accounts.models import Company, Contract, Line
+from billing.calculations import invoice_totals, to_cents
+from billing.models import Invoice, InvoiceItem, InvoiceVat, PaymentMethod
+
+
+class InvoiceDataError(ValueError):
+    """A record from the billing system that cannot be loaded, and why."""
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    invoice: Invoice
+    created: bool
+    changed: bool
+
+
+def _date(record: dict[str, Any], key: str) -> date:
+    try:
+        return date.fromisoformat(str(record[key]))
+    except (KeyError, ValueError) as exc:
+        raise InvoiceDataError(f"{key}: expected a date as YYYY-MM-DD") from exc
+
+
+def _decimal(value: Any, key: str) -> Decimal:
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError) as exc:
+        raise InvoiceDataError(f"{key}: not a number: {value!r}") from exc
+    if not number.is_finite():
+        raise InvoiceDataError(f"{key}: not a number: {value!r}")
+    return number
+
+
+@transaction.atomic
+def invoice_import(record: dict[str, Any]) -> ImportOutcome:
+    """Load one invoice as the billing system sends it (see docs in README). Idempotent on
+    the invoice number: the same record again changes nothing; a corrected record replaces
+    an open invoice's items and bumps its revision; a paid invoice is never rewritten."""
+    number = str(record.get("number", "")).strip()
+    if not number:
+        raise InvoiceDataError("number: missing")
+    company = Company.objects.filter(vat_number=str(record.get("company_vat_number", ""))).first()
+    if company is None:
+        raise InvoiceDataError("company_vat_number: no such customer")
+    contract = Contract.objects.filter(company=company, number=record.get("contract")).first()
+    if contract is None:
+        raise InvoiceDataError("contract: not a contract of that customer")
+    lines = {line.number: line for line in Line.objects.filter(contract__company=company)}
+    personal_line = None
+    if record.get("personal_line"):
+        personal_line = lines.get(str(record["personal_line"]))
+        if personal_line is None or not personal_line.dual_billing:
+            raise InvoiceDataError("personal_line: not a Dual Billing line of that customer")
+    method = str(record.get("payment_method", PaymentMethod.BANK_TRANSFER))
+    if method not in PaymentMethod.values:
+        raise InvoiceDataError(f"payment_method: one of {', '.join(PaymentMethod.values)}")
+    period_start, period_end = _date(record, "period_start"), _date(record, "period_end")
+    if period_end < period_start:
+        raise InvoiceDataError("period_end: before period_start")
+    fields: dict[str, Any] = {
+        "company": company,
+        "contract": contract,
+        "personal_line": personal_line,
+        "issue_date": _date(record, "issue_date"),
+        "period_start": period_start,
+        "period_end": period_end,
+        "due_date": _date(record, "due_date"),
+        "payment_method": method,
+    }
+    items = [_item(raw, position, lines) for position, raw in enumerate(record.get("items") or [])]
+    if not items:
+        raise InvoiceDataError("items: an invoice has at least one item")
+    totals = invoice_totals((item.amount, item.vat_rate) for item in items)
+    amounts = {
+        "taxable": totals.taxable,
+        "vat": totals.vat,
+        "out_of_scope": totals.out_of_scope,
+        "total": totals.total,
+    }
+
+    invoice = Invoice.objects.select_for_update().filter(number=number).first()
+    if invoice is not None:
+        if invoice.company_id != company.pk:
+            raise InvoiceDataError("number: already used by another customer")
+        if _same(invoice, fields, amounts, items):
+            return ImportOutcome(invoice, created=False, changed=False)
+        if invoice.status == Invoice.Status.PAID:
+            raise InvoiceDataError("number: the invoice is paid and cannot change")
+        for key, value in {**fields, **amounts}.items():
+            setattr(invoice, key, value)
+        invoice.revision += 1
+        invoice.save()
+        invoice.items.all().delete()
+        invoice.vat_lines.all().delete()
+        created = False
+    else:
+        invoice = Invoice.objects.create(number=number, **fields, **amounts)
+        created = True
+    for item in items:
+        item.invoice = invoice
+    InvoiceItem.objects.bulk_create(items, batch_size=2000)
+    InvoiceVat.objects.bulk_create(
+        InvoiceVat(invoice=invoice, rate=v.rate, taxable=v.taxable, vat=v.vat)
+        for v in totals.vat_lines
+    )
+    return ImportOutcome(invoice, created=created, changed=True)
+
+
+def _item(raw: dict[str, Any], position: int, lines: dict[str, Line]) -> InvoiceItem:
+    where = f"items[{position}]"
+    category = str(raw.get("category", ""))
+    if category not in InvoiceItem.Category.values:
+        raise InvoiceDataError(f"{where}.category: one of {', '.join(InvoiceItem.Category.values)}")
+    line = None
+    if raw.get("line"):
+        line = lines.get(str(raw["line"]))
+        if line is None:
+            raise InvoiceDataError(f"{where}.line: not a line of that customer")
+    rate = raw.get("vat_rate")
+    service = str(raw.get("service", "")).strip()
+    if not service:
+        raise InvoiceDataError(f"{where}.service: missing")
+    return InvoiceItem(
+        line=line,
+        category=category,
+        service=service[:120],
+        quantity=_decimal(raw.get("quantity", 1), f"{where}.quantity"),
+        amount=to_cents(_decimal(raw.get("amount"), f"{where}.amount")),
+        vat_rate=None if rate is None else _decimal(rate, f"{where}.vat_rate"),
+    )
+
+
+def _same(
+    invoice: Invoice,
+    fields: dict[str, Any],
+    amounts: dict[str, Decimal],
+    items: list[InvoiceItem],
+) -> bool:
+    if any(getattr(invoice, key) != value for key, value in {**fields, **amounts}.items()):
+        return False
+    stored = list(
+        invoice.items.order_by("id").values_list(
+            "line_id", "category", "service", "quantity", "amount", "vat_rate"
+        )
+    )
+    incoming = [
+        (i.line.pk if i.line else None, i.category, i.service, i.quantity, i.amount, i.vat_rate)
+        for i in items
+    ]
+    return stored == incoming
