@@ -38,7 +38,9 @@ messages: install
 run: install assets messages
 	DEBUG=true $(BIN)/python manage.py migrate --noinput
 	DEBUG=true $(BIN)/python manage.py seed_demo
-	DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	# The task worker (PDFs of large invoices) runs beside the web server and stops with it.
+	trap 'kill 0' EXIT; DEBUG=true $(BIN)/python manage.py db_worker & \
+		DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: install assets messages lint typecheck
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} SECRET_KEY=$${SECRET_KEY:-test-only-secret-key} \

@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
     "area_clienti",
     "accounts",
     "tracking",
@@ -221,6 +223,20 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
+# Django's Tasks API: PDFs of large invoices are made by `manage.py db_worker`.
+TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+
+# The operator, as it appears on its invoices.
+INVOICE_SELLER = {
+    "name": env_str("SELLER_NAME", "Area Business Telecomunicazioni S.p.A."),
+    "address": env_str("SELLER_ADDRESS", "Via dei Mille 100, 00185 Roma (RM)"),
+    "vat_number": env_str("SELLER_VAT_NUMBER", "IT09876540010"),
+    "tax_code": env_str("SELLER_TAX_CODE", "09876540010"),
+    "rea": env_str("SELLER_REA", "RM-1234567"),
+    "share_capital": env_str("SELLER_SHARE_CAPITAL", "10.000.000,00 € i.v."),
+    "iban": env_str("SELLER_IBAN", "IT60X0542811101000000123456"),
+}
+
 # How long clients should wait when the database is unreachable (the 503 page).
 RETRY_AFTER_SECONDS = 30
 
@@ -229,5 +245,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "weasyprint.progress": {"level": "WARNING"},
+    },
 }

@@ -207,3 +207,30 @@ class GatewayEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider}:{self.event_id}"
+
+
+class InvoiceDocument(models.Model):
+    """The PDF of a large invoice, made in the background and kept while the invoice is at
+    the same revision."""
+
+    class Status(models.TextChoices):
+        PENDING = "PENDING", _("In preparazione")
+        READY = "READY", _("Pronto")
+        FAILED = "FAILED", _("Non riuscito")
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="documents")
+    revision = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    file = models.FileField(upload_to="invoices/", blank=True)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invoice", "revision"], name="one_document_per_revision"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invoice.number} r{self.revision}"

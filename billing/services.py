@@ -11,7 +11,7 @@ from django.db import transaction
 
 from accounts.models import Company, Contract, Line
 from billing.calculations import invoice_totals, to_cents
-from billing.models import Invoice, InvoiceItem, InvoiceVat, PaymentMethod
+from billing.models import Invoice, InvoiceDocument, InvoiceItem, InvoiceVat, PaymentMethod
 
 
 class InvoiceDataError(ValueError):
@@ -159,3 +159,24 @@ def _same(
         for i in items
     ]
     return stored == incoming
+
+
+def invoice_document_request(invoice: Invoice) -> InvoiceDocument:
+    """The background PDF of a large invoice at its current revision; asks a worker to make
+    it unless it is ready or already on its way."""
+    from billing.tasks import make_invoice_document
+
+    with transaction.atomic():
+        document, created = InvoiceDocument.objects.get_or_create(
+            invoice=invoice, revision=invoice.revision
+        )
+        if not created and document.status == InvoiceDocument.Status.FAILED:
+            InvoiceDocument.objects.filter(pk=document.pk).update(
+                status=InvoiceDocument.Status.PENDING, finished_at=None
+            )
+            document.status = InvoiceDocument.Status.PENDING
+            created = True
+        if created:
+            document_id = document.pk
+            transaction.on_commit(lambda: make_invoice_document.enqueue(document_id))
+    return document

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 
 from accounts.access import requires, requires_any, user_of
 from accounts.models import Contract
-from accounts.roles import Capability
-from billing import selectors
+from accounts.roles import Capability, can
+from billing import selectors, services
 from billing.forms import SORTS, InvoiceFilterForm
-from billing.models import InvoiceItem
+from billing.models import InvoiceDocument, InvoiceItem
+from billing.pdf import invoice_pdf as invoice_pdf_bytes
 
 C = Capability
 PAGE_SIZE = 25
@@ -69,3 +71,29 @@ def personal_invoice_list(request: HttpRequest) -> HttpResponse:
         request.GET.get("pagina")
     )
     return render(request, "billing/personal_invoice_list.html", {"page": page, "query": ""})
+
+
+# Invoices with more items than this are rendered by a worker, not in the request.
+SYNC_PDF_ITEMS = 1000
+
+
+@requires_any(C.PRINT_INVOICE, C.VIEW_PERSONAL_INVOICES)
+def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponseBase:
+    user = user_of(request)
+    invoice = selectors.invoice_get_for_user(user=user, pk=pk)
+    if invoice.personal_line_id is None and not can(user, C.PRINT_INVOICE):
+        raise PermissionDenied
+    filename = f"fattura-{invoice.number}.pdf"
+    if invoice.items.count() <= SYNC_PDF_ITEMS:
+        response = HttpResponse(invoice_pdf_bytes(invoice), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+    document = services.invoice_document_request(invoice)
+    if document.status == InvoiceDocument.Status.READY:
+        return FileResponse(document.file.open("rb"), as_attachment=True, filename=filename)
+    return render(
+        request,
+        "billing/invoice_pdf_pending.html",
+        {"invoice": invoice, "document": document},
+        status=202,
+    )

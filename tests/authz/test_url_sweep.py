@@ -29,6 +29,7 @@ SAMPLE_KWARGS: dict[str, Callable[[World], dict[str, Any]]] = {
     "accounts:invitation-accept": lambda w: {"token": "not-an-invitation"},
     "accounts:registration-verify": lambda w: {"pk": w.lr.pk, "token": "not-a-token"},
     "billing:invoice-detail": lambda w: {"pk": w.invoice.pk},
+    "billing:invoice-pdf": lambda w: {"pk": w.invoice.pk},
 }
 
 # Another company's objects, for every URL that shows one: (method, kwargs naming the
@@ -38,6 +39,7 @@ OUTSIDER_KWARGS: dict[str, tuple[str, Callable[[World], dict[str, Any]]]] = {
     "accounts:invitation-resend": ("post", lambda w: {"pk": invitation_of(w.outsider_company).pk}),
     "accounts:invitation-revoke": ("post", lambda w: {"pk": invitation_of(w.outsider_company).pk}),
     "billing:invoice-detail": ("get", lambda w: {"pk": w.outsider_invoice.pk}),
+    "billing:invoice-pdf": ("get", lambda w: {"pk": w.outsider_invoice.pk}),
 }
 # URLs whose arguments name no company object (links sent by e-mail carry their own proof).
 NO_OBJECT_ARGUMENTS = {
