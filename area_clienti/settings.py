@@ -226,6 +226,10 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # Django's Tasks API: PDFs of large invoices are made by `manage.py db_worker`.
 TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 
+# Online payments: "sandbox" (the default, test cards, nothing charged).
+PAYMENT_GATEWAY = env_str("PAYMENT_GATEWAY", "sandbox")
+SANDBOX_GATEWAY_SECRET = env_str("SANDBOX_GATEWAY_SECRET")
+
 # The operator, as it appears on its invoices.
 INVOICE_SELLER = {
     "name": env_str("SELLER_NAME", "Area Business Telecomunicazioni S.p.A."),

@@ -2,7 +2,9 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from stdnum import luhn
 
 from accounts.models import Contract
 from billing.models import Invoice
@@ -57,3 +59,45 @@ class InvoiceFilterForm(forms.Form):
         if since and until and since > until:
             self.add_error("until", _("La data finale viene prima di quella iniziale."))
         return cleaned
+
+
+class PayForm(forms.Form):
+    """One per rendering of the invoice page: the key makes a double submit harmless."""
+
+    idempotency_key = forms.RegexField(regex=r"^[0-9a-f]{32}$", widget=forms.HiddenInput)
+
+
+class SandboxCardForm(forms.Form):
+    """The sandbox provider's card form (test cards only; nothing is charged)."""
+
+    card_number = forms.CharField(
+        label=_("Numero della carta"),
+        max_length=23,
+        widget=forms.TextInput(attrs={"autocomplete": "cc-number", "inputmode": "numeric"}),
+    )
+    expiry = forms.RegexField(
+        label=_("Scadenza (MM/AA)"),
+        regex=r"^(0[1-9]|1[0-2])/\d{2}$",
+        error_messages={"invalid": _("Indica la scadenza come MM/AA.")},
+        widget=forms.TextInput(attrs={"autocomplete": "cc-exp", "placeholder": "MM/AA"}),
+    )
+    cvc = forms.RegexField(
+        label=_("Codice di sicurezza (CVC)"),
+        regex=r"^\d{3,4}$",
+        error_messages={"invalid": _("Il CVC ha 3 o 4 cifre.")},
+        widget=forms.TextInput(attrs={"autocomplete": "cc-csc", "inputmode": "numeric"}),
+    )
+
+    def clean_card_number(self) -> str:
+        number = "".join(self.cleaned_data["card_number"].split())
+        if not (number.isdigit() and 12 <= len(number) <= 19 and luhn.is_valid(number)):
+            raise forms.ValidationError(_("Numero della carta non valido."))
+        return number
+
+    def clean_expiry(self) -> str:
+        expiry: str = self.cleaned_data["expiry"]
+        month, year = int(expiry[:2]), 2000 + int(expiry[3:])
+        today = timezone.localdate()
+        if (year, month) < (today.year, today.month):
+            raise forms.ValidationError(_("La carta è scaduta."))
+        return expiry

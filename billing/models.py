@@ -162,6 +162,8 @@ class Payment(models.Model):
         PENDING = "PENDING", _("In corso")
         SUCCEEDED = "SUCCEEDED", _("Riuscito")
         FAILED = "FAILED", _("Non riuscito")
+        # Charged after the invoice had been paid by another attempt: given back.
+        REFUNDED = "REFUNDED", _("Rimborsato")
 
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
     amount = models.DecimalField(_("importo"), **MONEY)

@@ -8,5 +8,9 @@ urlpatterns = [
     path("", views.invoice_list, name="index"),
     path("<int:pk>/", views.invoice_detail, name="invoice-detail"),
     path("<int:pk>/pdf/", views.invoice_pdf, name="invoice-pdf"),
+    path("<int:pk>/paga/", views.invoice_pay, name="invoice-pay"),
     path("personali/", views.personal_invoice_list, name="personal-invoices"),
+    path("pagamenti/<str:reference>/", views.payment_result, name="payment-result"),
+    path("pagamenti/notifica/<slug:provider>/", views.payment_webhook, name="payment-webhook"),
+    path("pagamenti/sandbox/<str:reference>/", views.sandbox_checkout, name="sandbox-checkout"),
 ]

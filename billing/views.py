@@ -1,18 +1,25 @@
-"""Fatture e pagamenti: invoice list, detail, PDF, personal invoices."""
+"""Fatture e pagamenti: invoice list, detail, PDF, personal invoices, online payment."""
 
 from __future__ import annotations
 
+import uuid
+
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 
-from accounts.access import requires, requires_any, user_of
+from accounts.access import public, requires, requires_any, user_of
 from accounts.models import Contract
 from accounts.roles import Capability, can
-from billing import selectors, services
-from billing.forms import SORTS, InvoiceFilterForm
-from billing.models import InvoiceDocument, InvoiceItem
+from billing import payments, selectors, services
+from billing.forms import SORTS, InvoiceFilterForm, PayForm, SandboxCardForm
+from billing.gateway import SIGNATURE_HEADER, TEST_CARDS, InvalidCallback, sandbox_event, sign
+from billing.models import InvoiceDocument, InvoiceItem, Payment
 from billing.pdf import invoice_pdf as invoice_pdf_bytes
 
 C = Capability
@@ -54,6 +61,7 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     by_line = Paginator(selectors.invoice_by_line(invoice), 50).get_page(request.GET.get("pagina"))
     context = {
         "invoice": invoice,
+        "pay_form": PayForm(initial={"idempotency_key": uuid.uuid4().hex}),
         "vat_lines": invoice.vat_lines.all(),
         "by_line": by_line,
         "by_service": [
@@ -96,4 +104,80 @@ def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponseBase:
         "billing/invoice_pdf_pending.html",
         {"invoice": invoice, "document": document},
         status=202,
+    )
+
+
+# --- Online payment (B3) ------------------------------------------------------------------
+
+
+@requires(C.PAY_INVOICE)
+@require_POST
+def invoice_pay(request: HttpRequest, pk: int) -> HttpResponseBase:
+    user = user_of(request)
+    invoice = get_object_or_404(selectors.company_invoices(user=user), pk=pk)
+    form = PayForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Richiesta di pagamento non valida: ricarica la pagina."))
+        return redirect("billing:invoice-detail", pk=invoice.pk)
+    try:
+        _payment, next_url = payments.payment_start(
+            user=user,
+            invoice=invoice,
+            idempotency_key=form.cleaned_data["idempotency_key"],
+            base_url=f"{request.scheme}://{request.get_host()}",
+        )
+    except payments.PaymentRefused as refusal:
+        messages.error(request, str(refusal))
+        return redirect("billing:invoice-detail", pk=invoice.pk)
+    return redirect(next_url)
+
+
+@requires(C.PAY_INVOICE)
+def payment_result(request: HttpRequest, reference: str) -> HttpResponse:
+    user = user_of(request)
+    payment = get_object_or_404(
+        Payment.objects.select_related("invoice").filter(
+            invoice__in=selectors.company_invoices(user=user)
+        ),
+        provider_reference=reference,
+    )
+    context = {"payment": payment, "failure": payments.failure_message(payment)}
+    return render(request, "billing/payment_result.html", context)
+
+
+@public
+@csrf_exempt  # a provider's server-to-server call, authenticated by its signature
+@require_POST
+def payment_webhook(request: HttpRequest, provider: str) -> HttpResponse:
+    try:
+        result = payments.payment_callback(
+            provider=provider, body=request.body, headers=request.headers
+        )
+    except (InvalidCallback, LookupError):
+        return HttpResponse("invalid callback", status=400, content_type="text/plain")
+    return HttpResponse(result, content_type="text/plain")
+
+
+@public
+def sandbox_checkout(request: HttpRequest, reference: str) -> HttpResponseBase:
+    """The sandbox provider's hosted payment page (in a real deployment, the provider's)."""
+    payment = get_object_or_404(
+        Payment.objects.select_related("invoice"), provider="sandbox", provider_reference=reference
+    )
+    if payment.status != Payment.Status.PENDING:
+        return redirect("billing:payment-result", reference=reference)
+    form = SandboxCardForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        body = sandbox_event(
+            provider_reference=reference, card_number=form.cleaned_data["card_number"]
+        )
+        # Delivered like the provider's webhook call: signed, through the same handler.
+        payments.payment_callback(
+            provider="sandbox", body=body, headers={SIGNATURE_HEADER: sign(body)}
+        )
+        return redirect("billing:payment-result", reference=reference)
+    return render(
+        request,
+        "billing/sandbox_checkout.html",
+        {"payment": payment, "form": form, "test_cards": TEST_CARDS},
     )

@@ -4,6 +4,7 @@ comes from the role matrix; plus another company's objects, which must answer 40
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +15,7 @@ from django.urls import reverse
 from accounts.access import PASSWORD_CONFIRMED_AT, access_of
 from accounts.models import Company, Invitation
 from accounts.roles import Profile
+from billing.models import Invoice, Payment
 from tests.authz.urls import Route, walk
 from tests.conftest import World
 from tests.factories import InvitationFactory
@@ -30,6 +32,10 @@ SAMPLE_KWARGS: dict[str, Callable[[World], dict[str, Any]]] = {
     "accounts:registration-verify": lambda w: {"pk": w.lr.pk, "token": "not-a-token"},
     "billing:invoice-detail": lambda w: {"pk": w.invoice.pk},
     "billing:invoice-pdf": lambda w: {"pk": w.invoice.pk},
+    "billing:invoice-pay": lambda w: {"pk": w.invoice.pk},
+    "billing:payment-result": lambda w: {"reference": payment_of(w.invoice).provider_reference},
+    "billing:payment-webhook": lambda w: {"provider": "sandbox"},
+    "billing:sandbox-checkout": lambda w: {"reference": payment_of(w.invoice).provider_reference},
 }
 
 # Another company's objects, for every URL that shows one: (method, kwargs naming the
@@ -40,9 +46,16 @@ OUTSIDER_KWARGS: dict[str, tuple[str, Callable[[World], dict[str, Any]]]] = {
     "accounts:invitation-revoke": ("post", lambda w: {"pk": invitation_of(w.outsider_company).pk}),
     "billing:invoice-detail": ("get", lambda w: {"pk": w.outsider_invoice.pk}),
     "billing:invoice-pdf": ("get", lambda w: {"pk": w.outsider_invoice.pk}),
+    "billing:invoice-pay": ("post", lambda w: {"pk": w.outsider_invoice.pk}),
+    "billing:payment-result": (
+        "get",
+        lambda w: {"reference": payment_of(w.outsider_invoice).provider_reference},
+    ),
 }
 # URLs whose arguments name no company object (links sent by e-mail carry their own proof).
 NO_OBJECT_ARGUMENTS = {
+    "billing:payment-webhook",  # a provider's name
+    "billing:sandbox-checkout",  # the provider's page, reached by its unguessable reference
     "accounts:password-reset-confirm",
     "accounts:email-confirm",
     "accounts:invitation-accept",
@@ -52,6 +65,16 @@ NO_OBJECT_ARGUMENTS = {
 
 def invitation_of(company: Company) -> Invitation:
     return InvitationFactory(company=company)
+
+
+def payment_of(invoice: Invoice) -> Payment:
+    return Payment.objects.create(
+        invoice=invoice,
+        amount=invoice.total,
+        provider="sandbox",
+        provider_reference=f"sbx_{uuid.uuid4().hex}",
+        idempotency_key=uuid.uuid4().hex,
+    )
 
 
 ROUTES = [route for route in walk() if route.name]

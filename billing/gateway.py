@@ -1,0 +1,135 @@
+"""The payment-gateway interface, and the sandbox gateway used by default.
+
+A gateway opens a hosted checkout for a payment and later tells the outcome through a
+signed callback. The sandbox plays the payment provider inside this app: its hosted page
+takes test cards and sends the callback, signed like a real provider's, to the same
+handler a real provider's webhook reaches.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Protocol
+
+from django.conf import settings
+from django.urls import reverse
+
+
+class InvalidCallback(Exception):
+    """A callback whose signature, age or content cannot be trusted."""
+
+
+@dataclass(frozen=True)
+class Checkout:
+    provider_reference: str
+    redirect_url: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    event_id: str
+    provider_reference: str
+    succeeded: bool
+    failure_reason: str = ""
+
+
+class PaymentGateway(Protocol):
+    name: str
+
+    def start_checkout(self, *, amount: Decimal, description: str, return_url: str) -> Checkout:
+        """Open a hosted checkout; the customer is sent to `redirect_url`."""
+        ...
+
+    def parse_callback(self, *, body: bytes, headers: Mapping[str, str]) -> Outcome:
+        """Verify and read a callback; raises InvalidCallback."""
+        ...
+
+
+SIGNATURE_HEADER = "X-Sandbox-Signature"
+TOLERANCE_SECONDS = 5 * 60
+
+
+def sandbox_secret() -> bytes:
+    configured = getattr(settings, "SANDBOX_GATEWAY_SECRET", "")
+    if configured:
+        return configured.encode()
+    # Derived, so a fresh demo needs no configuration and the secret is not SECRET_KEY.
+    return hmac.new(settings.SECRET_KEY.encode(), b"sandbox-gateway", hashlib.sha256).digest()
+
+
+def sign(body: bytes, timestamp: int | None = None) -> str:
+    """The sandbox's signature header: HMAC-SHA256 over "<timestamp>.<raw body>"."""
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    payload = f"{timestamp}.".encode() + body
+    digest = hmac.new(sandbox_secret(), payload, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+class SandboxGateway:
+    name = "sandbox"
+
+    def start_checkout(self, *, amount: Decimal, description: str, return_url: str) -> Checkout:
+        reference = "sbx_" + secrets.token_urlsafe(18)
+        return Checkout(
+            provider_reference=reference,
+            redirect_url=reverse("billing:sandbox-checkout", args=[reference]),
+        )
+
+    def parse_callback(self, *, body: bytes, headers: Mapping[str, str]) -> Outcome:
+        header = headers.get(SIGNATURE_HEADER, "")
+        try:
+            parts = dict(part.split("=", 1) for part in header.split(","))
+            timestamp = int(parts["t"])
+            received = parts["v1"]
+        except (KeyError, ValueError) as exc:
+            raise InvalidCallback("missing or malformed signature") from exc
+        if abs(time.time() - timestamp) > TOLERANCE_SECONDS:
+            raise InvalidCallback("signature too old or from the future")
+        expected = sign(body, timestamp).split("v1=", 1)[1]
+        if not hmac.compare_digest(expected, received):
+            raise InvalidCallback("bad signature")
+        try:
+            event = json.loads(body)
+            return Outcome(
+                event_id=str(event["id"]),
+                provider_reference=str(event["payment"]),
+                succeeded=event["outcome"] == "succeeded",
+                failure_reason=str(event.get("reason", "")),
+            )
+        except (ValueError, KeyError, TypeError) as exc:
+            raise InvalidCallback("malformed event") from exc
+
+
+# Test cards of the sandbox, as a provider's documentation lists them.
+TEST_CARDS = {
+    "4242424242424242": None,
+    "4000000000000002": "card_declined",
+    "4000000000009995": "insufficient_funds",
+}
+
+
+def sandbox_event(*, provider_reference: str, card_number: str) -> bytes:
+    """The callback the sandbox sends after the customer submits a card."""
+    failure = TEST_CARDS.get(card_number, "card_declined")
+    event = {
+        "id": "evt_" + secrets.token_urlsafe(12),
+        "payment": provider_reference,
+        "outcome": "failed" if failure else "succeeded",
+        "reason": failure or "",
+        "created": int(time.time()),
+    }
+    return json.dumps(event, separators=(",", ":")).encode()
+
+
+def get_gateway(name: str | None = None) -> PaymentGateway:
+    name = name or settings.PAYMENT_GATEWAY
+    if name == "sandbox":
+        return SandboxGateway()
+    raise LookupError(f"Unknown payment gateway {name!r}")

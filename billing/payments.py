@@ -1,0 +1,140 @@
+"""Paying invoices online (B3). Never twice: one attempt per idempotency key, each
+callback once (by event id), at most one successful payment per invoice, and the invoice
+turns paid in the same transaction as its payment."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import User
+from area_clienti.mail import send_templated_email
+from billing.gateway import Outcome, get_gateway
+from billing.models import GatewayEvent, Invoice, Payment
+
+# A started attempt blocks a new one for this long (the customer may still be paying).
+PENDING_WINDOW = timedelta(minutes=15)
+
+FAILURE_MESSAGES = {
+    "card_declined": gettext_lazy("La carta è stata rifiutata."),
+    "insufficient_funds": gettext_lazy("Fondi insufficienti sulla carta."),
+    "already_paid": gettext_lazy(
+        "La fattura era già stata pagata con un altro pagamento: l'importo ti viene rimborsato."
+    ),
+}
+
+
+class PaymentRefused(Exception):
+    """The payment cannot start; the message is for the customer."""
+
+
+@transaction.atomic
+def payment_start(
+    *, user: User, invoice: Invoice, idempotency_key: str, base_url: str
+) -> tuple[Payment, str]:
+    """Start paying `invoice` and return the attempt with where to send the customer.
+    The same key again (a double click, a reload of the POST) returns the same attempt."""
+    existing = Payment.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        if existing.invoice_id != invoice.pk:
+            raise PaymentRefused(_("Richiesta di pagamento non valida: ricarica la pagina."))
+        return existing, _continue_url(existing)
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.status == Invoice.Status.PAID:
+        raise PaymentRefused(_("La fattura risulta già pagata."))
+    recent = invoice.payments.filter(
+        status=Payment.Status.PENDING, created_at__gte=timezone.now() - PENDING_WINDOW
+    ).first()
+    if recent is not None:
+        raise PaymentRefused(
+            _(
+                "C'è già un pagamento in corso per questa fattura: completalo o riprova tra "
+                "qualche minuto."
+            )
+        )
+    gateway = get_gateway()
+    return_url = base_url + reverse("billing:payment-result", args=["__ref__"])
+    checkout = gateway.start_checkout(
+        amount=invoice.total,
+        description=_("Fattura %(number)s") % {"number": invoice.number},
+        return_url=return_url,
+    )
+    try:
+        with transaction.atomic():
+            payment = Payment.objects.create(
+                invoice=invoice,
+                amount=invoice.total,
+                provider=gateway.name,
+                provider_reference=checkout.provider_reference,
+                idempotency_key=idempotency_key,
+                created_by=user,
+            )
+    except IntegrityError:  # the same key, submitted twice at the same moment
+        payment = Payment.objects.get(idempotency_key=idempotency_key)
+    return payment, checkout.redirect_url
+
+
+def _continue_url(payment: Payment) -> str:
+    if payment.status == Payment.Status.PENDING and payment.provider == "sandbox":
+        return reverse("billing:sandbox-checkout", args=[payment.provider_reference])
+    return reverse("billing:payment-result", args=[payment.provider_reference])
+
+
+@transaction.atomic
+def payment_callback(*, provider: str, body: bytes, headers: Mapping[str, str]) -> str:
+    """Handle a provider's callback. Returns what happened: "processed", "duplicate",
+    "ignored". Raises gateway.InvalidCallback for anything untrustworthy."""
+    outcome = get_gateway(provider).parse_callback(body=body, headers=headers)
+    try:
+        with transaction.atomic():
+            GatewayEvent.objects.create(provider=provider, event_id=outcome.event_id)
+    except IntegrityError:
+        return "duplicate"
+    payment = (
+        Payment.objects.select_for_update()
+        .filter(provider=provider, provider_reference=outcome.provider_reference)
+        .first()
+    )
+    if payment is None or payment.status != Payment.Status.PENDING:
+        # Unknown, or already settled: a late or out-of-order event changes nothing.
+        return "ignored"
+    _settle(payment, outcome)
+    return "processed"
+
+
+def _settle(payment: Payment, outcome: Outcome) -> None:
+    now = timezone.now()
+    payment.completed_at = now
+    if not outcome.succeeded:
+        payment.status = Payment.Status.FAILED
+        payment.failure_reason = outcome.failure_reason
+        payment.save(update_fields=["status", "failure_reason", "completed_at"])
+        return
+    invoice = Invoice.objects.select_for_update().get(pk=payment.invoice_id)
+    if invoice.status == Invoice.Status.PAID:
+        payment.status = Payment.Status.REFUNDED
+        payment.failure_reason = "already_paid"
+        payment.save(update_fields=["status", "failure_reason", "completed_at"])
+        return
+    payment.status = Payment.Status.SUCCEEDED
+    payment.save(update_fields=["status", "completed_at"])
+    invoice.status = Invoice.Status.PAID
+    invoice.paid_at = now
+    invoice.save(update_fields=["status", "paid_at"])
+    payer = payment.created_by
+    if payer is not None and payer.email:
+        send_templated_email(
+            "billing/email/receipt",
+            {"payment": payment, "invoice": invoice, "person": payer},
+            [payer.email],
+        )
+
+
+def failure_message(payment: Payment) -> str:
+    return str(FAILURE_MESSAGES.get(payment.failure_reason, _("Il pagamento non è riuscito.")))
