@@ -4,10 +4,25 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from schwifty import IBAN
+from schwifty.exceptions import SchwiftyException
 from stdnum import luhn
 
+from accounts.forms import ItalianAddressForm
 from accounts.models import Contract
+from accounts.validators import validate_codice_fiscale
 from billing.models import Invoice
+
+# Countries of the SEPA scheme (EEA, Switzerland, UK and the micro-states).
+# fmt: off
+SEPA_COUNTRIES = frozenset(
+    (
+        "AT", "BE", "BG", "CH", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GB", "GI",
+        "GR", "HR", "HU", "IE", "IS", "IT", "LI", "LT", "LU", "LV", "MC", "MT", "NL", "NO",
+        "PL", "PT", "RO", "SE", "SI", "SK", "SM", "VA", "AD",
+    )
+)
+# fmt: on
 
 SORTS = {
     "-issue_date": _("Più recenti"),
@@ -101,3 +116,47 @@ class SandboxCardForm(forms.Form):
         if (year, month) < (today.year, today.month):
             raise forms.ValidationError(_("La carta è scaduta."))
         return expiry
+
+
+class ShippingAddressForm(ItalianAddressForm):
+    name = forms.CharField(
+        label=_("Presso (destinatario)"),
+        max_length=200,
+        required=False,
+        help_text=_("Per esempio l'ufficio amministrativo o una persona."),
+    )
+    traffic_documentation = forms.BooleanField(
+        label=_("Spedisci anche la documentazione del traffico"), required=False
+    )
+    field_order = ["name", "street", "postal_code", "city", "province", "traffic_documentation"]
+
+
+class DirectDebitForm(forms.Form):
+    iban = forms.CharField(label=_("IBAN"), max_length=42)
+    holder = forms.CharField(label=_("Intestatario del conto"), max_length=200)
+    holder_tax_code = forms.CharField(
+        label=_("Codice fiscale o Partita IVA dell'intestatario"),
+        max_length=16,
+        validators=[validate_codice_fiscale],
+    )
+    mandate = forms.BooleanField(
+        label=_("Autorizzo l'addebito diretto SEPA (mandato Core) delle fatture sul conto indicato")
+    )
+
+    def clean_iban(self) -> str:
+        try:
+            iban = IBAN(self.cleaned_data["iban"])
+        except SchwiftyException as exc:
+            raise forms.ValidationError(_("IBAN non valido: controlla le cifre.")) from exc
+        if iban.country_code not in SEPA_COUNTRIES:
+            raise forms.ValidationError(_("L'IBAN deve essere di un conto dell'area SEPA."))
+        return str(iban.compact)
+
+    def clean_holder_tax_code(self) -> str:
+        return self.cleaned_data["holder_tax_code"].strip().upper()
+
+
+class PaperlessForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_("Voglio ricevere le fatture solo in formato elettronico e non più su carta")
+    )

@@ -236,3 +236,51 @@ class InvoiceDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.invoice.number} r{self.revision}"
+
+
+class BillingProfile(models.Model):
+    """How the company is billed: where paper documents go, direct debit, NoCarta. It
+    changes only when the back office completes the customer's request."""
+
+    company = models.OneToOneField(
+        "accounts.Company", on_delete=models.CASCADE, related_name="billing_profile"
+    )
+    shipping_name = models.CharField(_("presso"), max_length=200, blank=True)
+    shipping_street = models.CharField(_("indirizzo di spedizione"), max_length=200, blank=True)
+    shipping_postal_code = models.CharField(_("CAP"), max_length=5, blank=True)
+    shipping_city = models.CharField(_("comune"), max_length=100, blank=True)
+    shipping_province = models.CharField(_("provincia"), max_length=2, blank=True)
+    traffic_documentation = models.BooleanField(
+        _("documentazione del traffico cartacea"), default=False
+    )
+    paperless = models.BooleanField(_("NoCarta"), default=False)
+    direct_debit_iban = models.CharField(_("IBAN di addebito"), max_length=34, blank=True)
+    direct_debit_holder = models.CharField(_("intestatario del conto"), max_length=200, blank=True)
+    mandate_reference = models.CharField(
+        _("riferimento del mandato SEPA"), max_length=35, blank=True
+    )
+    mandate_signed_on = models.DateField(
+        _("data di sottoscrizione del mandato"), null=True, blank=True
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("profilo di fatturazione")
+        verbose_name_plural = _("profili di fatturazione")
+
+    def __str__(self) -> str:
+        return str(self.company)
+
+    @property
+    def shipping_address(self) -> str:
+        if not self.shipping_street:
+            return ""
+        return (
+            f"{self.shipping_street}, {self.shipping_postal_code} {self.shipping_city} "
+            f"({self.shipping_province})"
+        )
+
+    @property
+    def masked_iban(self) -> str:
+        iban = self.direct_debit_iban
+        return f"{iban[:4]} •••• {iban[-4:]}" if iban else ""

@@ -8,10 +8,21 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
-from accounts.models import Company, Contract, Line
+from accounts.models import Company, Contract, Line, User
+from accounts.selectors import company_id_of
 from billing.calculations import invoice_totals, to_cents
-from billing.models import Invoice, InvoiceDocument, InvoiceItem, InvoiceVat, PaymentMethod
+from billing.models import (
+    BillingProfile,
+    Invoice,
+    InvoiceDocument,
+    InvoiceItem,
+    InvoiceVat,
+    PaymentMethod,
+)
+from tracking.models import OPEN_STATES, Request, RequestKind
+from tracking.services import on_completion, request_create
 
 
 class InvoiceDataError(ValueError):
@@ -180,3 +191,76 @@ def invoice_document_request(invoice: Invoice) -> InvoiceDocument:
             document_id = document.pk
             transaction.on_commit(lambda: make_invoice_document.enqueue(document_id))
     return document
+
+
+# --- Billing requests (B4-B6): tracked; completing them changes the billing profile ------
+
+BILLING_REQUEST_KINDS = (
+    RequestKind.SHIPPING_ADDRESS,
+    RequestKind.DIRECT_DEBIT,
+    RequestKind.PAPERLESS,
+)
+
+
+class BillingRequestRefused(Exception):
+    """The message is for the customer."""
+
+
+def billing_profile_of(company: Company) -> BillingProfile:
+    """The company's billing profile; an unsaved default one before any change."""
+    return BillingProfile.objects.filter(company=company).first() or BillingProfile(
+        company=company
+    )
+
+
+def open_billing_requests(company: Company) -> dict[str, Request]:
+    """The company's billing requests still in the back office's hands, by kind."""
+    requests = Request.objects.filter(
+        company=company, kind__in=BILLING_REQUEST_KINDS, state__in=OPEN_STATES
+    ).order_by("created_at")
+    return {request.kind: request for request in requests}
+
+
+@transaction.atomic
+def billing_request_open(
+    *, user: User, kind: RequestKind, summary: str, details: dict[str, Any]
+) -> Request:
+    """Open a billing request, unless one of the same kind is still open."""
+    company = Company.objects.select_for_update().get(pk=company_id_of(user))
+    if kind in open_billing_requests(company):
+        raise BillingRequestRefused(
+            _("C'è già una richiesta di questo tipo in lavorazione: attendi che sia conclusa.")
+        )
+    return request_create(
+        company=company, kind=kind, summary=summary, requester=user, details=details
+    )
+
+
+@on_completion(RequestKind.SHIPPING_ADDRESS)
+def _apply_shipping_address(tracked: Request) -> None:
+    profile = BillingProfile.objects.select_for_update().get_or_create(company=tracked.company)[0]
+    address = tracked.details["address"]
+    profile.shipping_name = address.get("name", "")
+    profile.shipping_street = address["street"]
+    profile.shipping_postal_code = address["postal_code"]
+    profile.shipping_city = address["city"]
+    profile.shipping_province = address["province"]
+    profile.traffic_documentation = bool(tracked.details.get("traffic_documentation"))
+    profile.save()
+
+
+@on_completion(RequestKind.DIRECT_DEBIT)
+def _apply_direct_debit(tracked: Request) -> None:
+    profile = BillingProfile.objects.select_for_update().get_or_create(company=tracked.company)[0]
+    profile.direct_debit_iban = tracked.details["iban"]
+    profile.direct_debit_holder = tracked.details["holder"]
+    profile.mandate_reference = tracked.details["mandate_reference"]
+    profile.mandate_signed_on = date.fromisoformat(tracked.details["mandate_signed_on"])
+    profile.save()
+
+
+@on_completion(RequestKind.PAPERLESS)
+def _apply_paperless(tracked: Request) -> None:
+    profile = BillingProfile.objects.select_for_update().get_or_create(company=tracked.company)[0]
+    profile.paperless = True
+    profile.save()

@@ -3,24 +3,38 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.forms import Form
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from accounts.access import public, requires, requires_any, user_of
-from accounts.models import Contract
+from accounts.models import Company, Contract
 from accounts.roles import Capability, can
+from accounts.selectors import company_id_of
 from billing import payments, selectors, services
-from billing.forms import SORTS, InvoiceFilterForm, PayForm, SandboxCardForm
+from billing.forms import (
+    SORTS,
+    DirectDebitForm,
+    InvoiceFilterForm,
+    PaperlessForm,
+    PayForm,
+    SandboxCardForm,
+    ShippingAddressForm,
+)
 from billing.gateway import SIGNATURE_HEADER, TEST_CARDS, InvalidCallback, sandbox_event, sign
 from billing.models import InvoiceDocument, InvoiceItem, Payment
 from billing.pdf import invoice_pdf as invoice_pdf_bytes
+from tracking.models import RequestKind
 
 C = Capability
 PAGE_SIZE = 25
@@ -180,4 +194,114 @@ def sandbox_checkout(request: HttpRequest, reference: str) -> HttpResponseBase:
         request,
         "billing/sandbox_checkout.html",
         {"payment": payment, "form": form, "test_cards": TEST_CARDS},
+    )
+
+
+# --- Billing requests (B4-B6) -------------------------------------------------------------
+
+
+@requires_any(C.CHANGE_SHIPPING_ADDRESS, C.REQUEST_DIRECT_DEBIT, C.REQUEST_PAPERLESS)
+def billing_settings(request: HttpRequest) -> HttpResponse:
+    user = user_of(request)
+    company = get_object_or_404(Company, pk=company_id_of(user))
+    context = {
+        "profile": services.billing_profile_of(company),
+        "open_requests": services.open_billing_requests(company),
+    }
+    return render(request, "billing/settings.html", context)
+
+
+def _billing_request_page(
+    request: HttpRequest,
+    *,
+    form: Form,
+    kind: RequestKind,
+    template: str,
+    summary: Callable[[dict[str, Any]], str],
+    details: Callable[[dict[str, Any]], dict[str, Any]],
+) -> HttpResponse:
+    user = user_of(request)
+    company = get_object_or_404(Company, pk=company_id_of(user))
+    pending = services.open_billing_requests(company).get(kind)
+    if request.method == "POST" and form.is_valid():
+        try:
+            tracked = services.billing_request_open(
+                user=user,
+                kind=kind,
+                summary=summary(form.cleaned_data),
+                details=details(form.cleaned_data),
+            )
+        except services.BillingRequestRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(
+                request,
+                _("Richiesta %(reference)s inviata: la seguirai da questa pagina.")
+                % {"reference": tracked.reference},
+            )
+            return redirect("billing:settings")
+    context = {
+        "form": form,
+        "pending": pending,
+        "profile": services.billing_profile_of(company),
+    }
+    return render(request, template, context)
+
+
+@requires(C.CHANGE_SHIPPING_ADDRESS)
+def shipping_address(request: HttpRequest) -> HttpResponse:
+    return _billing_request_page(
+        request,
+        form=ShippingAddressForm(request.POST or None),
+        kind=RequestKind.SHIPPING_ADDRESS,
+        template="billing/shipping_address.html",
+        summary=lambda data: (
+            _("Nuovo indirizzo di spedizione: %(street)s, %(city)s")
+            % {"street": data["street"], "city": data["city"]}
+        ),
+        details=lambda data: {
+            "address": {
+                key: data[key] for key in ("name", "street", "postal_code", "city", "province")
+            },
+            "traffic_documentation": data["traffic_documentation"],
+        },
+    )
+
+
+@requires(C.REQUEST_DIRECT_DEBIT)
+def direct_debit(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+
+    def details(data: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "iban": data["iban"],
+            "holder": data["holder"],
+            "holder_tax_code": data["holder_tax_code"],
+            # Unique mandate reference (SEPA: up to 35 characters).
+            "mandate_reference": f"ACB-{today:%Y%m%d}-{uuid.uuid4().hex[:12].upper()}",
+            "mandate_signed_on": today.isoformat(),
+        }
+
+    return _billing_request_page(
+        request,
+        form=DirectDebitForm(request.POST or None),
+        kind=RequestKind.DIRECT_DEBIT,
+        template="billing/direct_debit.html",
+        summary=lambda data: (
+            _("Domiciliazione delle fatture sul conto %(iban)s")
+            % {"iban": f"{data['iban'][:4]} •••• {data['iban'][-4:]}"}
+        ),
+        details=details,
+    )
+
+
+@requires(C.REQUEST_PAPERLESS)
+def paperless(request: HttpRequest) -> HttpResponse:
+    return _billing_request_page(
+        request,
+        form=PaperlessForm(request.POST or None),
+        kind=RequestKind.PAPERLESS,
+        template="billing/paperless.html",
+        summary=lambda data: str(_("Attivazione del servizio NoCarta")),
+        details=lambda data: {},
     )
