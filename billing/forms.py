@@ -153,7 +153,7 @@ class DirectDebitForm(forms.Form):
         return str(iban.compact)
 
     def clean_holder_tax_code(self) -> str:
-        return self.cleaned_data["holder_tax_code"].strip().upper()
+        return str(self.cleaned_data["holder_tax_code"]).strip().upper()
 
 
 class PaperlessForm(forms.Form):
