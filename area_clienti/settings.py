@@ -226,9 +226,11 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # Django's Tasks API: PDFs of large invoices are made by `manage.py db_worker`.
 TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 
-# Online payments: "sandbox" (the default, test cards, nothing charged).
+# Online payments: "sandbox" (the default: test cards, nothing charged) or "stripe".
 PAYMENT_GATEWAY = env_str("PAYMENT_GATEWAY", "sandbox")
 SANDBOX_GATEWAY_SECRET = env_str("SANDBOX_GATEWAY_SECRET")
+STRIPE_API_KEY = env_str("STRIPE_API_KEY")
+STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
 
 # The operator, as it appears on its invoices.
 INVOICE_SELLER = {

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
 
+import stripe
 from django.conf import settings
 from django.urls import reverse
 
@@ -52,6 +53,8 @@ class PaymentGateway(Protocol):
         ...
 
 
+# Where a provider puts its own reference in the return URL it sends the customer back to.
+REFERENCE_PLACEHOLDER = "__reference__"
 SIGNATURE_HEADER = "X-Sandbox-Signature"
 TOLERANCE_SECONDS = 5 * 60
 
@@ -128,8 +131,72 @@ def sandbox_event(*, provider_reference: str, card_number: str) -> bytes:
     return json.dumps(event, separators=(",", ":")).encode()
 
 
+class StripeGateway:
+    """Stripe Checkout: a hosted page, and webhooks signed with the endpoint's secret."""
+
+    name = "stripe"
+    SUCCEEDED = frozenset(
+        {"checkout.session.completed", "checkout.session.async_payment_succeeded"}
+    )
+    FAILED = frozenset({"checkout.session.async_payment_failed", "checkout.session.expired"})
+
+    def __init__(self, *, api_key: str, webhook_secret: str) -> None:
+        if not api_key or not webhook_secret:
+            raise LookupError("STRIPE_API_KEY and STRIPE_WEBHOOK_SECRET must be set")
+        self.client = stripe.StripeClient(api_key)
+        self.webhook_secret = webhook_secret
+
+    def start_checkout(self, *, amount: Decimal, description: str, return_url: str) -> Checkout:
+        session = self.client.v1.checkout.sessions.create(
+            params={
+                "mode": "payment",
+                "line_items": [
+                    {
+                        "quantity": 1,
+                        "price_data": {
+                            "currency": "eur",
+                            "unit_amount": int(amount * 100),
+                            "product_data": {"name": description},
+                        },
+                    }
+                ],
+                # Stripe puts the session id where the return URL has its placeholder.
+                "success_url": return_url.replace(REFERENCE_PLACEHOLDER, "{CHECKOUT_SESSION_ID}"),
+                "cancel_url": return_url.replace(REFERENCE_PLACEHOLDER, "{CHECKOUT_SESSION_ID}"),
+            }
+        )
+        return Checkout(provider_reference=session.id, redirect_url=str(session.url))
+
+    def parse_callback(self, *, body: bytes, headers: Mapping[str, str]) -> Outcome:
+        try:
+            event = stripe.Webhook.construct_event(
+                body,
+                headers.get("Stripe-Signature"),
+                self.webhook_secret,
+                tolerance=TOLERANCE_SECONDS,
+            )
+        except (ValueError, stripe.SignatureVerificationError) as exc:
+            raise InvalidCallback(str(exc)) from exc
+        session = event["data"]["object"]
+        if event["type"] in self.SUCCEEDED and session["payment_status"] == "paid":
+            return Outcome(event_id=event["id"], provider_reference=session["id"], succeeded=True)
+        if event["type"] in self.FAILED:
+            return Outcome(
+                event_id=event["id"],
+                provider_reference=session["id"],
+                succeeded=False,
+                failure_reason="card_declined",
+            )
+        # Not about a payment's outcome (or not yet paid): recorded, changes nothing.
+        return Outcome(event_id=event["id"], provider_reference="", succeeded=False)
+
+
 def get_gateway(name: str | None = None) -> PaymentGateway:
     name = name or settings.PAYMENT_GATEWAY
     if name == "sandbox":
         return SandboxGateway()
+    if name == "stripe":
+        return StripeGateway(
+            api_key=settings.STRIPE_API_KEY, webhook_secret=settings.STRIPE_WEBHOOK_SECRET
+        )
     raise LookupError(f"Unknown payment gateway {name!r}")

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from area_clienti.mail import send_templated_email
-from billing.gateway import Outcome, get_gateway
+from billing.gateway import REFERENCE_PLACEHOLDER, Outcome, get_gateway
 from billing.models import GatewayEvent, Invoice, Payment
 
 # A started attempt blocks a new one for this long (the customer may still be paying).
@@ -59,7 +59,7 @@ def payment_start(
             )
         )
     gateway = get_gateway()
-    return_url = base_url + reverse("billing:payment-result", args=["__ref__"])
+    return_url = base_url + reverse("billing:payment-result", args=[REFERENCE_PLACEHOLDER])
     checkout = gateway.start_checkout(
         amount=invoice.total,
         description=_("Fattura %(number)s") % {"number": invoice.number},

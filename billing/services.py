@@ -208,9 +208,7 @@ class BillingRequestRefused(Exception):
 
 def billing_profile_of(company: Company) -> BillingProfile:
     """The company's billing profile; an unsaved default one before any change."""
-    return BillingProfile.objects.filter(company=company).first() or BillingProfile(
-        company=company
-    )
+    return BillingProfile.objects.filter(company=company).first() or BillingProfile(company=company)
 
 
 def open_billing_requests(company: Company) -> dict[str, Request]:
