@@ -8,7 +8,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/area_clienti
 VENDOR := assets/vendor
 
-.PHONY: run test lint format typecheck install assets messages lock check-deploy clean
+.PHONY: run test bench lint format typecheck install assets messages lock check-deploy clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ run: install assets messages
 test: install assets messages lint typecheck
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} SECRET_KEY=$${SECRET_KEY:-test-only-secret-key} \
 		$(BIN)/pytest
+
+# Performance bars at scale, on PostgreSQL (database area_clienti_bench, built once).
+bench: install assets messages
+	$(BIN)/python bench/run.py
 
 lint: install
 	$(BIN)/ruff check .

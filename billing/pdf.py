@@ -12,7 +12,6 @@ from django.utils import translation
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from billing import selectors
 from billing.models import Invoice
 
 STATIC_SCHEME = "static:"
@@ -35,7 +34,7 @@ class StaticOnlyFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint ships n
 
 
 def invoice_pdf(invoice: Invoice, *, language: str = "it") -> bytes:
-    """The invoice as a PDF: a summary page, then the detail by line."""
+    """The invoice as a PDF: a summary page, then every charge, line by line."""
     with translation.override(language):
         html = render_to_string(
             "billing/pdf/invoice.html",
@@ -43,7 +42,6 @@ def invoice_pdf(invoice: Invoice, *, language: str = "it") -> bytes:
                 "invoice": invoice,
                 "seller": settings.INVOICE_SELLER,
                 "vat_lines": invoice.vat_lines.all(),
-                "by_line": selectors.invoice_by_line(invoice),
                 "items": invoice.items.select_related("line").order_by("line__number", "id"),
             },
         )
