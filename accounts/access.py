@@ -27,14 +27,14 @@ class Access:
     """Who may enter a view: anyone, anyone signed in, staff, or holders of capabilities
     (all of `capabilities`, or any one of them when `any_of`)."""
 
-    kind: str  # "public" | "signed_in" | "staff" | "capability"
+    kind: str  # "public" | "signed_in" | "staff" | "capability" | "api" (client systems)
     capabilities: tuple[Capability, ...] = ()
     any_of: bool = False
 
     def allows(self, user: Any) -> bool:
         if self.kind == "public":
             return True
-        if not user.is_authenticated:
+        if self.kind == "api" or not user.is_authenticated:
             return False
         if self.kind == "staff":
             return bool(user.is_staff and user.is_active)

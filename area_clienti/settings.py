@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "offers",
     "support",
     "backoffice",
+    "api",
 ]
 
 MIDDLEWARE = [

@@ -16,6 +16,7 @@ urlpatterns = [
     path("tracking/", include("tracking.urls")),
     path("backoffice/", include("backoffice.urls")),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("api.urls")),
     path("lingua/", public(set_language), name="set-language"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),

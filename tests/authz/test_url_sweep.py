@@ -118,7 +118,10 @@ def test_url_answers_as_declared(route: Route, persona: str, world: World) -> No
     response = client.get(_url(route, world))
     login_url = reverse("accounts:login")
 
-    if access.kind == "public":
+    if access.kind == "api":
+        # Client systems only, by token: a person's session is not enough.
+        assert response.status_code == 401, response.status_code
+    elif access.kind == "public":
         # 410: a sample token that is not a valid link
         assert response.status_code in {200, 302, 405, 410}, response.status_code
         assert not response.get("Location", "").startswith(login_url)
