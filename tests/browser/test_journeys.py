@@ -127,3 +127,24 @@ def test_lr_changes_an_employees_profile_r3(page: Page, demo_site: str, browser)
     expect(employee.locator(".user-profile")).to_have_text("Amministratore Full")
     expect(menu).to_have_text(ALL_SECTIONS)
     employee.context.close()
+
+
+def test_full_admin_pays_an_open_invoice_in_the_sandbox(page: Page, demo_site: str) -> None:
+    sign_in(page, demo_site, "full")
+    page.get_by_role("navigation", name="Sezioni").get_by_role(
+        "link", name="Fatture e pagamenti"
+    ).click()
+    page.get_by_label("Stato").select_option("OPEN")
+    page.get_by_role("button", name="Filtra").click()
+    assert_accessible(page, "full-invoices-open")
+    page.locator("tbody th a").first.click()
+    assert_accessible(page, "full-invoice-detail")
+    page.get_by_role("button", name="Paga online").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Pagamento con carta")
+    assert_accessible(page, "sandbox-checkout")
+    page.get_by_label("Numero della carta").fill("4242 4242 4242 4242")
+    page.get_by_label("Scadenza (MM/AA)").fill("12/39")
+    page.get_by_label("Codice di sicurezza (CVC)").fill("123")
+    page.get_by_role("button", name="Paga").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Pagamento riuscito")
+    assert_accessible(page, "payment-receipt")
