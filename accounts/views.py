@@ -200,8 +200,8 @@ def employee_edit(request: HttpRequest, pk: int) -> HttpResponse:
         initial={"lines": selectors.referente_line_ids(user=employee)},
         prefix="referente",
     )
-    is_legal_rep = employee.profile == Profile.LR
-    if action and not is_legal_rep:
+    profile_locked = employee.profile == Profile.LR  # R1: bound to the contract, 191 only
+    if action and not profile_locked:
         form = {"profile": profile_form, "lines": lines_form, "referente": referente_form}.get(
             action
         )
@@ -252,7 +252,7 @@ def employee_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("accounts:employee-edit", pk=employee.pk)
     context = {
         "employee": employee,
-        "is_legal_rep": is_legal_rep,
+        "profile_locked": profile_locked,
         "profile_form": profile_form,
         "lines_form": lines_form,
         "referente_form": referente_form,

@@ -216,7 +216,8 @@ def _billing_request_page(
     *,
     form: Form,
     kind: RequestKind,
-    template: str,
+    title: str,
+    intro: str,
     summary: Callable[[dict[str, Any]], str],
     details: Callable[[dict[str, Any]], dict[str, Any]],
 ) -> HttpResponse:
@@ -240,12 +241,8 @@ def _billing_request_page(
                 % {"reference": tracked.reference},
             )
             return redirect("billing:settings")
-    context = {
-        "form": form,
-        "pending": pending,
-        "profile": services.billing_profile_of(company),
-    }
-    return render(request, template, context)
+    context = {"form": form, "pending": pending, "title": title, "intro": intro}
+    return render(request, "billing/request_form.html", context)
 
 
 @requires(C.CHANGE_SHIPPING_ADDRESS)
@@ -254,7 +251,11 @@ def shipping_address(request: HttpRequest) -> HttpResponse:
         request,
         form=ShippingAddressForm(request.POST or None),
         kind=RequestKind.SHIPPING_ADDRESS,
-        template="billing/shipping_address.html",
+        title=_("Indirizzo di spedizione delle fatture"),
+        intro=_(
+            "Le fatture e, se la richiedi, la documentazione del traffico arriveranno a questo "
+            "indirizzo dopo la verifica del servizio clienti."
+        ),
         summary=lambda data: (
             _("Nuovo indirizzo di spedizione: %(street)s, %(city)s")
             % {"street": data["street"], "city": data["city"]}
@@ -286,7 +287,11 @@ def direct_debit(request: HttpRequest) -> HttpResponse:
         request,
         form=DirectDebitForm(request.POST or None),
         kind=RequestKind.DIRECT_DEBIT,
-        template="billing/direct_debit.html",
+        title=_("Domiciliazione delle fatture"),
+        intro=_(
+            "Le fatture saranno addebitate sul conto indicato alla scadenza, con mandato SEPA "
+            "Core. Il servizio clienti attiva la domiciliazione dopo la verifica del conto."
+        ),
         summary=lambda data: (
             _("Domiciliazione delle fatture sul conto %(iban)s")
             % {"iban": f"{data['iban'][:4]} •••• {data['iban'][-4:]}"}
@@ -301,7 +306,11 @@ def paperless(request: HttpRequest) -> HttpResponse:
         request,
         form=PaperlessForm(request.POST or None),
         kind=RequestKind.PAPERLESS,
-        template="billing/paperless.html",
+        title=_("Servizio NoCarta"),
+        intro=_(
+            "Con NoCarta non ricevi più la fattura cartacea: la trovi qui, nell'Area Clienti, e "
+            "ti avvisiamo per e-mail quando è disponibile."
+        ),
         summary=lambda data: str(_("Attivazione del servizio NoCarta")),
         details=lambda data: {},
     )
