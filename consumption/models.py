@@ -1,0 +1,83 @@
+"""Usage of SIMs as the billing system records it: raw records, and daily aggregates that
+pages read (never the raw rows)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class UsageKind(models.TextChoices):
+    VOICE = "VOICE", _("Voce")  # quantity in seconds
+    SMS = "SMS", _("SMS")  # quantity in messages
+    DATA = "DATA", _("Dati")  # quantity in kilobytes
+
+
+class Plan(models.Model):
+    """A mobile plan's monthly allowances; None means unlimited."""
+
+    name = models.CharField(_("nome"), max_length=100, unique=True)
+    voice_minutes = models.PositiveIntegerField(_("minuti"), null=True, blank=True)
+    sms = models.PositiveIntegerField(_("SMS"), null=True, blank=True)
+    data_mb = models.PositiveIntegerField(_("dati (MB)"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("piano tariffario")
+        verbose_name_plural = _("piani tariffari")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LinePlan(models.Model):
+    line = models.OneToOneField("accounts.Line", on_delete=models.CASCADE, related_name="plan")
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="+")
+
+    def __str__(self) -> str:
+        return f"{self.line}: {self.plan}"
+
+
+class UsageRecord(models.Model):
+    """One record from the billing system. `record_id` is the system's own id: loading the
+    same record twice stores it once."""
+
+    record_id = models.CharField(max_length=64, unique=True)
+    line = models.ForeignKey("accounts.Line", on_delete=models.CASCADE, related_name="+")
+    started_at = models.DateTimeField()
+    kind = models.CharField(max_length=5, choices=UsageKind.choices)
+    roaming = models.BooleanField(default=False)
+    quantity = models.BigIntegerField()
+    cost = models.DecimalField(max_digits=12, decimal_places=4)
+
+    class Meta:
+        indexes = [models.Index(fields=["line", "started_at"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=0), name="usage_quantity_positive")
+        ]
+
+    def __str__(self) -> str:
+        return self.record_id
+
+
+class UsageDaily(models.Model):
+    """The records of a line for a day (Europe/Rome), a kind and national/roaming."""
+
+    line = models.ForeignKey("accounts.Line", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    kind = models.CharField(max_length=5, choices=UsageKind.choices)
+    roaming = models.BooleanField(default=False)
+    quantity = models.BigIntegerField()
+    cost = models.DecimalField(max_digits=14, decimal_places=4)
+    records = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["line", "day", "kind", "roaming"], name="one_aggregate_per_line_day_kind"
+            )
+        ]
+        indexes = [models.Index(fields=["day", "line"])]
+
+    def __str__(self) -> str:
+        return f"{self.line_id} {self.day} {self.kind}"

@@ -1,0 +1,169 @@
+"""Loading usage from the billing system, and keeping the daily aggregates true."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import IO
+
+from django.db import transaction
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from accounts.models import Line
+from consumption.models import UsageDaily, UsageKind, UsageRecord
+
+BATCH = 5000
+MAX_REPORTED_ERRORS = 1000
+COLUMNS = ("record_id", "number", "started_at", "kind", "roaming", "quantity", "cost")
+TRUE, FALSE = {"1", "true", "si", "sì", "yes", "y"}, {"0", "false", "no", "n", ""}
+
+
+class UsageRowError(ValueError):
+    pass
+
+
+@dataclass
+class ImportReport:
+    read: int = 0
+    loaded: int = 0  # new records (a record seen before counts once)
+    errors: list[str] = field(default_factory=list)
+    refused: int = 0
+
+    def refuse(self, line_number: int, reason: str) -> None:
+        self.refused += 1
+        if len(self.errors) < MAX_REPORTED_ERRORS:
+            self.errors.append(f"line {line_number}: {reason}")
+
+
+def usage_import_csv(stream: IO[str]) -> ImportReport:
+    """Load a CSV export (header: record_id,number,started_at,kind,roaming,quantity,cost),
+    streaming: memory stays flat whatever the file's size. Bad rows are reported with their
+    line numbers and skipped; good ones are loaded."""
+    reader = csv.DictReader(stream)
+    missing = set(COLUMNS) - set(reader.fieldnames or ())
+    report = ImportReport()
+    if missing:
+        report.refuse(1, f"missing columns: {', '.join(sorted(missing))}")
+        return report
+    lines = dict(Line.objects.values_list("number", "id"))
+    batch: list[UsageRecord] = []
+    for row in reader:
+        report.read += 1
+        line_number = reader.line_num
+        try:
+            batch.append(_record(row, lines))
+        except UsageRowError as error:
+            report.refuse(line_number, str(error))
+            continue
+        if len(batch) >= BATCH:
+            report.loaded += usage_load(batch)
+            batch = []
+    if batch:
+        report.loaded += usage_load(batch)
+    return report
+
+
+def _record(row: dict[str, str], lines: dict[str, int]) -> UsageRecord:
+    record_id = (row.get("record_id") or "").strip()
+    if not record_id or len(record_id) > 64:
+        raise UsageRowError("record_id: missing or longer than 64 characters")
+    line_id = lines.get((row.get("number") or "").strip())
+    if line_id is None:
+        raise UsageRowError(f"number: no such line {row.get('number')!r}")
+    try:
+        started_at = datetime.fromisoformat((row.get("started_at") or "").strip())
+    except ValueError as exc:
+        raise UsageRowError(
+            "started_at: expected ISO 8601, e.g. 2026-10-05T08:30:00+02:00"
+        ) from exc
+    if timezone.is_naive(started_at):
+        started_at = timezone.make_aware(started_at)
+    kind = (row.get("kind") or "").strip().upper()
+    if kind not in UsageKind.values:
+        raise UsageRowError(f"kind: one of {', '.join(UsageKind.values)}")
+    roaming = (row.get("roaming") or "").strip().lower()
+    if roaming not in TRUE | FALSE:
+        raise UsageRowError("roaming: 1 or 0")
+    try:
+        quantity = int(row.get("quantity") or "")
+        cost = Decimal((row.get("cost") or "0").strip())
+    except (ValueError, InvalidOperation) as exc:
+        raise UsageRowError("quantity or cost: not a number") from exc
+    if quantity < 0 or not cost.is_finite() or abs(cost) >= 10**8:
+        raise UsageRowError("quantity or cost: out of range")
+    return UsageRecord(
+        record_id=record_id,
+        line_id=line_id,
+        started_at=started_at,
+        kind=kind,
+        roaming=roaming in TRUE,
+        quantity=quantity,
+        cost=cost.quantize(Decimal("0.0001")),
+    )
+
+
+@transaction.atomic
+def usage_load(records: list[UsageRecord]) -> int:
+    """Store new records (ones already there are skipped) and bring the daily aggregates
+    of the days they touch back in line with the raw records. Returns how many were new."""
+    ids = [record.record_id for record in records]
+    before = set(UsageRecord.objects.filter(record_id__in=ids).values_list("record_id", flat=True))
+    UsageRecord.objects.bulk_create(records, batch_size=BATCH, ignore_conflicts=True)
+    fresh = [record for record in records if record.record_id not in before]
+    refresh_daily({(record.line_id, local_day(record.started_at)) for record in fresh})
+    return len({record.record_id for record in fresh})
+
+
+def local_day(moment: datetime) -> date:
+    return timezone.localtime(moment).date()
+
+
+def _day_bounds(day: date) -> tuple[datetime, datetime]:
+    start = timezone.make_aware(datetime.combine(day, time.min))
+    return start, timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+
+
+def refresh_daily(keys: Iterable[tuple[int, date]]) -> None:
+    """Recompute the aggregates of these (line, day) pairs from the raw records."""
+    by_day: dict[date, set[int]] = {}
+    for line_id, day in keys:
+        by_day.setdefault(day, set()).add(line_id)
+    for chunk in _chunks(sorted(by_day.items()), 31):
+        raw_filter, daily_filter = Q(), Q()
+        for day, line_ids in chunk:
+            start, end = _day_bounds(day)
+            raw_filter |= Q(line_id__in=line_ids, started_at__gte=start, started_at__lt=end)
+            daily_filter |= Q(line_id__in=line_ids, day=day)
+        UsageDaily.objects.filter(daily_filter).delete()
+        rows = (
+            UsageRecord.objects.filter(raw_filter)
+            .annotate(day=TruncDate("started_at", tzinfo=timezone.get_current_timezone()))
+            .values("line_id", "day", "kind", "roaming")
+            .annotate(total=Sum("quantity"), spent=Sum("cost"), count=Count("id"))
+            .order_by()
+        )
+        UsageDaily.objects.bulk_create(
+            (
+                UsageDaily(
+                    line_id=row["line_id"],
+                    day=row["day"],
+                    kind=row["kind"],
+                    roaming=row["roaming"],
+                    quantity=row["total"],
+                    cost=row["spent"],
+                    records=row["count"],
+                )
+                for row in rows
+            ),
+            batch_size=BATCH,
+        )
+
+
+def _chunks(items: list[tuple[date, set[int]]], size: int) -> Iterator[list[tuple[date, set[int]]]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

@@ -1,0 +1,172 @@
+"""Usage from the billing system: streamed, idempotent, bad rows reported, aggregates true."""
+
+import io
+import tracemalloc
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.core.management import call_command
+from django.db.models import Sum
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from consumption.models import UsageDaily, UsageRecord
+from consumption.services import usage_import_csv
+from tests.conftest import World
+
+HEADER = "record_id,number,started_at,kind,roaming,quantity,cost\n"
+ROME = ZoneInfo("Europe/Rome")
+
+
+def csv_of(rows: list[str]) -> io.StringIO:
+    return io.StringIO(HEADER + "".join(row + "\n" for row in rows))
+
+
+def test_a_file_loaded_twice_counts_once(world: World) -> None:
+    rows = [
+        f"r1,{world.user_line.number},2026-10-05T08:30:00+02:00,voice,0,120,0.00",
+        f"r2,{world.user_line.number},2026-10-05T09:00:00+02:00,data,0,2048,0.00",
+        f"r3,{world.user_line.number},2026-10-05T23:30:00+02:00,sms,1,1,0.30",
+    ]
+    first = usage_import_csv(csv_of(rows))
+    second = usage_import_csv(csv_of(rows))
+    assert (first.read, first.loaded, first.refused) == (3, 3, 0)
+    assert (second.read, second.loaded, second.refused) == (3, 0, 0)
+    assert UsageRecord.objects.count() == 3
+    daily = {(d.kind, d.roaming): (d.quantity, d.cost) for d in UsageDaily.objects.all()}
+    assert daily == {
+        ("VOICE", False): (120, Decimal("0.0000")),
+        ("DATA", False): (2048, Decimal("0.0000")),
+        ("SMS", True): (1, Decimal("0.3000")),
+    }
+
+
+def test_days_are_italian_days(world: World) -> None:
+    # 23:30 UTC on 5 October is 01:30 on 6 October in Rome.
+    usage_import_csv(
+        csv_of([f"r1,{world.user_line.number},2026-10-05T23:30:00+00:00,voice,0,60,0"])
+    )
+    assert UsageDaily.objects.get().day.isoformat() == "2026-10-06"
+
+
+def test_bad_rows_are_reported_with_their_line_and_good_ones_loaded(world: World) -> None:
+    number = world.user_line.number
+    rows = [
+        f"ok1,{number},2026-10-05T08:30:00+02:00,voice,0,60,0",
+        "bad1,+390000000000,2026-10-05T08:30:00+02:00,voice,0,60,0",
+        f"bad2,{number},ieri,voice,0,60,0",
+        f"bad3,{number},2026-10-05T08:30:00+02:00,fax,0,60,0",
+        f"bad4,{number},2026-10-05T08:30:00+02:00,voice,forse,60,0",
+        f"bad5,{number},2026-10-05T08:30:00+02:00,voice,0,-5,0",
+        f"bad6,{number},2026-10-05T08:30:00+02:00,voice,0,dieci,0",
+        f",{number},2026-10-05T08:30:00+02:00,voice,0,60,0",
+        f"ok2,{number},2026-10-05T08:31:00+02:00,sms,0,1,0",
+    ]
+    report = usage_import_csv(csv_of(rows))
+    assert (report.loaded, report.refused) == (2, 7)
+    assert [error.split(":")[0] for error in report.errors] == [f"line {n}" for n in range(3, 10)]
+    assert "no such line" in report.errors[0] and "ISO 8601" in report.errors[1]
+
+
+def test_missing_columns_are_refused_at_once(db: None) -> None:
+    report = usage_import_csv(io.StringIO("record_id,number\nx,y\n"))
+    assert report.refused == 1 and "missing columns" in report.errors[0]
+
+
+def rows_for(number: str, count: int) -> Iterator[str]:
+    start = datetime(2026, 9, 1, tzinfo=ROME)
+    for n in range(count):
+        moment = (start + timedelta(minutes=7 * n)).isoformat()
+        yield f"s{n},{number},{moment},data,0,{n % 5000},0.0010"
+
+
+def test_the_import_streams(world: World) -> None:
+    class Lines(io.TextIOBase):
+        """A file of `count` rows that is never whole in memory."""
+
+        def __init__(self, count: int) -> None:
+            self.rows = iter([HEADER.rstrip("\n"), *rows_for(world.user_line.number, count)])
+
+        def readable(self) -> bool:
+            return True
+
+        def __iter__(self) -> "Lines":
+            return self
+
+        def __next__(self) -> str:
+            return next(self.rows) + "\n"
+
+    tracemalloc.start()
+    report = usage_import_csv(Lines(20_000))
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert report.loaded == 20_000
+    assert peak < 60 * 1024 * 1024  # a few batches, not the file
+
+
+def test_the_command_prints_a_summary(world: World, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "consumi.csv"
+    path.write_text(
+        HEADER
+        + "".join(r + "\n" for r in rows_for(world.user_line.number, 10))
+        + "x,y,z,voice,0,1,0\n"
+    )
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_usage", str(path), stdout=out, stderr=err)
+    assert "11 read, 10 new, 0 already loaded, 1 refused" in out.getvalue()
+    assert "line 12" in err.getvalue()
+
+
+records = st.lists(
+    st.tuples(
+        st.integers(min_value=0, max_value=60 * 24 * 20),  # minutes after the start
+        st.sampled_from(["voice", "sms", "data"]),
+        st.booleans(),
+        st.integers(min_value=0, max_value=10**7),
+        st.decimals(min_value=0, max_value=100, places=4),
+    ),
+    min_size=1,
+    max_size=60,
+)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(first=records, second=records)
+def test_aggregates_equal_the_raw_records(first, second, world: World) -> None:  # type: ignore[no-untyped-def]
+    UsageRecord.objects.all().delete()
+    UsageDaily.objects.all().delete()
+    start = datetime(2026, 10, 20, 22, 0, tzinfo=ROME)  # across the end of summer time
+    lines = [world.user_line, world.lr_line]
+
+    def rows(batch, prefix):  # type: ignore[no-untyped-def]
+        return [
+            ",".join(
+                [
+                    f"{prefix}{n}",
+                    lines[n % 2].number,
+                    (start + timedelta(minutes=m)).isoformat(),
+                    k,
+                    str(int(r)),
+                    str(q),
+                    str(c),
+                ]
+            )
+            for n, (m, k, r, q, c) in enumerate(batch)
+        ]
+
+    usage_import_csv(csv_of(rows(first, "a")))
+    usage_import_csv(csv_of(rows(second, "b") + rows(first, "a")))  # overlapping reload
+    raw = UsageRecord.objects.aggregate(q=Sum("quantity"), c=Sum("cost"))
+    daily = UsageDaily.objects.aggregate(q=Sum("quantity"), c=Sum("cost"), n=Sum("records"))
+    assert (daily["q"], daily["c"], daily["n"]) == (raw["q"], raw["c"], UsageRecord.objects.count())
+    for line in lines:
+        for kind in ("VOICE", "SMS", "DATA"):
+            raw_line = UsageRecord.objects.filter(line=line, kind=kind).aggregate(q=Sum("quantity"))
+            daily_line = UsageDaily.objects.filter(line=line, kind=kind).aggregate(
+                q=Sum("quantity")
+            )
+            assert raw_line["q"] == daily_line["q"]
