@@ -28,6 +28,8 @@ $(VENDOR)/.built: package.json package-lock.json
 	# The .map files are not shipped: drop the comments that point at them.
 	sed '/sourceMappingURL/d' node_modules/bootstrap/dist/css/bootstrap.min.css > $(VENDOR)/bootstrap/bootstrap.min.css
 	sed '/sourceMappingURL/d' node_modules/bootstrap/dist/js/bootstrap.bundle.min.js > $(VENDOR)/bootstrap/bootstrap.bundle.min.js
+	mkdir -p $(VENDOR)/chartjs
+	sed '/sourceMappingURL/d' node_modules/chart.js/dist/chart.umd.min.js > $(VENDOR)/chartjs/chart.umd.min.js
 	touch $@
 
 assets: $(VENDOR)/.built

@@ -63,7 +63,7 @@ class UsageRecord(models.Model):
 class UsageDaily(models.Model):
     """The records of a line for a day (Europe/Rome), a kind and national/roaming."""
 
-    line = models.ForeignKey("accounts.Line", on_delete=models.CASCADE, related_name="+")
+    line = models.ForeignKey("accounts.Line", on_delete=models.CASCADE, related_name="daily_usage")
     day = models.DateField()
     kind = models.CharField(max_length=5, choices=UsageKind.choices)
     roaming = models.BooleanField(default=False)

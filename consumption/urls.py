@@ -1,9 +1,11 @@
 from django.urls import path
 
-from area_clienti.views import section_landing
+from consumption import views
 
 app_name = "consumption"
 
 urlpatterns = [
-    path("", section_landing("consumption"), name="index"),
+    path("", views.index, name="index"),
+    path("sim/<int:pk>/", views.sim_usage, name="sim-usage"),
+    path("tutte-le-sim/", views.all_sims, name="all-sims"),
 ]

@@ -33,6 +33,7 @@ from accounts.models import (
 from accounts.roles import Profile
 from accounts.services import audit_record
 from billing.demo import seed_invoices, seed_personal_invoices
+from consumption.demo import seed_usage
 from tracking.models import Channel, Request, RequestEvent, RequestKind, RequestState
 from tracking.services import request_create, request_transition
 
@@ -213,6 +214,8 @@ class Command(BaseCommand):
         seed_invoices(rossi, "RC")
         seed_personal_invoices(mobile_lines[2], "RC")
         seed_invoices(bianchi, "BL", months=6)
+        seed_usage(mobile_lines)
+        seed_usage(bianchi_lines[:8], days=60)
         self.requests_bianchi(bianchi, people["bianchi"], bianchi_lines)
 
     def company(self, *, legal_rep: Person, **fields: Any) -> Company:

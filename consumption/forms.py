@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import calendar
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from consumption.selectors import SIM_SORTS
+
+MAX_DAYS = 366
+
+
+class PeriodForm(forms.Form):
+    """A calendar month (default: the current one) or a custom range of dates."""
+
+    month = forms.RegexField(
+        label=_("Mese"),
+        regex=r"^\d{4}-(0[1-9]|1[0-2])$",
+        required=False,
+        error_messages={"invalid": _("Indica il mese come AAAA-MM.")},
+        widget=forms.TextInput(attrs={"type": "month"}),
+    )
+    since = forms.DateField(
+        label=_("Dal"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    until = forms.DateField(
+        label=_("Al"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if bool(since) != bool(until):
+            self.add_error("until" if since else "since", _("Indica entrambe le date."))
+        elif since and until:
+            if since > until:
+                self.add_error("until", _("La data finale viene prima di quella iniziale."))
+            elif (until - since).days >= MAX_DAYS:
+                self.add_error("until", _("Il periodo può essere al massimo di un anno."))
+        return cleaned
+
+    def period(self) -> tuple[date, date]:
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        if data.get("since") and data.get("until"):
+            return data["since"], data["until"]
+        if data.get("month"):
+            year, month = map(int, data["month"].split("-"))
+        else:
+            today = timezone.localdate()
+            year, month = today.year, today.month
+        last = calendar.monthrange(year, month)[1]
+        return date(year, month, 1), date(year, month, last)
+
+
+class SimSearchForm(PeriodForm):
+    q = forms.CharField(label=_("Cerca numero o assegnatario"), max_length=100, required=False)
+    sort = forms.ChoiceField(
+        required=False, choices=[(key, key) for key in SIM_SORTS], widget=forms.HiddenInput
+    )
