@@ -38,6 +38,17 @@ SAMPLE_KWARGS: dict[str, Callable[[World], dict[str, Any]]] = {
     "billing:sandbox-checkout": lambda w: {"reference": payment_of(w.invoice).provider_reference},
 }
 
+# For objects in the user's own scope (OWN): one the persona may see.
+PERSONAL_SAMPLES: dict[str, Callable[[World, Any], dict[str, Any]]] = {
+    "consumption:sim-usage": lambda w, user: {"pk": own_sim(w, user).pk},
+}
+
+
+def own_sim(world: World, user: Any) -> Any:
+    mine = {world.user.pk: world.user_line, world.light.pk: world.light_line}
+    return mine.get(getattr(user, "pk", None), world.lr_line)
+
+
 # Another company's objects, for every URL that shows one: (method, kwargs naming the
 # outsider's object), asked by our LR with the password just confirmed.
 OUTSIDER_KWARGS: dict[str, tuple[str, Callable[[World], dict[str, Any]]]] = {
@@ -47,6 +58,7 @@ OUTSIDER_KWARGS: dict[str, tuple[str, Callable[[World], dict[str, Any]]]] = {
     "billing:invoice-detail": ("get", lambda w: {"pk": w.outsider_invoice.pk}),
     "billing:invoice-pdf": ("get", lambda w: {"pk": w.outsider_invoice.pk}),
     "billing:invoice-pay": ("post", lambda w: {"pk": w.outsider_invoice.pk}),
+    "consumption:sim-usage": ("get", lambda w: {"pk": w.outsider_line.pk}),
     "billing:payment-result": (
         "get",
         lambda w: {"reference": payment_of(w.outsider_invoice).provider_reference},
@@ -89,8 +101,11 @@ def _user(world: World, persona: str) -> Any:
     return world.by_profile(persona)
 
 
-def _url(route: Route, world: World) -> str:
-    kwargs = SAMPLE_KWARGS[route.name](world) if route.params else {}
+def _url(route: Route, world: World, user: Any) -> str:
+    if route.name in PERSONAL_SAMPLES:
+        kwargs = PERSONAL_SAMPLES[route.name](world, user)
+    else:
+        kwargs = SAMPLE_KWARGS[route.name](world) if route.params else {}
     return reverse(route.name, kwargs=kwargs)
 
 
@@ -102,7 +117,11 @@ def test_every_url_is_named_and_declares_its_access() -> None:
 
 
 def test_every_url_with_arguments_has_samples() -> None:
-    missing = [r.name for r in ROUTES if r.params and r.name not in SAMPLE_KWARGS]
+    missing = [
+        r.name
+        for r in ROUTES
+        if r.params and r.name not in SAMPLE_KWARGS and r.name not in PERSONAL_SAMPLES
+    ]
     assert not missing, f"add sample arguments to SAMPLE_KWARGS for: {missing}"
 
 
@@ -115,7 +134,7 @@ def test_url_answers_as_declared(route: Route, persona: str, world: World) -> No
     client = Client()
     if user is not None:
         client.force_login(user)
-    response = client.get(_url(route, world))
+    response = client.get(_url(route, world, user))
     login_url = reverse("accounts:login")
 
     if access.kind == "api":
