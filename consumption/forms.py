@@ -5,9 +5,11 @@ from datetime import date
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Line
 from consumption.selectors import SIM_SORTS
 
 MAX_DAYS = 366
@@ -64,3 +66,25 @@ class SimSearchForm(PeriodForm):
     sort = forms.ChoiceField(
         required=False, choices=[(key, key) for key in SIM_SORTS], widget=forms.HiddenInput
     )
+
+
+class BilledReportForm(forms.Form):
+    line = forms.ModelChoiceField(
+        label=_("Linea"), queryset=Line.objects.none(), required=False, empty_label=_("Tutte")
+    )
+    since = forms.DateField(
+        label=_("Periodi fatturati dal"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    until = forms.DateField(
+        label=_("Al"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def __init__(self, *args: Any, lines: QuerySet[Line], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["line"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = lines

@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("sim/<int:pk>/", views.sim_usage, name="sim-usage"),
     path("tutte-le-sim/", views.all_sims, name="all-sims"),
+    path("servizi-fatturati/", views.billed_report, name="billed-report"),
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import tempfile
 from collections.abc import Iterator
 from datetime import date
@@ -10,7 +11,7 @@ from decimal import Decimal
 
 import xlsxwriter
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 from django.http import (
     FileResponse,
     HttpRequest,
@@ -24,8 +25,11 @@ from django.utils.translation import gettext as _
 from accounts.access import requires, user_of
 from accounts.models import Line
 from accounts.roles import Capability
+from accounts.selectors import lines_for_user
+from billing.models import InvoiceItem
+from billing.selectors import billed_items, billed_services
 from consumption import selectors
-from consumption.forms import PeriodForm, SimSearchForm
+from consumption.forms import BilledReportForm, PeriodForm, SimSearchForm
 from consumption.models import LinePlan
 
 C = Capability
@@ -159,4 +163,61 @@ def _xlsx_export(sims: QuerySet[Line], start: date, end: date) -> FileResponse:
         as_attachment=True,
         filename=_filename(start, end, "xlsx"),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+@requires(C.VIEW_BILLED_REPORTS)
+def billed_report(request: HttpRequest) -> HttpResponseBase:
+    """Services already billed, per company line and invoice period (C3)."""
+    user = user_of(request)
+    lines = lines_for_user(user=user, capability=C.VIEW_BILLED_REPORTS).order_by("number")
+    form = BilledReportForm(request.GET or None, lines=lines)
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    chosen = [data["line"].pk] if data.get("line") else list(lines.values_list("pk", flat=True))
+    items = billed_items(
+        user=user, line_ids=chosen, since=data.get("since"), until=data.get("until")
+    )
+    rows = billed_services(items)
+    if request.GET.get("formato") == "csv":
+        writer = csv.writer(_Echo())
+        header = (
+            "linea",
+            "fattura",
+            "periodo_dal",
+            "periodo_al",
+            "categoria",
+            "servizio",
+            "importo",
+        )
+        body = (
+            (
+                row["line__number"],
+                row["invoice__number"],
+                row["invoice__period_start"].isoformat(),
+                row["invoice__period_end"].isoformat(),
+                row["category"],
+                row["service"],
+                f"{row['amount']:.2f}",
+            )
+            for row in rows.iterator(chunk_size=2000)
+        )
+        response = StreamingHttpResponse(
+            (writer.writerow(row) for row in itertools.chain([header], body)),
+            content_type="text/csv; charset=utf-8",
+        )
+        response["Content-Disposition"] = 'attachment; filename="servizi-fatturati.csv"'
+        return response
+    page = Paginator(rows, 100).get_page(request.GET.get("pagina"))
+    query = request.GET.copy()
+    query.pop("pagina", None)
+    return render(
+        request,
+        "consumption/billed_report.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "total": items.aggregate(total=Sum("amount"))["total"] or Decimal("0"),
+            "category_labels": dict(InvoiceItem.Category.choices),
+        },
     )
