@@ -9,7 +9,8 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import IO
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -17,7 +18,7 @@ from django.utils import timezone
 from accounts.models import Line
 from consumption.models import UsageDaily, UsageKind, UsageRecord
 
-BATCH = 5000
+BATCH = 20000
 MAX_REPORTED_ERRORS = 1000
 COLUMNS = ("record_id", "number", "started_at", "kind", "roaming", "quantity", "cost")
 TRUE, FALSE = {"1", "true", "si", "sì", "yes", "y"}, {"0", "false", "no", "n", ""}
@@ -51,7 +52,7 @@ def usage_import_csv(stream: IO[str]) -> ImportReport:
         report.refuse(1, f"missing columns: {', '.join(sorted(missing))}")
         return report
     lines = dict(Line.objects.values_list("number", "id"))
-    batch: list[UsageRecord] = []
+    batch: list[Parsed] = []
     for row in reader:
         report.read += 1
         line_number = reader.line_num
@@ -68,7 +69,11 @@ def usage_import_csv(stream: IO[str]) -> ImportReport:
     return report
 
 
-def _record(row: dict[str, str], lines: dict[str, int]) -> UsageRecord:
+# (record_id, line_id, started_at, kind, roaming, quantity, cost)
+Parsed = tuple[str, int, datetime, str, bool, int, Decimal]
+
+
+def _record(row: dict[str, str], lines: dict[str, int]) -> Parsed:
     record_id = (row.get("record_id") or "").strip()
     if not record_id or len(record_id) > 64:
         raise UsageRowError("record_id: missing or longer than 64 characters")
@@ -96,27 +101,79 @@ def _record(row: dict[str, str], lines: dict[str, int]) -> UsageRecord:
         raise UsageRowError("quantity or cost: not a number") from exc
     if quantity < 0 or not cost.is_finite() or abs(cost) >= 10**8:
         raise UsageRowError("quantity or cost: out of range")
-    return UsageRecord(
-        record_id=record_id,
-        line_id=line_id,
-        started_at=started_at,
-        kind=kind,
-        roaming=roaming in TRUE,
-        quantity=quantity,
-        cost=cost.quantize(Decimal("0.0001")),
+    return (
+        record_id,
+        line_id,
+        started_at,
+        kind,
+        roaming in TRUE,
+        quantity,
+        cost.quantize(Decimal("0.0001")),
     )
 
 
 @transaction.atomic
-def usage_load(records: list[UsageRecord]) -> int:
+def usage_load(records: list[Parsed]) -> int:
     """Store new records (ones already there are skipped) and bring the daily aggregates
-    of the days they touch back in line with the raw records. Returns how many were new."""
-    ids = [record.record_id for record in records]
+    of the (line, day) pairs they touch back in line with the raw records. Returns how many
+    were new."""
+    if connection.vendor == "postgresql":
+        return _load_postgresql(records)
+    ids = [record[0] for record in records]
     before = set(UsageRecord.objects.filter(record_id__in=ids).values_list("record_id", flat=True))
-    UsageRecord.objects.bulk_create(records, batch_size=BATCH, ignore_conflicts=True)
-    fresh = [record for record in records if record.record_id not in before]
-    refresh_daily({(record.line_id, local_day(record.started_at)) for record in fresh})
-    return len({record.record_id for record in fresh})
+    fresh = {record[0]: record for record in records if record[0] not in before}
+    UsageRecord.objects.bulk_create(
+        (UsageRecord(**dict(zip(FIELDS, record, strict=True))) for record in fresh.values()),
+        batch_size=BATCH,
+        ignore_conflicts=True,
+    )
+    refresh_daily({(record[1], local_day(record[2])) for record in fresh.values()})
+    return len(fresh)
+
+
+FIELDS = ("record_id", "line_id", "started_at", "kind", "roaming", "quantity", "cost")
+
+# One statement: insert the records not seen before, and add exactly those to the daily
+# aggregates (ON CONFLICT DO NOTHING RETURNING yields only rows really inserted, so a
+# record loaded twice, even by two imports at once, is added once).
+_LOAD_SQL = """
+WITH fresh AS (
+    INSERT INTO consumption_usagerecord
+        (record_id, line_id, started_at, kind, roaming, quantity, cost)
+    SELECT DISTINCT ON (record_id) record_id, line_id, started_at, kind, roaming, quantity, cost
+    FROM usage_stage ORDER BY record_id
+    ON CONFLICT (record_id) DO NOTHING
+    RETURNING line_id, started_at, kind, roaming, quantity, cost
+), added AS (
+    INSERT INTO consumption_usagedaily AS daily
+        (line_id, day, kind, roaming, quantity, cost, records)
+    SELECT line_id, (started_at AT TIME ZONE %(tz)s)::date, kind, roaming,
+           sum(quantity), sum(cost), count(*)
+    FROM fresh GROUP BY 1, 2, 3, 4
+    ON CONFLICT (line_id, day, kind, roaming) DO UPDATE
+    SET quantity = daily.quantity + EXCLUDED.quantity,
+        cost = daily.cost + EXCLUDED.cost,
+        records = daily.records + EXCLUDED.records
+)
+SELECT count(*) FROM fresh
+"""
+
+
+def _load_postgresql(records: list[Parsed]) -> int:
+    """COPY into a staging table, then one set-based statement: the fast path that keeps
+    a million-row file well under a minute."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS usage_stage (record_id varchar(64), "
+            "line_id bigint, started_at timestamptz, kind varchar(5), roaming boolean, "
+            "quantity bigint, cost numeric(12, 4)) ON COMMIT DELETE ROWS"
+        )
+        with cursor.copy(f"COPY usage_stage ({', '.join(FIELDS)}) FROM STDIN") as copy:
+            for record in records:
+                copy.write_row(record)
+        cursor.execute(_LOAD_SQL, {"tz": settings.TIME_ZONE})
+        fresh: int = cursor.fetchone()[0]
+    return fresh
 
 
 def local_day(moment: datetime) -> date:

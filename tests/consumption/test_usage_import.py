@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import pytest
 from django.core.management import call_command
 from django.db.models import Sum
 from hypothesis import HealthCheck, given, settings
@@ -170,3 +171,19 @@ def test_aggregates_equal_the_raw_records(first, second, world: World) -> None: 
                 q=Sum("quantity")
             )
             assert raw_line["q"] == daily_line["q"]
+
+
+def test_the_portable_path_agrees(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`make run`'s SQLite takes the ORM path instead of COPY: same outcome."""
+    from django.db import connection
+
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    number = world.user_line.number
+    rows = [
+        f"p1,{number},2026-10-05T08:30:00+02:00,voice,0,120,0",
+        f"p2,{number},2026-10-05T23:30:00+00:00,data,1,2048,1.5",
+    ]
+    assert usage_import_csv(csv_of(rows)).loaded == 2
+    assert usage_import_csv(csv_of(rows)).loaded == 0
+    days = sorted((d.day.isoformat(), d.kind, d.quantity) for d in UsageDaily.objects.all())
+    assert days == [("2026-10-05", "VOICE", 120), ("2026-10-06", "DATA", 2048)]
