@@ -156,7 +156,12 @@ class InvoiceItem(models.Model):
 
 
 class Payment(models.Model):
-    """One attempt to pay through the gateway. At most one succeeds per invoice."""
+    """One attempt to pay through the gateway: an invoice, or for another section (a SIM
+    top-up). At most one succeeds per invoice."""
+
+    class Purpose(models.TextChoices):
+        INVOICE = "INVOICE", _("Fattura")
+        TOP_UP = "TOP_UP", _("Ricarica")
 
     class Status(models.TextChoices):
         PENDING = "PENDING", _("In corso")
@@ -165,7 +170,13 @@ class Payment(models.Model):
         # Charged after the invoice had been paid by another attempt: given back.
         REFUNDED = "REFUNDED", _("Rimborsato")
 
-    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+    purpose = models.CharField(max_length=10, choices=Purpose.choices, default=Purpose.INVOICE)
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
+    )
+    description = models.CharField(_("causale"), max_length=200, blank=True)
+    # Where the customer lands after the provider's page (the section's result page).
+    return_path = models.CharField(max_length=200, blank=True)
     amount = models.DecimalField(_("importo"), **MONEY)
     provider = models.CharField(max_length=20)
     provider_reference = models.CharField(max_length=100, unique=True)
@@ -189,6 +200,12 @@ class Payment(models.Model):
             models.UniqueConstraint(
                 fields=["invoice"], condition=Q(status="SUCCEEDED"), name="one_success_per_invoice"
             ),
+            models.CheckConstraint(
+                condition=Q(purpose="INVOICE", invoice__isnull=False)
+                | (~Q(purpose="INVOICE") & Q(invoice__isnull=True)),
+                name="payment_invoice_iff_invoice_purpose",
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
         ]
 
     def __str__(self) -> str:

@@ -4,8 +4,9 @@ turns paid in the same transaction as its payment."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -34,6 +35,20 @@ class PaymentRefused(Exception):
     """The payment cannot start; the message is for the customer."""
 
 
+SettledHandler = Callable[[Payment], None]
+# What a settled payment of another purpose does (credit a top-up...), registered by the
+# section that owns the purpose; runs in the transaction that settles the payment.
+SETTLED_HANDLERS: dict[str, SettledHandler] = {}
+
+
+def on_payment_settled(purpose: str) -> Callable[[SettledHandler], SettledHandler]:
+    def register(handler: SettledHandler) -> SettledHandler:
+        SETTLED_HANDLERS[purpose] = handler
+        return handler
+
+    return register
+
+
 @transaction.atomic
 def payment_start(
     *, user: User, invoice: Invoice, idempotency_key: str, base_url: str
@@ -58,18 +73,47 @@ def payment_start(
                 "qualche minuto."
             )
         )
-    gateway = get_gateway()
-    return_url = base_url + reverse("billing:payment-result", args=[REFERENCE_PLACEHOLDER])
-    checkout = gateway.start_checkout(
+    return payment_open(
+        user=user,
+        purpose=Payment.Purpose.INVOICE,
         amount=invoice.total,
         description=_("Fattura %(number)s") % {"number": invoice.number},
-        return_url=return_url,
+        idempotency_key=idempotency_key,
+        result_url_name="billing:payment-result",
+        base_url=base_url,
+        invoice=invoice,
+    )
+
+
+def payment_open(
+    *,
+    user: User,
+    purpose: str,
+    amount: Decimal,
+    description: str,
+    idempotency_key: str,
+    result_url_name: str,
+    base_url: str,
+    invoice: Invoice | None = None,
+) -> tuple[Payment, str]:
+    """Open a checkout at the gateway and record the attempt (any purpose). The caller
+    holds the locks its purpose needs; the key makes a concurrent double submit one."""
+    existing = Payment.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return existing, _continue_url(existing)
+    gateway = get_gateway()
+    result_path = reverse(result_url_name, args=[REFERENCE_PLACEHOLDER])
+    checkout = gateway.start_checkout(
+        amount=amount, description=description, return_url=base_url + result_path
     )
     try:
         with transaction.atomic():
             payment = Payment.objects.create(
+                purpose=purpose,
                 invoice=invoice,
-                amount=invoice.total,
+                amount=amount,
+                description=description,
+                return_path=result_path.replace(REFERENCE_PLACEHOLDER, checkout.provider_reference),
                 provider=gateway.name,
                 provider_reference=checkout.provider_reference,
                 idempotency_key=idempotency_key,
@@ -83,7 +127,7 @@ def payment_start(
 def _continue_url(payment: Payment) -> str:
     if payment.status == Payment.Status.PENDING and payment.provider == "sandbox":
         return reverse("billing:sandbox-checkout", args=[payment.provider_reference])
-    return reverse("billing:payment-result", args=[payment.provider_reference])
+    return payment.return_path
 
 
 @transaction.atomic
@@ -115,6 +159,12 @@ def _settle(payment: Payment, outcome: Outcome) -> None:
         payment.status = Payment.Status.FAILED
         payment.failure_reason = outcome.failure_reason
         payment.save(update_fields=["status", "failure_reason", "completed_at"])
+        _after_settled(payment)
+        return
+    if payment.invoice_id is None:  # another section's purpose: its handler does the rest
+        payment.status = Payment.Status.SUCCEEDED
+        payment.save(update_fields=["status", "completed_at"])
+        _after_settled(payment)
         return
     invoice = Invoice.objects.select_for_update().get(pk=payment.invoice_id)
     if invoice.status == Invoice.Status.PAID:
@@ -134,6 +184,12 @@ def _settle(payment: Payment, outcome: Outcome) -> None:
             {"payment": payment, "invoice": invoice, "person": payer},
             [payer.email],
         )
+
+
+def _after_settled(payment: Payment) -> None:
+    handler = SETTLED_HANDLERS.get(payment.purpose)
+    if handler is not None:
+        handler(payment)
 
 
 def failure_message(payment: Payment) -> str:

@@ -179,7 +179,7 @@ def sandbox_checkout(request: HttpRequest, reference: str) -> HttpResponseBase:
         Payment.objects.select_related("invoice"), provider="sandbox", provider_reference=reference
     )
     if payment.status != Payment.Status.PENDING:
-        return redirect("billing:payment-result", reference=reference)
+        return redirect(payment.return_path)
     form = SandboxCardForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         body = sandbox_event(
@@ -189,7 +189,7 @@ def sandbox_checkout(request: HttpRequest, reference: str) -> HttpResponseBase:
         payments.payment_callback(
             provider="sandbox", body=body, headers={SIGNATURE_HEADER: sign(body)}
         )
-        return redirect("billing:payment-result", reference=reference)
+        return redirect(payment.return_path)
     return render(
         request,
         "billing/sandbox_checkout.html",
