@@ -59,7 +59,7 @@ def payment_start(
     if existing is not None:
         if existing.invoice_id != invoice.pk:
             raise PaymentRefused(_("Richiesta di pagamento non valida: ricarica la pagina."))
-        return existing, _continue_url(existing)
+        return existing, payment_continue_url(existing)
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if invoice.status == Invoice.Status.PAID:
         raise PaymentRefused(_("La fattura risulta già pagata."))
@@ -100,7 +100,7 @@ def payment_open(
     holds the locks its purpose needs; the key makes a concurrent double submit one."""
     existing = Payment.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
-        return existing, _continue_url(existing)
+        return existing, payment_continue_url(existing)
     gateway = get_gateway()
     result_path = reverse(result_url_name, args=[REFERENCE_PLACEHOLDER])
     checkout = gateway.start_checkout(
@@ -124,7 +124,8 @@ def payment_open(
     return payment, checkout.redirect_url
 
 
-def _continue_url(payment: Payment) -> str:
+def payment_continue_url(payment: Payment) -> str:
+    """Where an attempt takes the customer now: the provider's page, or the result."""
     if payment.status == Payment.Status.PENDING and payment.provider == "sandbox":
         return reverse("billing:sandbox-checkout", args=[payment.provider_reference])
     return payment.return_path

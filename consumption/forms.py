@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -10,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Line
+from consumption.models import TopUp
 from consumption.selectors import SIM_SORTS
 
 MAX_DAYS = 366
@@ -88,3 +90,14 @@ class BilledReportForm(forms.Form):
         field = self.fields["line"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = lines
+
+
+class TopUpForm(forms.Form):
+    amount = forms.TypedChoiceField(
+        label=_("Importo della ricarica"),
+        choices=[(str(value), f"{value} €") for value in TopUp.AMOUNTS],
+        coerce=Decimal,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+    )
+    # One per rendering of the page: a double submit opens one payment.
+    idempotency_key = forms.RegexField(regex=r"^[0-9a-f]{32}$", widget=forms.HiddenInput)

@@ -81,3 +81,50 @@ class UsageDaily(models.Model):
 
     def __str__(self) -> str:
         return f"{self.line_id} {self.day} {self.kind}"
+
+
+class SimCredit(models.Model):
+    """The remaining credit of a SIM (for traffic outside the plan)."""
+
+    line = models.OneToOneField("accounts.Line", on_delete=models.CASCADE, related_name="credit")
+    balance = models.DecimalField(_("credito residuo"), max_digits=10, decimal_places=2, default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.line}: {self.balance}"
+
+
+class TopUp(models.Model):
+    """An online top-up of a SIM: credited once, when its payment succeeds."""
+
+    class Status(models.TextChoices):
+        PENDING = "PENDING", _("In attesa del pagamento")
+        CREDITED = "CREDITED", _("Accreditata")
+        FAILED = "FAILED", _("Non riuscita")
+
+    AMOUNTS = (5, 10, 15, 25, 50, 100)
+
+    line = models.ForeignKey("accounts.Line", on_delete=models.PROTECT, related_name="top_ups")
+    amount = models.DecimalField(_("importo"), max_digits=8, decimal_places=2)
+    status = models.CharField(
+        _("stato"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    payment = models.OneToOneField(
+        "billing.Payment", on_delete=models.PROTECT, related_name="top_up"
+    )
+    requested_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("richiesta il"), auto_now_add=True)
+    credited_at = models.DateTimeField(_("accreditata il"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__in=[5, 10, 15, 25, 50, 100]), name="top_up_fixed_amounts"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.line} +{self.amount}"

@@ -14,9 +14,13 @@ from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from accounts.models import Line
-from consumption.models import UsageDaily, UsageKind, UsageRecord
+from accounts.models import Line, User
+from area_clienti.mail import send_templated_email
+from billing.models import Payment
+from billing.payments import on_payment_settled, payment_continue_url, payment_open
+from consumption.models import SimCredit, TopUp, UsageDaily, UsageKind, UsageRecord
 
 BATCH = 20000
 MAX_REPORTED_ERRORS = 1000
@@ -224,3 +228,60 @@ def refresh_daily(keys: Iterable[tuple[int, date]]) -> None:
 def _chunks(items: list[tuple[date, set[int]]], size: int) -> Iterator[list[tuple[date, set[int]]]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+# --- Top-ups (C5): paid through billing's payment gateway, credited exactly once ---------
+
+
+class TopUpRefused(Exception):
+    """The message is for the customer."""
+
+
+@transaction.atomic
+def top_up_start(
+    *, user: User, line: Line, amount: Decimal, idempotency_key: str, base_url: str
+) -> tuple[TopUp, str]:
+    """Start a top-up of `line`; the same key again returns the same attempt."""
+    existing = TopUp.objects.filter(payment__idempotency_key=idempotency_key).first()
+    if existing is not None:
+        if existing.line_id != line.pk:
+            raise TopUpRefused(_("Richiesta non valida: ricarica la pagina."))
+        return existing, payment_continue_url(existing.payment)
+    if amount not in {Decimal(value) for value in TopUp.AMOUNTS}:
+        raise TopUpRefused(_("Scegli uno degli importi proposti."))
+    line = Line.objects.select_for_update().get(pk=line.pk)
+    if line.state != Line.State.ACTIVE:
+        raise TopUpRefused(_("La SIM non è attiva: non si può ricaricare."))
+    payment, next_url = payment_open(
+        user=user,
+        purpose=Payment.Purpose.TOP_UP,
+        amount=amount,
+        description=_("Ricarica della SIM %(number)s") % {"number": line.number},
+        idempotency_key=idempotency_key,
+        result_url_name="consumption:top-up-result",
+        base_url=base_url,
+    )
+    top_up = TopUp.objects.create(line=line, amount=amount, payment=payment, requested_by=user)
+    return top_up, next_url
+
+
+@on_payment_settled(Payment.Purpose.TOP_UP)
+def _credit_top_up(payment: Payment) -> None:
+    top_up = TopUp.objects.select_for_update().get(payment=payment)
+    if top_up.status != TopUp.Status.PENDING:
+        return  # settled already: never credited twice
+    if payment.status != Payment.Status.SUCCEEDED:
+        top_up.status = TopUp.Status.FAILED
+        top_up.save(update_fields=["status"])
+        return
+    credit, _created = SimCredit.objects.select_for_update().get_or_create(line_id=top_up.line_id)
+    credit.balance += top_up.amount
+    credit.save(update_fields=["balance", "updated_at"])
+    top_up.status = TopUp.Status.CREDITED
+    top_up.credited_at = timezone.now()
+    top_up.save(update_fields=["status", "credited_at"])
+    payer = top_up.requested_by
+    if payer is not None and payer.email:
+        send_templated_email(
+            "consumption/email/top_up_receipt", {"top_up": top_up, "person": payer}, [payer.email]
+        )

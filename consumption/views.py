@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import itertools
 import tempfile
+import uuid
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
@@ -19,7 +20,7 @@ from django.http import (
     HttpResponseBase,
     StreamingHttpResponse,
 )
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from accounts.access import requires, user_of
@@ -27,10 +28,11 @@ from accounts.models import Line
 from accounts.roles import Capability
 from accounts.selectors import lines_for_user
 from billing.models import InvoiceItem
+from billing.payments import failure_message
 from billing.selectors import billed_items, billed_services
-from consumption import selectors
-from consumption.forms import BilledReportForm, PeriodForm, SimSearchForm
-from consumption.models import LinePlan
+from consumption import selectors, services
+from consumption.forms import BilledReportForm, PeriodForm, SimSearchForm, TopUpForm
+from consumption.models import LinePlan, SimCredit, TopUp
 
 C = Capability
 
@@ -65,6 +67,7 @@ def sim_usage(request: HttpRequest, pk: int) -> HttpResponse:
         "totals": selectors.usage_totals(line=sim, start=start, end=end),
         "days": days,
         "plan": plan.plan if plan else None,
+        "credit": SimCredit.objects.filter(line=sim).values_list("balance", flat=True).first(),
         "chart": {
             "labels": [day["day"].strftime("%d/%m") for day in days],
             "data_mb": [round(day["DATA"] / 1024, 1) for day in days],
@@ -221,3 +224,63 @@ def billed_report(request: HttpRequest) -> HttpResponseBase:
             "category_labels": dict(InvoiceItem.Category.choices),
         },
     )
+
+
+# --- Credit (C4), top-ups (C5) and their history (C6) -----------------------------------
+
+
+@requires(C.TOP_UP)
+def top_up(request: HttpRequest, pk: int) -> HttpResponseBase:
+    user = user_of(request)
+    sim = get_object_or_404(selectors.sims_for_user(user=user, capability=C.TOP_UP), pk=pk)
+    form = TopUpForm(request.POST or None, initial={"idempotency_key": uuid.uuid4().hex})
+    if request.method == "POST" and form.is_valid():
+        try:
+            _top_up, next_url = services.top_up_start(
+                user=user,
+                line=sim,
+                amount=form.cleaned_data["amount"],
+                idempotency_key=form.cleaned_data["idempotency_key"],
+                base_url=f"{request.scheme}://{request.get_host()}",
+            )
+        except services.TopUpRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            return redirect(next_url)
+    credit = SimCredit.objects.filter(line=sim).first()
+    return render(
+        request,
+        "consumption/top_up.html",
+        {"sim": sim, "form": form, "credit": credit.balance if credit else Decimal("0")},
+    )
+
+
+@requires(C.TOP_UP)
+def top_up_result(request: HttpRequest, reference: str) -> HttpResponse:
+    user = user_of(request)
+    top_up = get_object_or_404(
+        TopUp.objects.select_related("line", "payment").filter(
+            line__in=selectors.sims_for_user(user=user, capability=C.TOP_UP)
+        ),
+        payment__provider_reference=reference,
+    )
+    credit = SimCredit.objects.filter(line=top_up.line).first()
+    return render(
+        request,
+        "consumption/top_up_result.html",
+        {
+            "top_up": top_up,
+            "credit": credit.balance if credit else Decimal("0"),
+            "failure": failure_message(top_up.payment),
+        },
+    )
+
+
+@requires(C.VIEW_TOP_UP_HISTORY)
+def top_up_history(request: HttpRequest) -> HttpResponse:
+    user = user_of(request)
+    top_ups = TopUp.objects.filter(
+        line__in=selectors.sims_for_user(user=user, capability=C.VIEW_TOP_UP_HISTORY)
+    ).select_related("line", "requested_by")
+    page = Paginator(top_ups, 50).get_page(request.GET.get("pagina"))
+    return render(request, "consumption/top_up_history.html", {"page": page, "query": ""})

@@ -41,7 +41,24 @@ SAMPLE_KWARGS: dict[str, Callable[[World], dict[str, Any]]] = {
 # For objects in the user's own scope (OWN): one the persona may see.
 PERSONAL_SAMPLES: dict[str, Callable[[World, Any], dict[str, Any]]] = {
     "consumption:sim-usage": lambda w, user: {"pk": own_sim(w, user).pk},
+    "consumption:top-up": lambda w, user: {"pk": own_sim(w, user).pk},
+    "consumption:top-up-result": lambda w, user: {
+        "reference": top_up_of(own_sim(w, user)).payment.provider_reference
+    },
 }
+
+
+def top_up_of(line: Any) -> Any:
+    from consumption.models import TopUp
+
+    payment = Payment.objects.create(
+        purpose=Payment.Purpose.TOP_UP,
+        amount=10,
+        provider="sandbox",
+        provider_reference=f"sbx_{uuid.uuid4().hex}",
+        idempotency_key=uuid.uuid4().hex,
+    )
+    return TopUp.objects.create(line=line, amount=10, payment=payment)
 
 
 def own_sim(world: World, user: Any) -> Any:
@@ -59,6 +76,11 @@ OUTSIDER_KWARGS: dict[str, tuple[str, Callable[[World], dict[str, Any]]]] = {
     "billing:invoice-pdf": ("get", lambda w: {"pk": w.outsider_invoice.pk}),
     "billing:invoice-pay": ("post", lambda w: {"pk": w.outsider_invoice.pk}),
     "consumption:sim-usage": ("get", lambda w: {"pk": w.outsider_line.pk}),
+    "consumption:top-up": ("post", lambda w: {"pk": w.outsider_line.pk}),
+    "consumption:top-up-result": (
+        "get",
+        lambda w: {"reference": top_up_of(w.outsider_line).payment.provider_reference},
+    ),
     "billing:payment-result": (
         "get",
         lambda w: {"reference": payment_of(w.outsider_invoice).provider_reference},
