@@ -5,11 +5,14 @@ from __future__ import annotations
 import io
 import random
 from datetime import datetime, time, timedelta
+from decimal import Decimal
 
+from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Line
-from consumption.models import LinePlan, Plan, UsageRecord
+from accounts.models import Line, User
+from billing.models import Payment
+from consumption.models import LinePlan, Plan, SimCredit, TopUp, UsageRecord
 from consumption.services import usage_import_csv
 
 PLANS = [
@@ -81,3 +84,37 @@ def seed_usage(lines: list[Line], *, days: int = 365) -> None:
             )
     buffer.seek(0)
     usage_import_csv(buffer)
+
+
+def seed_credit(lines: list[Line], requester: User) -> None:
+    """A remaining credit on every SIM and a few past top-ups, paid in the sandbox."""
+    for index, line in enumerate(lines):
+        SimCredit.objects.get_or_create(
+            line=line, defaults={"balance": Decimal(5 + (index * 7) % 40)}
+        )
+    if TopUp.objects.filter(line__in=lines).exists():
+        return
+    now = timezone.now()
+    for days_ago, line, amount in [(40, lines[0], 25), (20, lines[3], 10), (5, lines[0], 50)]:
+        reference = f"sbx_demo_{line.number[-4:]}_{days_ago}"
+        payment = Payment.objects.create(
+            purpose=Payment.Purpose.TOP_UP,
+            amount=amount,
+            description=f"Ricarica della SIM {line.number}",
+            return_path=reverse("consumption:top-up-result", args=[reference]),
+            provider="sandbox",
+            provider_reference=reference,
+            idempotency_key=reference,
+            status=Payment.Status.SUCCEEDED,
+            created_by=requester,
+            completed_at=now - timedelta(days=days_ago),
+        )
+        top_up = TopUp.objects.create(
+            line=line,
+            amount=amount,
+            payment=payment,
+            requested_by=requester,
+            status=TopUp.Status.CREDITED,
+            credited_at=now - timedelta(days=days_ago),
+        )
+        TopUp.objects.filter(pk=top_up.pk).update(created_at=now - timedelta(days=days_ago))

@@ -33,7 +33,7 @@ from accounts.models import (
 from accounts.roles import Profile
 from accounts.services import audit_record
 from billing.demo import seed_invoices, seed_personal_invoices
-from consumption.demo import seed_usage
+from consumption.demo import seed_credit, seed_usage
 from tracking.models import Channel, Request, RequestEvent, RequestKind, RequestState
 from tracking.services import request_create, request_transition
 
@@ -215,6 +215,7 @@ class Command(BaseCommand):
         seed_personal_invoices(mobile_lines[2], "RC")
         seed_invoices(bianchi, "BL", months=6)
         seed_usage(mobile_lines)
+        seed_credit(mobile_lines, people["legale"])
         seed_usage(bianchi_lines[:8], days=60)
         self.requests_bianchi(bianchi, people["bianchi"], bianchi_lines)
 
