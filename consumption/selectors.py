@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from accounts.models import Contract, Line, User
@@ -83,6 +83,10 @@ SIM_SORTS = {
     "-data": "-data",
     "cost": "cost",
     "-cost": "-cost",
+    "credit": "balance",
+    "-credit": "-balance",
+    "state": "state",
+    "-state": "-state",
 }
 
 
@@ -112,6 +116,7 @@ def all_sims_usage(
             sms=total(UsageKind.SMS),
             data=total(UsageKind.DATA),
             cost=Coalesce(Sum("daily_usage__cost", filter=period), Decimal("0")),
+            balance=F("credit__balance"),
         )
         .order_by(SIM_SORTS.get(sort, "number"), "number")
     )

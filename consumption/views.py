@@ -79,7 +79,16 @@ def sim_usage(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "consumption/sim_usage.html", context)
 
 
-EXPORT_HEADER = ("numero", "assegnatario", "voce_secondi", "sms", "dati_kb", "costo_euro")
+EXPORT_HEADER = (
+    "numero",
+    "assegnatario",
+    "voce_secondi",
+    "sms",
+    "dati_kb",
+    "costo_euro",
+    "credito_euro",
+    "stato",
+)
 
 
 @requires(C.VIEW_ALL_SIMS)
@@ -119,17 +128,24 @@ def all_sims(request: HttpRequest) -> HttpResponseBase:
                 ("sms", _("SMS")),
                 ("data", _("Dati")),
                 ("cost", _("Costo extra")),
+                ("credit", _("Credito residuo")),
+                ("state", _("Stato")),
             ],
-            "numeric": {"voice", "sms", "data", "cost"},
+            "numeric": {"voice", "sms", "data", "cost", "credit"},
         },
     )
 
 
-def _rows(sims: QuerySet[Line]) -> Iterator[tuple[str, str, int, int, int, Decimal]]:
+Row = tuple[str, str, int, int, int, Decimal, Decimal, str]
+
+
+def _rows(sims: QuerySet[Line]) -> Iterator[Row]:
     for sim in sims.iterator(chunk_size=2000):
         assignee = sim.assignee.get_full_name() if sim.assignee else ""
         cost = sim.cost.quantize(Decimal("0.01"))  # type: ignore[attr-defined]
-        yield (sim.number, assignee, sim.voice, sim.sms, sim.data, cost)  # type: ignore[attr-defined]
+        credit = sim.balance or Decimal("0.00")  # type: ignore[attr-defined]
+        usage = (sim.voice, sim.sms, sim.data)  # type: ignore[attr-defined]
+        yield (sim.number, assignee, *usage, cost, credit, str(sim.get_state_display()))
 
 
 def _filename(start: date, end: date, extension: str) -> str:
@@ -158,7 +174,7 @@ def _xlsx_export(sims: QuerySet[Line], start: date, end: date) -> FileResponse:
     bold = workbook.add_format({"bold": True})
     sheet.write_row(0, 0, EXPORT_HEADER, bold)
     for index, row in enumerate(_rows(sims), start=1):
-        sheet.write_row(index, 0, [*row[:5], float(row[5])])
+        sheet.write_row(index, 0, [*row[:5], float(row[5]), float(row[6]), row[7]])
     workbook.close()
     spool.seek(0)
     return FileResponse(

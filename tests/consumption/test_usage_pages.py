@@ -117,9 +117,25 @@ def test_csv_export(usage: World) -> None:
     )
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
-    assert rows[0] == ["numero", "assegnatario", "voce_secondi", "sms", "dati_kb", "costo_euro"]
+    assert rows[0] == [
+        "numero",
+        "assegnatario",
+        "voce_secondi",
+        "sms",
+        "dati_kb",
+        "costo_euro",
+        "credito_euro",
+        "stato",
+    ]
     by_number = {row[0]: row for row in rows[1:]}
-    assert by_number[usage.user_line.number][2:] == ["1200", "0", str(2 * 1024 * 1024), "1.50"]
+    assert by_number[usage.user_line.number][2:] == [
+        "1200",
+        "0",
+        str(2 * 1024 * 1024),
+        "1.50",
+        "0.00",
+        "Attiva",
+    ]
     assert usage.outsider_line.number not in by_number
     assert len(by_number) == 6  # every SIM of the company, used or not
 
