@@ -67,6 +67,35 @@ ERROR = {
     },
 }
 
+USAGE = {
+    "type": "object",
+    "required": ["records"],
+    "properties": {
+        "records": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 10000,
+            "items": {
+                "type": "object",
+                "required": ["record_id", "number", "started_at", "kind", "quantity"],
+                "properties": {
+                    "record_id": {"type": "string", "maxLength": 64},
+                    "number": {"type": "string", "example": "+393351234567"},
+                    "started_at": {"type": "string", "format": "date-time"},
+                    "kind": {"type": "string", "enum": ["VOICE", "SMS", "DATA"]},
+                    "roaming": {"type": "boolean", "default": False},
+                    "quantity": {
+                        "type": "integer",
+                        "minimum": 0,
+                        "description": "Seconds, messages or kilobytes.",
+                    },
+                    "cost": MONEY,
+                },
+            },
+        }
+    },
+}
+
 OPENAPI: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {
@@ -77,10 +106,27 @@ OPENAPI: dict[str, Any] = {
     "servers": [{"url": "/api/v1"}],
     "components": {
         "securitySchemes": {"token": {"type": "http", "scheme": "bearer"}},
-        "schemas": {"Invoice": INVOICE, "Error": ERROR},
+        "schemas": {"Invoice": INVOICE, "Usage": USAGE, "Error": ERROR},
     },
     "security": [{"token": []}],
     "paths": {
+        "/usage/": {
+            "post": {
+                "summary": "Load usage records (a record sent twice counts once)",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Usage"}}
+                    },
+                },
+                "responses": {
+                    "200": {"description": "Every record loaded or already there"},
+                    "207": {"description": "Some records refused: see errors"},
+                    "400": {"description": "Malformed request"},
+                    "401": {"description": "No valid token"},
+                },
+            }
+        },
         "/invoices/": {
             "post": {
                 "summary": "Load an invoice (idempotent on its number)",
@@ -102,6 +148,6 @@ OPENAPI: dict[str, Any] = {
                     "401": {"description": "No valid token"},
                 },
             }
-        }
+        },
     },
 }

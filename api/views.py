@@ -11,6 +11,7 @@ from accounts.access import public
 from api.auth import api_client, api_error
 from api.schema import OPENAPI
 from billing.services import InvoiceDataError, invoice_import
+from consumption.services import usage_import_rows
 
 MAX_BODY_BYTES = 20 * 1024 * 1024
 
@@ -47,3 +48,49 @@ def invoices(request: HttpRequest) -> JsonResponse:
 @require_GET
 def openapi(request: HttpRequest) -> JsonResponse:
     return JsonResponse(OPENAPI)
+
+
+MAX_USAGE_RECORDS = 10_000
+
+
+@api_client
+@require_POST
+def usage(request: HttpRequest) -> JsonResponse:
+    """Load usage records: {"records": [{record_id, number, started_at, kind, roaming,
+    quantity, cost}, ...]}; a record sent twice counts once."""
+    if len(request.body) > MAX_BODY_BYTES:
+        return api_error(413, "Too many records: send at most 10,000 per request.")
+    try:
+        payload = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError):
+        return api_error(400, "The body is not valid JSON.")
+    records = payload.get("records") if isinstance(payload, dict) else None
+    if not isinstance(records, list) or not records:
+        return api_error(400, "The body must be an object with a non-empty list 'records'.")
+    if len(records) > MAX_USAGE_RECORDS:
+        return api_error(413, "Too many records: send at most 10,000 per request.")
+    rows = (
+        (position, _as_text(record) if isinstance(record, dict) else {})
+        for position, record in enumerate(records)
+    )
+    report = usage_import_rows(rows)
+    body = {
+        "read": report.read,
+        "loaded": report.loaded,
+        "already_loaded": report.read - report.loaded - report.refused,
+        "refused": report.refused,
+        "errors": [error.replace("line ", "record ", 1) for error in report.errors],
+    }
+    return JsonResponse(body, status=200 if not report.refused else 207)
+
+
+def _as_text(record: dict[str, object]) -> dict[str, str]:
+    """JSON values as the CSV importer reads them (booleans as 1/0)."""
+    return {
+        key: ("1" if value else "0")
+        if isinstance(value, bool)
+        else ""
+        if value is None
+        else str(value)
+        for key, value in record.items()
+    }

@@ -51,19 +51,24 @@ def usage_import_csv(stream: IO[str]) -> ImportReport:
     line numbers and skipped; good ones are loaded."""
     reader = csv.DictReader(stream)
     missing = set(COLUMNS) - set(reader.fieldnames or ())
-    report = ImportReport()
     if missing:
+        report = ImportReport()
         report.refuse(1, f"missing columns: {', '.join(sorted(missing))}")
         return report
+    return usage_import_rows((reader.line_num, row) for row in reader)
+
+
+def usage_import_rows(rows: Iterable[tuple[int, dict[str, str]]]) -> ImportReport:
+    """Load (position, record) pairs, in batches; the position names a refused row."""
+    report = ImportReport()
     lines = dict(Line.objects.values_list("number", "id"))
     batch: list[Parsed] = []
-    for row in reader:
+    for position, row in rows:
         report.read += 1
-        line_number = reader.line_num
         try:
             batch.append(_record(row, lines))
         except UsageRowError as error:
-            report.refuse(line_number, str(error))
+            report.refuse(position, str(error))
             continue
         if len(batch) >= BATCH:
             report.loaded += usage_load(batch)
