@@ -19,6 +19,7 @@ from accounts.validators import (
     validate_personal_codice_fiscale,
     validate_phone_number,
 )
+from area_clienti.forms import date_field
 
 
 class LoginForm(AuthenticationForm):
@@ -220,13 +221,5 @@ class AuditFilterForm(forms.Form):
         choices=[("", _("Tutte")), *AuditEntry.Action.choices],
     )
     person = forms.CharField(label=_("Persona"), max_length=100, required=False)
-    since = forms.DateField(
-        label=_("Dal"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-    until = forms.DateField(
-        label=_("Al"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
+    since = date_field(_("Dal"))
+    until = date_field(_("Al"))

@@ -11,6 +11,7 @@ from stdnum import luhn
 from accounts.forms import ItalianAddressForm
 from accounts.models import Contract
 from accounts.validators import validate_codice_fiscale
+from area_clienti.forms import date_field
 from billing.models import Invoice
 
 # Countries of the SEPA scheme (EEA, Switzerland, UK and the micro-states).
@@ -34,16 +35,8 @@ SORTS = {
 
 
 class InvoiceFilterForm(forms.Form):
-    since = forms.DateField(
-        label=_("Emesse dal"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-    until = forms.DateField(
-        label=_("Emesse fino al"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
+    since = date_field(_("Emesse dal"))
+    until = date_field(_("Emesse fino al"))
     status = forms.ChoiceField(
         label=_("Stato"),
         required=False,

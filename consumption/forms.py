@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Line
+from area_clienti.forms import date_field
 from consumption.models import TopUp
 from consumption.selectors import SIM_SORTS
 
@@ -27,16 +28,8 @@ class PeriodForm(forms.Form):
         error_messages={"invalid": _("Indica il mese come AAAA-MM.")},
         widget=forms.TextInput(attrs={"type": "month"}),
     )
-    since = forms.DateField(
-        label=_("Dal"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-    until = forms.DateField(
-        label=_("Al"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
+    since = date_field(_("Dal"))
+    until = date_field(_("Al"))
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -74,16 +67,8 @@ class BilledReportForm(forms.Form):
     line = forms.ModelChoiceField(
         label=_("Linea"), queryset=Line.objects.none(), required=False, empty_label=_("Tutte")
     )
-    since = forms.DateField(
-        label=_("Periodi fatturati dal"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-    until = forms.DateField(
-        label=_("Al"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
+    since = date_field(_("Periodi fatturati dal"))
+    until = date_field(_("Al"))
 
     def __init__(self, *args: Any, lines: QuerySet[Line], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

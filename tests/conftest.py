@@ -123,3 +123,9 @@ def world(db: None) -> World:
 def _fast_password_hashing(settings: object) -> None:
     # Argon2 is deliberately slow; tests that check hashing ask for it explicitly.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def _media_in_a_temporary_folder(settings: object, tmp_path: object) -> None:
+    # Generated files (invoice PDFs) never land in the working tree.
+    settings.MEDIA_ROOT = tmp_path  # type: ignore[attr-defined]
