@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from accounts.models import Contract, Line, User
@@ -93,11 +93,17 @@ SIM_SORTS = {
 def all_sims_usage(
     *, user: User, start: date, end: date, search: str = "", sort: str = "number"
 ) -> QuerySet[Line]:
-    """Every SIM of the company with its usage in the period (C2): one query, any size."""
-    period = Q(daily_usage__day__gte=start, daily_usage__day__lte=end)
+    """Every SIM of the company with its usage in the period (C2): one query, any size.
+    Each figure is a subquery over the period's daily aggregates of one SIM, read along
+    the (line, day, kind) index; a join would drag in every day of every SIM."""
 
-    def total(kind: str) -> Coalesce:
-        return Coalesce(Sum("daily_usage__quantity", filter=period & Q(daily_usage__kind=kind)), 0)
+    def period_sum(field: str, kind: str | None = None) -> Subquery:
+        rows = UsageDaily.objects.filter(line=OuterRef("pk"), day__gte=start, day__lte=end)
+        if kind:
+            rows = rows.filter(kind=kind)
+        return Subquery(
+            rows.order_by().values("line").annotate(total=Sum(field)).values("total")[:1]
+        )
 
     sims = Line.objects.filter(
         contract__company_id=company_id_of(user), contract__kind=Contract.Kind.MOBILE
@@ -112,10 +118,10 @@ def all_sims_usage(
     return (
         sims.select_related("assignee", "contract")
         .annotate(
-            voice=total(UsageKind.VOICE),
-            sms=total(UsageKind.SMS),
-            data=total(UsageKind.DATA),
-            cost=Coalesce(Sum("daily_usage__cost", filter=period), Decimal("0")),
+            voice=Coalesce(period_sum("quantity", UsageKind.VOICE), 0),
+            sms=Coalesce(period_sum("quantity", UsageKind.SMS), 0),
+            data=Coalesce(period_sum("quantity", UsageKind.DATA), 0),
+            cost=Coalesce(period_sum("cost"), Decimal("0")),
             balance=F("credit__balance"),
         )
         .order_by(SIM_SORTS.get(sort, "number"), "number")
