@@ -148,3 +148,21 @@ def test_full_admin_pays_an_open_invoice_in_the_sandbox(page: Page, demo_site: s
     page.get_by_role("button", name="Paga").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Pagamento riuscito")
     assert_accessible(page, "payment-receipt")
+
+
+def test_user_tops_up_their_sim(page: Page, demo_site: str) -> None:
+    sign_in(page, demo_site, "utente")
+    page.get_by_role("navigation", name="Sezioni").get_by_role("link", name="Consumi").click()
+    page.locator("tbody th a").first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Consumi della SIM")
+    assert_accessible(page, "utente-sim-usage")
+    page.get_by_role("link", name="Ricarica online").click()
+    assert_accessible(page, "utente-top-up")
+    page.get_by_label("25 €").check()
+    page.get_by_role("button", name="Vai al pagamento").click()
+    page.get_by_label("Numero della carta").fill("4242 4242 4242 4242")
+    page.get_by_label("Scadenza (MM/AA)").fill("12/39")
+    page.get_by_label("Codice di sicurezza (CVC)").fill("123")
+    page.get_by_role("button", name="Paga").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Ricarica effettuata")
+    assert_accessible(page, "utente-top-up-done")
