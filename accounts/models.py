@@ -186,6 +186,17 @@ class Line(models.Model):
     state = models.CharField(_("stato"), max_length=10, choices=State.choices, default=State.ACTIVE)
     dual_billing = models.BooleanField(_("Dual Billing"), default=False)
     activated_on = models.DateField(_("data di attivazione"))
+    # Where a fixed line is installed; a relocation moves it. Empty for mobile lines.
+    site_street = models.CharField(_("indirizzo di installazione"), max_length=200, blank=True)
+    site_postal_code = models.CharField(
+        _("CAP"), max_length=5, blank=True, validators=[validate_cap]
+    )
+    site_city = models.CharField(
+        _("comune"), max_length=100, blank=True, validators=[validate_municipality]
+    )
+    site_province = models.CharField(
+        _("provincia"), max_length=2, blank=True, validators=[validate_province]
+    )
 
     class Meta:
         verbose_name = _("linea")
@@ -210,6 +221,18 @@ class Line(models.Model):
     @property
     def kind(self) -> str:
         return self.contract.kind
+
+    @property
+    def is_mobile(self) -> bool:
+        return self.contract.kind == Contract.Kind.MOBILE
+
+    @property
+    def site_address(self) -> str:
+        if not self.site_street:
+            return ""
+        return (
+            f"{self.site_street}, {self.site_postal_code} {self.site_city} ({self.site_province})"
+        )
 
     def clean(self) -> None:
         from django.core.exceptions import ValidationError

@@ -26,8 +26,8 @@ from accounts.tokens import (
     registration_token,
 )
 from area_clienti.mail import send_templated_email
-from tracking.models import OPEN_STATES, Request, RequestKind
-from tracking.services import on_completion, request_create
+from tracking.models import Request, RequestKind
+from tracking.services import RequestAlreadyOpen, on_completion, request_create_once
 
 INVITATION_VALIDITY = timedelta(days=7)
 
@@ -316,20 +316,19 @@ def personal_data_update(*, user: User, first_name: str, last_name: str, phone: 
 def legal_address_change_request(
     *, actor: User, street: str, postal_code: str, city: str, province: str
 ) -> Request:
-    company = Company.objects.select_for_update().get(pk=_company_id(actor))
-    if Request.objects.filter(
-        company=company, kind=RequestKind.LEGAL_ADDRESS, state__in=OPEN_STATES
-    ).exists():
-        raise ActionRefused(_("C'è già una richiesta di cambio della sede legale in lavorazione."))
+    company = Company.objects.get(pk=_company_id(actor))
     address = {"street": street, "postal_code": postal_code, "city": city, "province": province}
-    tracked = request_create(
-        company=company,
-        kind=RequestKind.LEGAL_ADDRESS,
-        summary=_("Nuova sede legale: %(street)s, %(postal_code)s %(city)s (%(province)s)")
-        % address,
-        requester=actor,
-        details={"address": address},
-    )
+    try:
+        tracked = request_create_once(
+            company=company,
+            kind=RequestKind.LEGAL_ADDRESS,
+            summary=_("Nuova sede legale: %(street)s, %(postal_code)s %(city)s (%(province)s)")
+            % address,
+            requester=actor,
+            details={"address": address},
+        )
+    except RequestAlreadyOpen as refusal:
+        raise ActionRefused(str(refusal)) from refusal
     audit_record(
         actor=actor,
         action=AuditEntry.Action.LEGAL_ADDRESS_REQUESTED,

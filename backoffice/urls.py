@@ -6,5 +6,6 @@ app_name = "backoffice"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("richieste/<int:pk>/", views.request_detail, name="request-detail"),
     path("ricerca/", views.search, name="search"),
 ]

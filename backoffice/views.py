@@ -1,18 +1,94 @@
-from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from __future__ import annotations
 
-from accounts.access import staff
+from typing import Any
+
+from django.contrib import messages
+from django.db import IntegrityError
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from accounts.access import staff, user_of
 from accounts.models import Company, User
+from backoffice.forms import COMPLETION_FORMS, RequestFilterForm, TransitionForm
+from tracking.models import Request, RequestState
 from tracking.selectors import open_requests
+from tracking.services import InvalidTransition, request_transition
 
 SEARCH_LIMIT = 50
 
 
 @staff
 def index(request: HttpRequest) -> HttpResponse:
-    """The operators' console: the requests waiting for the back office."""
-    return render(request, "backoffice/index.html", {"requests": open_requests()[:50]})
+    """The operators' console: the requests waiting for the back office, oldest first."""
+    form = RequestFilterForm(request.GET or None)
+    requests = open_requests()
+    if form.is_valid() and form.cleaned_data["kind"]:
+        requests = requests.filter(kind=form.cleaned_data["kind"])
+    return render(request, "backoffice/index.html", {"form": form, "requests": requests[:50]})
+
+
+def _detail_rows(details: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
+    """A request's details as (name, value) rows, nested ones flattened ("address street")."""
+    rows: list[tuple[str, str]] = []
+    for key, value in details.items():
+        name = f"{prefix}{key}".replace("_", " ")
+        if isinstance(value, dict):
+            rows.extend(_detail_rows(value, prefix=f"{name} "))
+        elif isinstance(value, list):
+            rows.append((name, ", ".join(str(item) for item in value)))
+        else:
+            rows.append((name, str(value)))
+    return rows
+
+
+@staff
+@require_http_methods(["GET", "POST"])
+def request_detail(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """Work one request: its data and timeline, and the move to its next state. Completing a
+    request that needs the operator's data (a SIM change's new ICCID) asks for it."""
+    tracked = get_object_or_404(
+        Request.objects.select_related("company", "requester", "line"), pk=pk
+    )
+    data = request.POST if request.method == "POST" else None
+    form = TransitionForm(data, state=tracked.state)
+    completion_class = COMPLETION_FORMS.get(tracked.kind)
+    completion = completion_class(data, prefix="completion") if completion_class else None
+    if request.method == "POST" and form.is_valid():
+        to_state = RequestState(form.cleaned_data["to_state"])
+        needs_data = to_state == RequestState.COMPLETED and completion is not None
+        if not needs_data or (completion is not None and completion.is_valid()):
+            try:
+                request_transition(
+                    request=tracked,
+                    to_state=to_state,
+                    actor=user_of(request),
+                    note=form.cleaned_data["note"],
+                    details=completion.cleaned_data if needs_data and completion else None,
+                )
+            except InvalidTransition:
+                messages.error(
+                    request, _("La richiesta è cambiata nel frattempo: controlla il suo stato.")
+                )
+            except IntegrityError:
+                messages.error(request, _("Questo ICCID appartiene già a un'altra SIM."))
+            else:
+                messages.success(
+                    request,
+                    _("Richiesta %(reference)s: %(state)s.")
+                    % {"reference": tracked.reference, "state": to_state.label},
+                )
+            return redirect("backoffice:request-detail", pk=tracked.pk)
+    context = {
+        "tracked": tracked,
+        "rows": _detail_rows(tracked.details),
+        "events": tracked.events.select_related("actor"),
+        "form": form if tracked.is_open else None,
+        "completion": completion,
+    }
+    return render(request, "backoffice/request_detail.html", context)
 
 
 @staff

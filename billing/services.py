@@ -8,7 +8,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
-from django.utils.translation import gettext as _
 
 from accounts.models import Company, Contract, Line, User
 from accounts.selectors import company_id_of
@@ -22,7 +21,7 @@ from billing.models import (
     PaymentMethod,
 )
 from tracking.models import OPEN_STATES, Request, RequestKind
-from tracking.services import on_completion, request_create
+from tracking.services import RequestAlreadyOpen, on_completion, request_create_once
 
 
 class InvoiceDataError(ValueError):
@@ -224,14 +223,13 @@ def billing_request_open(
     *, user: User, kind: RequestKind, summary: str, details: dict[str, Any]
 ) -> Request:
     """Open a billing request, unless one of the same kind is still open."""
-    company = Company.objects.select_for_update().get(pk=company_id_of(user))
-    if kind in open_billing_requests(company):
-        raise BillingRequestRefused(
-            _("C'è già una richiesta di questo tipo in lavorazione: attendi che sia conclusa.")
+    company = Company.objects.get(pk=company_id_of(user))
+    try:
+        return request_create_once(
+            company=company, kind=kind, summary=summary, requester=user, details=details
         )
-    return request_create(
-        company=company, kind=kind, summary=summary, requester=user, details=details
-    )
+    except RequestAlreadyOpen as refusal:
+        raise BillingRequestRefused(str(refusal)) from refusal
 
 
 @on_completion(RequestKind.SHIPPING_ADDRESS)

@@ -255,6 +255,10 @@ def top_up_start(
     if amount not in {Decimal(value) for value in TopUp.AMOUNTS}:
         raise TopUpRefused(_("Scegli uno degli importi proposti."))
     line = Line.objects.select_for_update().get(pk=line.pk)
+    if line.state == Line.State.BLOCKED:
+        raise TopUpRefused(
+            _("La SIM è bloccata: non si può ricaricare finché non viene sbloccata.")
+        )
     if line.state != Line.State.ACTIVE:
         raise TopUpRefused(_("La SIM non è attiva: non si può ricaricare."))
     payment, next_url = payment_open(

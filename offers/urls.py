@@ -1,9 +1,11 @@
 from django.urls import path
 
-from area_clienti.views import section_landing
+from offers import views
 
 app_name = "offers"
 
 urlpatterns = [
-    path("", section_landing("offers"), name="index"),
+    path("", views.offer_list, name="index"),
+    path("<slug:code>/", views.offer_detail, name="detail"),
+    path("<slug:code>/attiva/", views.offer_activate, name="activate"),
 ]

@@ -11,6 +11,8 @@ from stdnum.it import codicefiscale
 from accounts.models import Company, Contract, Invitation, Line, Sim, User
 from accounts.roles import Profile
 from billing.models import Invoice, InvoiceItem, InvoiceVat, PaymentMethod
+from lines.models import LineService, ServiceKind
+from offers.models import Offer
 
 
 def _partita_iva(n: int) -> str:
@@ -148,3 +150,34 @@ class InvoiceFactory(factory.django.DjangoModelFactory):
                 invoice=self, category="FEE", service="Canone", amount=self.taxable, vat_rate=22
             )
             InvoiceVat.objects.create(invoice=self, rate=22, taxable=self.taxable, vat=self.vat)
+
+
+class LineServiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LineService
+
+    line = factory.SubFactory(LineFactory)
+    code = factory.Sequence(lambda n: f"servizio-{n}")
+    name = factory.Sequence(lambda n: f"Servizio {n}")
+    kind = ServiceKind.OPTION
+    monthly_fee = Decimal("5.00")
+    since = date(2025, 1, 1)
+
+
+class OfferFactory(factory.django.DjangoModelFactory):
+    """A mobile option for SMEs, valid from a month ago to a month ahead."""
+
+    class Meta:
+        model = Offer
+
+    code = factory.Sequence(lambda n: f"offerta-{n}")
+    name = factory.Sequence(lambda n: f"Offerta {n}")
+    summary = "Giga in più ogni mese."
+    description = "Tanti giga in più."
+    service_kind = ServiceKind.OPTION
+    line_kind = Contract.Kind.MOBILE
+    segments = factory.LazyFunction(lambda: [Company.Segment.SME])
+    monthly_fee = Decimal("6.00")
+    activation_fee = Decimal("2.50")
+    valid_from = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=30))
+    valid_until = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=30))

@@ -7,10 +7,19 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import Company, Line, User
 from area_clienti.mail import send_templated_email
-from tracking.models import TRANSITIONS, Channel, Request, RequestEvent, RequestKind, RequestState
+from tracking.models import (
+    OPEN_STATES,
+    TRANSITIONS,
+    Channel,
+    Request,
+    RequestEvent,
+    RequestKind,
+    RequestState,
+)
 
 # No 0/O or 1/I/L: references are read out on the phone to customer service.
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -21,6 +30,20 @@ class InvalidTransition(Exception):
         super().__init__(f"{request.reference}: {request.state} → {to_state} is not allowed")
         self.request = request
         self.to_state = to_state
+
+
+class RequestAlreadyOpen(Exception):
+    """A request of the same kind is still open; the message is for the customer."""
+
+    def __init__(self, existing: Request) -> None:
+        super().__init__(
+            _(
+                "C'è già una richiesta di questo tipo in lavorazione (%(reference)s): attendi "
+                "che sia conclusa."
+            )
+            % {"reference": existing.reference}
+        )
+        self.existing = existing
 
 
 CompletionHandler = Callable[[Request], None]
@@ -83,18 +106,51 @@ def request_create(
     return request
 
 
+def open_request_of(
+    *, company: Company, kind: RequestKind, line: Line | None = None
+) -> Request | None:
+    """The company's open request of `kind` (on `line`, when given), if there is one."""
+    requests = Request.objects.filter(company=company, kind=kind, state__in=OPEN_STATES)
+    if line is not None:
+        requests = requests.filter(line=line)
+    return requests.order_by("created_at").first()
+
+
+@transaction.atomic
+def request_create_once(
+    *, company: Company, kind: RequestKind, line: Line | None = None, **fields: Any
+) -> Request:
+    """`request_create`, refused with RequestAlreadyOpen while a request of the same kind (on
+    the same line, when there is one) is open. The company's row lock makes two submissions
+    at once queue up, so the second one sees the first."""
+    Company.objects.select_for_update().get(pk=company.pk)
+    existing = open_request_of(company=company, kind=kind, line=line)
+    if existing is not None:
+        raise RequestAlreadyOpen(existing)
+    return request_create(company=company, kind=kind, line=line, **fields)
+
+
 @transaction.atomic
 def request_transition(
-    *, request: Request, to_state: RequestState, actor: User | None, note: str = ""
+    *,
+    request: Request,
+    to_state: RequestState,
+    actor: User | None,
+    note: str = "",
+    details: dict[str, Any] | None = None,
 ) -> Request:
     """Move `request` to `to_state` if TRANSITIONS allows it from its current state, read
-    under a row lock so two operators cannot move it from the same state at once."""
+    under a row lock so two operators cannot move it from the same state at once.
+    `details` (what the operator supplies, like a new SIM's ICCID) join the request's own
+    before its completion handler reads them."""
     locked = Request.objects.select_for_update().get(pk=request.pk)
     if to_state not in TRANSITIONS[RequestState(locked.state)]:
         raise InvalidTransition(locked, to_state)
     from_state = locked.state
     locked.state = to_state
-    locked.save(update_fields=["state", "updated_at"])
+    if details:
+        locked.details = {**locked.details, **details}
+    locked.save(update_fields=["state", "details", "updated_at"])
     RequestEvent.objects.create(
         request=locked, from_state=from_state, to_state=to_state, actor=actor, note=note
     )

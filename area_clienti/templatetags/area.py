@@ -37,6 +37,13 @@ def control(field: BoundField) -> str:
 
 
 @register.filter
+def is_choice_group(field: BoundField) -> bool:
+    """Radio buttons and checkbox lists: a fieldset with a legend, not one label."""
+    widget = field.field.widget
+    return isinstance(widget, forms.RadioSelect | forms.CheckboxSelectMultiple)
+
+
+@register.filter
 def profile_label(code: str | None) -> str:
     """The web profile's name for a stored code ("FULL" → "Amministratore Full")."""
     return str(Profile(code).label) if code in Profile.values else "–"

@@ -9,7 +9,7 @@ from accounts.access import PASSWORD_CONFIRMED_AT
 from accounts.roles import Profile
 from accounts.services import audit_record
 from tests.conftest import World
-from tests.factories import LineFactory, UserFactory
+from tests.factories import LineFactory, LineServiceFactory, OfferFactory, UserFactory
 
 # The shell costs the session read, the user, and the session's renewal (an UPDATE inside a
 # savepoint); pages add their own few queries on top.
@@ -19,7 +19,8 @@ PAGES = {
     "/fatture/personali/": 8,
     "/consumi/": 8,
     "/consumi/tutte-le-sim/": 8,
-    "/linee/": 6,
+    "/linee/": 8,
+    "/offerte/": 7,
     "/assistenza/": 6,
     "/tracking/": 6,
     "/profilo/": 8,
@@ -45,7 +46,8 @@ def test_pages_run_a_fixed_number_of_queries(path: str, most: int, world: World)
     assert small <= most
     for _ in range(30):
         person = UserFactory(company=world.company, profile=Profile.USER)
-        LineFactory(contract=world.mobile, assignee=person)
+        LineServiceFactory(line=LineFactory(contract=world.mobile, assignee=person))
+        OfferFactory()
         audit_record(actor=world.lr, action="PROFILE_CHANGED", company=world.company, target=person)
     assert queries_for(client, path) == small
 

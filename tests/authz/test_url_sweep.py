@@ -13,12 +13,15 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.access import PASSWORD_CONFIRMED_AT, access_of
-from accounts.models import Company, Invitation
+from accounts.models import Company, Contract, Invitation, Line
 from accounts.roles import Profile
 from billing.models import Invoice, Payment
+from offers.models import Offer
 from tests.authz.urls import Route, walk
 from tests.conftest import World
-from tests.factories import InvitationFactory
+from tests.factories import ContractFactory, InvitationFactory, LineFactory, OfferFactory
+from tracking.models import Request, RequestKind
+from tracking.services import request_create
 
 # Sample arguments for URLs that take some, from the personas of tests/conftest.py.
 # A URL that takes arguments and is missing here makes the sweep fail.
@@ -36,11 +39,19 @@ SAMPLE_KWARGS: dict[str, Callable[[World], dict[str, Any]]] = {
     "billing:payment-result": lambda w: {"reference": payment_of(w.invoice).provider_reference},
     "billing:payment-webhook": lambda w: {"provider": "sandbox"},
     "billing:sandbox-checkout": lambda w: {"reference": payment_of(w.invoice).provider_reference},
+    "lines:sim-block": lambda w: {"pk": w.lr_line.pk},
+    "lines:sim-unblock": lambda w: {"pk": w.lr_line.pk},
+    "lines:sim-change": lambda w: {"pk": w.lr_line.pk},
+    "lines:relocation": lambda w: {"pk": w.fixed_line.pk},
+    "offers:detail": lambda w: {"code": OfferFactory(segments=[w.company.segment]).code},
+    "offers:activate": lambda w: {"code": OfferFactory(segments=[w.company.segment]).code},
+    "backoffice:request-detail": lambda w: {"pk": request_of(w.company).pk},
 }
 
 # For objects in the user's own scope (OWN): one the persona may see.
 PERSONAL_SAMPLES: dict[str, Callable[[World, Any], dict[str, Any]]] = {
     "consumption:sim-usage": lambda w, user: {"pk": own_sim(w, user).pk},
+    "lines:detail": lambda w, user: {"pk": own_sim(w, user).pk},
     "consumption:top-up": lambda w, user: {"pk": own_sim(w, user).pk},
     "consumption:top-up-result": lambda w, user: {
         "reference": top_up_of(own_sim(w, user)).payment.provider_reference
@@ -85,6 +96,14 @@ OUTSIDER_KWARGS: dict[str, tuple[str, Callable[[World], dict[str, Any]]]] = {
         "get",
         lambda w: {"reference": payment_of(w.outsider_invoice).provider_reference},
     ),
+    "lines:detail": ("get", lambda w: {"pk": w.outsider_line.pk}),
+    "lines:sim-block": ("post", lambda w: {"pk": w.outsider_line.pk}),
+    "lines:sim-unblock": ("post", lambda w: {"pk": w.outsider_line.pk}),
+    "lines:sim-change": ("post", lambda w: {"pk": w.outsider_line.pk}),
+    "lines:relocation": ("post", lambda w: {"pk": outsider_fixed_line(w).pk}),
+    # Offers reserved to another segment are not the company's to see.
+    "offers:detail": ("get", lambda w: {"code": offer_for_others(w).code}),
+    "offers:activate": ("post", lambda w: {"code": offer_for_others(w).code}),
 }
 # URLs whose arguments name no company object (links sent by e-mail carry their own proof).
 NO_OBJECT_ARGUMENTS = {
@@ -94,7 +113,22 @@ NO_OBJECT_ARGUMENTS = {
     "accounts:email-confirm",
     "accounts:invitation-accept",
     "accounts:registration-verify",
+    "backoffice:request-detail",  # staff work every company's requests
 }
+
+
+def request_of(company: Company) -> Request:
+    return request_create(company=company, kind=RequestKind.EXPANSION, summary="Nuove SIM")
+
+
+def outsider_fixed_line(world: World) -> Line:
+    contract = ContractFactory(company=world.outsider_company, kind=Contract.Kind.FIXED)
+    return LineFactory(contract=contract, assignee=world.outsider_lr)
+
+
+def offer_for_others(world: World) -> Offer:
+    others = [code for code in Company.Segment.values if code != world.company.segment]
+    return OfferFactory(segments=others)
 
 
 def invitation_of(company: Company) -> Invitation:

@@ -32,14 +32,29 @@ from accounts.models import (
 )
 from accounts.roles import Profile
 from accounts.services import audit_record
+from area_clienti.workdays import first_working_day_from
 from billing.demo import seed_invoices, seed_personal_invoices
 from consumption.demo import seed_credit, seed_usage
+from consumption.models import LinePlan
+from lines.demo import seed_line_services
+from lines.models import BlockReason, SimChangeReason
+from lines.services import relocation_request, sim_block, sim_change_request
+from offers.demo import seed_offers
+from offers.models import Offer
+from offers.services import offer_activation_request
 from tracking.models import Channel, Request, RequestEvent, RequestKind, RequestState
 from tracking.services import request_create, request_transition
 
 DEMO_PASSWORD = "Demo-2026!"  # noqa: S105 - the documented demo password
 BACK_OFFICE_GROUP = "Back office"
 SEED_KEY = "seed_demo"
+DEMO_DELIVERY = {
+    "recipient": "Laura Conti",
+    "street": "Via Appia Nuova 1024",
+    "postal_code": "00178",
+    "city": "Roma",
+    "province": "RM",
+}
 
 
 def partita_iva(first_ten: str) -> str:
@@ -194,8 +209,7 @@ class Command(BaseCommand):
                 line.save(update_fields=["assignee", "dual_billing"])
         self.referente(people["light"], mobile_lines[10:15])
         if mobile_lines[24].state != Line.State.BLOCKED:
-            mobile_lines[24].state = Line.State.BLOCKED
-            mobile_lines[24].save(update_fields=["state"])
+            sim_block(actor=people["full"], line=mobile_lines[24], reason=BlockReason.LOSS)
 
         bianchi_mobile = self.contract(
             bianchi, "MB-2000001", Contract.Kind.MOBILE, date(2019, 6, 1)
@@ -210,11 +224,16 @@ class Command(BaseCommand):
             bianchi_lines[0].save(update_fields=["assignee"])
 
         self.history(rossi, people, mobile_lines[10:15])
+        seed_offers()
         self.requests(rossi, people, mobile_lines, fixed_lines, today)
         seed_invoices(rossi, "RC")
         seed_personal_invoices(mobile_lines[2], "RC")
         seed_invoices(bianchi, "BL", months=6)
         seed_usage(mobile_lines)
+        tariffs = dict(
+            LinePlan.objects.filter(line__in=mobile_lines).values_list("line_id", "plan__name")
+        )
+        seed_line_services(mobile_lines, fixed_lines, tariffs=tariffs)
         seed_credit(mobile_lines, people["legale"])
         seed_usage(bianchi_lines[:8], days=60)
         self.requests_bianchi(bianchi, people["bianchi"], bianchi_lines)
@@ -361,91 +380,114 @@ class Command(BaseCommand):
         if Request.objects.filter(company=company, details__seed=SEED_KEY).exists():
             return
         S = RequestState
-        plans: list[tuple[int, dict[str, Any], list[RequestState]]] = [
+        # (days ago, the request, its path through the states, what completing it needs)
+        plans: list[tuple[int, Request, list[RequestState], dict[str, Any] | None]] = [
             (
                 200,
-                dict(
+                request_create(
+                    company=company,
                     kind=RequestKind.PAPERLESS,
                     summary="Attivazione NoCarta",
                     requester=people["legale"],
                 ),
                 [S.IN_PROGRESS, S.COMPLETED],
+                None,
             ),
             (
                 120,
-                dict(
-                    kind=RequestKind.SIM_CHANGE,
-                    summary="Cambio SIM per SIM danneggiata",
-                    requester=people["full"],
+                sim_change_request(
+                    actor=people["full"],
                     line=mobile[5],
+                    reason=SimChangeReason.BROKEN,
+                    sim_kind=Sim.Kind.PHYSICAL,
+                    details={"delivery": DEMO_DELIVERY},
                 ),
                 [S.IN_PROGRESS, S.COMPLETED],
+                {"new_iccid": iccid(500 + 6), "new_puk": "40516273"},
             ),
             (
                 60,
-                dict(
+                request_create(
+                    company=company,
                     kind=RequestKind.EXPANSION,
                     summary="Ampliamento di 5 nuove SIM",
                     channel=Channel.AGENT,
                 ),
                 [S.IN_PROGRESS],
+                None,
             ),
             (
                 30,
-                dict(
-                    kind=RequestKind.RELOCATION,
-                    summary="Trasloco del centralino",
-                    requester=people["legale"],
+                relocation_request(
+                    actor=people["legale"],
                     line=fixed[0],
+                    address={
+                        "street": "Via Tiburtina 1180",
+                        "postal_code": "00156",
+                        "city": "Roma",
+                        "province": "RM",
+                    },
+                    preferred_date=first_working_day_from(today + timedelta(days=20)),
+                    phone="+390655501010",
                 ),
                 [S.IN_PROGRESS, S.WAITING_CUSTOMER],
+                None,
             ),
             (
                 12,
-                dict(
-                    kind=RequestKind.OPTION, summary="Opzione roaming Europa", channel=Channel.PHONE
+                request_create(
+                    company=company,
+                    kind=RequestKind.OPTION,
+                    summary="Opzione roaming Europa",
+                    channel=Channel.PHONE,
                 ),
                 [S.REJECTED],
+                None,
             ),
             (
                 4,
-                dict(
+                request_create(
+                    company=company,
                     kind=RequestKind.FAULT,
                     summary="Linea disturbata al cantiere",
                     requester=people["utente"],
                     line=fixed[2],
                 ),
                 [],
+                None,
             ),
             (
                 2,
-                dict(
-                    kind=RequestKind.OFFER,
-                    summary="Attivazione offerta Business Giga",
-                    requester=people["legale"],
-                    line=mobile[0],
-                    channel=Channel.SHOP,
+                offer_activation_request(
+                    actor=people["legale"],
+                    offer=Offer.objects.get(code="giga-extra-50"),
+                    lines=[mobile[0], mobile[1]],
                 ),
                 [S.IN_PROGRESS],
+                None,
             ),
         ]
-        for days_ago, fields, path in plans:
-            tracked = request_create(company=company, details={"seed": SEED_KEY}, **fields)
+        for days_ago, tracked, path, completion in plans:
+            Request.objects.filter(pk=tracked.pk).update(
+                details={**tracked.details, "seed": SEED_KEY}
+            )
+            tracked.refresh_from_db()
             for to_state in path:
-                request_transition(request=tracked, to_state=to_state, actor=None)
+                details = completion if to_state == S.COMPLETED else None
+                request_transition(request=tracked, to_state=to_state, actor=None, details=details)
             self.backdate(tracked, today, days_ago)
 
     def requests_bianchi(self, company: Company, legal_rep: User, lines: list[Line]) -> None:
         if Request.objects.filter(company=company, details__seed=SEED_KEY).exists():
             return
-        request_create(
-            company=company,
-            kind=RequestKind.SIM_CHANGE,
-            summary="Cambio SIM in eSIM",
-            requester=legal_rep,
+        tracked = sim_change_request(
+            actor=legal_rep,
             line=lines[1],
-            details={"seed": SEED_KEY},
+            reason=SimChangeReason.FORMAT,
+            sim_kind=Sim.Kind.ESIM,
+            details={"esim_email": legal_rep.email},
         )
+        Request.objects.filter(pk=tracked.pk).update(details={**tracked.details, "seed": SEED_KEY})
 
     def backdate(self, tracked: Request, today: date, days_ago: int) -> None:
         """Spread the demo history over the past: one day between steps."""

@@ -1,0 +1,193 @@
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+
+from accounts.forms import ItalianAddressForm
+from accounts.models import Contract, Line, Sim
+from accounts.validators import validate_phone_number
+from area_clienti.forms import date_field
+from area_clienti.workdays import first_working_day_from, is_working_day
+from lines.models import BlockReason, SimChangeReason
+from lines.services import RELOCATION_HORIZON_DAYS, RELOCATION_NOTICE_DAYS
+
+
+class LineFilterForm(forms.Form):
+    q = forms.CharField(
+        label=_("Numero, descrizione o assegnatario"), max_length=100, required=False
+    )
+    kind = forms.ChoiceField(
+        label=_("Tipo"), choices=[("", _("Tutte")), *Contract.Kind.choices], required=False
+    )
+    state = forms.ChoiceField(
+        label=_("Stato"), choices=[("", _("Tutti")), *Line.State.choices], required=False
+    )
+
+
+def _radios(choices: Any) -> forms.RadioSelect:
+    return forms.RadioSelect(attrs={"class": "form-check-input"}, choices=choices)
+
+
+class PhoneField(forms.CharField):
+    """A phone number as people type it ("+39 02 1234 5678"), kept without spaces."""
+
+    default_validators = [validate_phone_number]
+
+    def to_python(self, value: Any) -> str:
+        return "".join(str(super().to_python(value)).replace("-", " ").replace(".", " ").split())
+
+
+def _check_report(form: forms.Form, data: dict[str, Any], *, required: bool) -> None:
+    """The police report's date and office: both or neither, never in the future."""
+    report_date, authority = data.get("report_date"), data.get("report_authority")
+    if report_date and report_date > timezone.localdate():
+        form.add_error("report_date", _("La data della denuncia non può essere futura."))
+    if required and not report_date and "report_date" not in form.errors:
+        form.add_error("report_date", _("Indica la data della denuncia."))
+    if (required or report_date) and not authority:
+        form.add_error("report_authority", _("Indica dove hai sporto denuncia."))
+
+
+class SimBlockForm(forms.Form):
+    reason = forms.ChoiceField(
+        label=_("Motivo del blocco"),
+        choices=BlockReason.choices,
+        widget=_radios(BlockReason.choices),
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        max_length=300,
+        required=False,
+        help_text=_("Obbligatorie se il motivo è «Altro motivo»."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    report_date = date_field(
+        _("Data della denuncia"),
+        help_text=_(
+            "In caso di furto o smarrimento la copia della denuncia va inviata entro 10 giorni: "
+            "se l'hai già fatta, indicane data e ufficio."
+        ),
+    )
+    report_authority = forms.CharField(
+        label=_("Ufficio presso cui hai sporto denuncia"),
+        max_length=150,
+        required=False,
+        help_text=_("Per esempio: Stazione Carabinieri di Milano Duomo."),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("reason") == BlockReason.OTHER and not data.get("note", "").strip():
+            self.add_error("note", _("Spiega il motivo del blocco."))
+        _check_report(self, data, required=False)
+        return data
+
+
+class SimChangeForm(ItalianAddressForm):
+    reason = forms.ChoiceField(
+        label=_("Motivo del cambio"), choices=[("", "---"), *SimChangeReason.choices]
+    )
+    report_date = date_field(_("Data della denuncia"))
+    report_authority = forms.CharField(
+        label=_("Ufficio presso cui hai sporto denuncia"), max_length=150, required=False
+    )
+    sim_kind = forms.ChoiceField(
+        label=_("Tipo di SIM"),
+        choices=Sim.Kind.choices,
+        initial=Sim.Kind.PHYSICAL,
+        widget=_radios(Sim.Kind.choices),
+    )
+    esim_email = forms.EmailField(
+        label=_("E-mail a cui inviare il QR code dell'eSIM"), max_length=254, required=False
+    )
+    recipient = forms.CharField(
+        label=_("Destinatario della spedizione"), max_length=150, required=False
+    )
+    ADDRESS_FIELDS = ("recipient", "street", "postal_code", "city", "province")
+    field_order = [
+        "reason",
+        "report_date",
+        "report_authority",
+        "sim_kind",
+        "esim_email",
+        *ADDRESS_FIELDS,
+    ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in self.ADDRESS_FIELDS:
+            self.fields[name].required = False
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        _check_report(self, data, required=data.get("reason") == SimChangeReason.THEFT_LOSS)
+        if data.get("sim_kind") == Sim.Kind.ESIM:
+            if not data.get("esim_email") and "esim_email" not in self.errors:
+                self.add_error("esim_email", _("Indica l'e-mail a cui inviare l'eSIM."))
+        else:
+            for name in self.ADDRESS_FIELDS:
+                if not data.get(name) and name not in self.errors:
+                    self.add_error(name, _("Serve per spedire la nuova SIM."))
+        return data
+
+    def request_details(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        details: dict[str, Any] = {}
+        if data["reason"] == SimChangeReason.THEFT_LOSS:
+            details["report_date"] = data["report_date"].isoformat()
+            details["report_authority"] = data["report_authority"]
+        if data["sim_kind"] == Sim.Kind.ESIM:
+            details["esim_email"] = data["esim_email"]
+        else:
+            details["delivery"] = {name: data[name] for name in self.ADDRESS_FIELDS}
+        return details
+
+
+def earliest_relocation_date(today: date) -> date:
+    return first_working_day_from(today + timedelta(days=RELOCATION_NOTICE_DAYS))
+
+
+class RelocationForm(ItalianAddressForm):
+    preferred_date = date_field(_("Data preferita per il trasloco"), required=True)
+    contact_phone = PhoneField(
+        label=_("Telefono per concordare l'intervento"),
+        max_length=20,
+        help_text=_("Il tecnico ti chiama a questo numero."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        earliest = earliest_relocation_date(timezone.localdate())
+        self.fields["preferred_date"].help_text = _(
+            "Un giorno lavorativo (lunedì–venerdì, non festivo) dal %(date)s in poi."
+        ) % {"date": date_format(earliest, "SHORT_DATE_FORMAT")}
+        self.fields["preferred_date"].widget.attrs["min"] = earliest.isoformat()
+
+    def clean_preferred_date(self) -> date:
+        day: date = self.cleaned_data["preferred_date"]
+        today = timezone.localdate()
+        earliest = earliest_relocation_date(today)
+        if day < earliest:
+            raise forms.ValidationError(
+                _(
+                    "Scegli una data dal %(date)s in poi: serve il tempo per organizzare "
+                    "l'intervento."
+                )
+                % {"date": date_format(earliest, "SHORT_DATE_FORMAT")}
+            )
+        if day > today + timedelta(days=RELOCATION_HORIZON_DAYS):
+            raise forms.ValidationError(_("Scegli una data entro sei mesi da oggi."))
+        if not is_working_day(day):
+            raise forms.ValidationError(
+                _(
+                    "Il %(date)s non è un giorno lavorativo: scegli un giorno da lunedì a "
+                    "venerdì, non festivo."
+                )
+                % {"date": date_format(day, "SHORT_DATE_FORMAT")}
+            )
+        return day

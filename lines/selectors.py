@@ -1,0 +1,77 @@
+"""Reads for Linee e servizi, scoped by the role matrix through accounts.selectors."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from accounts.models import Contract, Line, User
+from accounts.roles import Capability, Scope, can, scope_for, section_capabilities
+from accounts.selectors import lines_for_user
+from lines.models import LineEvent, LineService
+from tracking.models import Request
+
+HISTORY_LENGTH = 20
+
+
+def line_list_for_user(*, user: User) -> QuerySet[Line]:
+    """The lines `user` sees in this section: the widest scope among the section's
+    capabilities they hold (all lines for LR and FULL, their own for LIGHT)."""
+    held = [cap for cap in section_capabilities("lines") if can(user, cap)]
+    if not held:
+        return Line.objects.none()
+    widest = min(held, key=lambda cap: scope_for(user.profile, cap) == Scope.OWN)
+    return lines_for_user(user=user, capability=widest)
+
+
+def active_services() -> Prefetch[str, QuerySet[LineService], str]:
+    return Prefetch(
+        "services",
+        queryset=LineService.objects.filter(until__isnull=True).order_by("kind", "name"),
+        to_attr="active_services",
+    )
+
+
+def filter_lines(
+    lines: QuerySet[Line], *, query: str = "", kind: str = "", state: str = ""
+) -> QuerySet[Line]:
+    if query:
+        words = Q()
+        for word in query.split():
+            words &= (
+                Q(number__icontains=word)
+                | Q(label__icontains=word)
+                | Q(assignee__first_name__icontains=word)
+                | Q(assignee__last_name__icontains=word)
+            )
+        lines = lines.filter(words)
+    if kind:
+        lines = lines.filter(contract__kind=kind)
+    if state:
+        lines = lines.filter(state=state)
+    return lines
+
+
+def line_get_for_user(*, user: User, pk: int) -> Line:
+    return get_object_or_404(
+        line_list_for_user(user=user).select_related("contract", "assignee"), pk=pk
+    )
+
+
+def line_for_action(*, user: User, capability: Capability, pk: int, kind: str) -> Line:
+    """A line of `kind` in `user`'s scope for `capability`; anything else is 404 (a fixed
+    line has no SIM to block, a mobile one has no site to move)."""
+    lines = lines_for_user(user=user, capability=capability).select_related("assignee")
+    return get_object_or_404(lines.filter(contract__kind=kind), pk=pk)
+
+
+def mobile_line_for_action(*, user: User, capability: Capability, pk: int) -> Line:
+    return line_for_action(user=user, capability=capability, pk=pk, kind=Contract.Kind.MOBILE)
+
+
+def line_history(line: Line) -> QuerySet[LineEvent]:
+    return LineEvent.objects.filter(line=line).order_by("-at", "-id")[:HISTORY_LENGTH]
+
+
+def line_requests(line: Line) -> QuerySet[Request]:
+    return Request.objects.filter(line=line).order_by("-created_at", "-id")[:HISTORY_LENGTH]

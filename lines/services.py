@@ -1,0 +1,225 @@
+"""Linee e servizi: block and unblock a SIM, SIM change, relocation, services on lines."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Line, Sim, User
+from accounts.services import ActionRefused
+from area_clienti.mail import send_templated_email
+from lines.models import BlockReason, LineEvent, LineService, ServiceKind
+from tracking.models import Request, RequestKind
+from tracking.services import RequestAlreadyOpen, on_completion, request_create_once
+
+# After a theft or loss the police report (denuncia) is due within this many days.
+POLICE_REPORT_DAYS = 10
+# A relocation needs time to plan the technician's visit.
+RELOCATION_NOTICE_DAYS = 10
+RELOCATION_HORIZON_DAYS = 180
+
+
+def _record(line: Line, kind: LineEvent.Kind, actor: User | None, **details: Any) -> LineEvent:
+    return LineEvent.objects.create(
+        line=line,
+        kind=kind,
+        actor=actor,
+        actor_name=(actor.get_full_name() or actor.username) if actor else _("Servizio clienti"),
+        details=details,
+    )
+
+
+def _notify_block(line: Line, event: LineEvent, actor: User) -> None:
+    """The person who acted and the line's holder both hear of it."""
+    recipients = {person.email for person in (actor, line.assignee) if person and person.email}
+    if recipients:
+        send_templated_email(
+            "lines/email/sim_block",
+            {"line": line, "event": event, "actor": actor},
+            sorted(recipients),
+        )
+
+
+def police_report_due(reason: str, blocked_on: date) -> date | None:
+    """When the denuncia is due after blocking for `reason`, if one is needed at all."""
+    if reason in (BlockReason.THEFT, BlockReason.LOSS):
+        return blocked_on + timedelta(days=POLICE_REPORT_DAYS)
+    return None
+
+
+@transaction.atomic
+def sim_block(
+    *,
+    actor: User,
+    line: Line,
+    reason: str,
+    note: str = "",
+    report_date: date | None = None,
+    report_authority: str = "",
+) -> LineEvent:
+    """Block a SIM at once: outgoing traffic stops, the line and its contract stay active."""
+    locked = Line.objects.select_for_update().select_related("assignee").get(pk=line.pk)
+    if locked.state == Line.State.BLOCKED:
+        raise ActionRefused(_("La SIM è già bloccata."))
+    if locked.state != Line.State.ACTIVE:
+        raise ActionRefused(_("Si può bloccare solo una SIM attiva."))
+    locked.state = Line.State.BLOCKED
+    locked.save(update_fields=["state"])
+    due = None if report_date else police_report_due(reason, timezone.localdate())
+    event = _record(
+        locked,
+        LineEvent.Kind.BLOCKED,
+        actor,
+        reason=reason,
+        note=note,
+        report_date=report_date.isoformat() if report_date else "",
+        report_authority=report_authority,
+        report_due=due.isoformat() if due else "",
+    )
+    _notify_block(locked, event, actor)
+    return event
+
+
+@transaction.atomic
+def sim_unblock(*, actor: User, line: Line) -> LineEvent:
+    locked = Line.objects.select_for_update().select_related("assignee").get(pk=line.pk)
+    if locked.state != Line.State.BLOCKED:
+        raise ActionRefused(_("La SIM non è bloccata."))
+    locked.state = Line.State.ACTIVE
+    locked.save(update_fields=["state"])
+    event = _record(locked, LineEvent.Kind.UNBLOCKED, actor)
+    _notify_block(locked, event, actor)
+    return event
+
+
+def _open_once(**fields: Any) -> Request:
+    try:
+        return request_create_once(**fields)
+    except RequestAlreadyOpen as refusal:
+        raise ActionRefused(str(refusal)) from refusal
+
+
+def sim_change_request(
+    *, actor: User, line: Line, reason: str, sim_kind: str, details: dict[str, Any]
+) -> Request:
+    """Ask for a new SIM for `line`: number, plan and options stay."""
+    if line.state == Line.State.CEASED:
+        raise ActionRefused(_("La linea è cessata."))
+    kind_label = Sim.Kind(sim_kind).label
+    return _open_once(
+        company=line.contract.company,
+        kind=RequestKind.SIM_CHANGE,
+        line=line,
+        requester=actor,
+        summary=_("Cambio SIM della linea %(number)s (%(kind)s)")
+        % {"number": line.number, "kind": kind_label},
+        details={"reason": reason, "sim_kind": sim_kind, **details},
+    )
+
+
+@on_completion(RequestKind.SIM_CHANGE)
+def _apply_sim_change(tracked: Request) -> None:
+    """The back office supplied the new SIM's ICCID and PUK: it replaces the old one, and a
+    line blocked after a theft or loss works again with it."""
+    if tracked.line_id is None:
+        return  # opened by another channel without a line: nothing to apply here
+    line = Line.objects.select_for_update().get(pk=tracked.line_id)
+    old = line.sims.filter(is_active=True).first()
+    line.sims.filter(is_active=True).update(is_active=False)
+    new = Sim.objects.create(
+        line=line,
+        iccid=tracked.details["new_iccid"],
+        puk=tracked.details["new_puk"],
+        kind=tracked.details.get("sim_kind", Sim.Kind.PHYSICAL),
+        activated_on=timezone.localdate(),
+    )
+    if line.state == Line.State.BLOCKED:
+        line.state = Line.State.ACTIVE
+        line.save(update_fields=["state"])
+    _record(
+        line,
+        LineEvent.Kind.SIM_CHANGED,
+        None,
+        request=tracked.reference,
+        old_iccid=old.iccid if old else "",
+        new_iccid=new.iccid,
+    )
+
+
+def relocation_request(
+    *, actor: User, line: Line, address: dict[str, str], preferred_date: date, phone: str
+) -> Request:
+    if line.state == Line.State.CEASED:
+        raise ActionRefused(_("La linea è cessata."))
+    return _open_once(
+        company=line.contract.company,
+        kind=RequestKind.RELOCATION,
+        line=line,
+        requester=actor,
+        summary=_("Trasloco della linea %(number)s in %(street)s, %(city)s")
+        % {"number": line.number, "street": address["street"], "city": address["city"]},
+        details={
+            "address": address,
+            "preferred_date": preferred_date.isoformat(),
+            "contact_phone": phone,
+        },
+    )
+
+
+@on_completion(RequestKind.RELOCATION)
+def _apply_relocation(tracked: Request) -> None:
+    address = tracked.details.get("address")
+    if tracked.line_id is None or not address:
+        return  # opened by another channel without line or address: nothing to apply here
+    line = Line.objects.select_for_update().get(pk=tracked.line_id)
+    previous = line.site_address
+    line.site_street = address["street"]
+    line.site_postal_code = address["postal_code"]
+    line.site_city = address["city"]
+    line.site_province = address["province"]
+    line.save(update_fields=["site_street", "site_postal_code", "site_city", "site_province"])
+    _record(
+        line,
+        LineEvent.Kind.RELOCATED,
+        None,
+        request=tracked.reference,
+        old_address=previous,
+        new_address=line.site_address,
+    )
+
+
+def line_service_add(
+    *,
+    line: Line,
+    code: str,
+    name: str,
+    kind: ServiceKind,
+    monthly_fee: Decimal,
+    request: Request | None = None,
+) -> LineService:
+    """Activate a service on `line` from today; one already active is kept as it is."""
+    active = LineService.objects.filter(line=line, code=code, until__isnull=True).first()
+    if active is not None:
+        return active
+    service = LineService.objects.create(
+        line=line,
+        code=code,
+        name=name,
+        kind=kind,
+        monthly_fee=monthly_fee,
+        since=timezone.localdate(),
+        request=request,
+    )
+    _record(
+        line,
+        LineEvent.Kind.SERVICE_ACTIVATED,
+        None,
+        service=name,
+        request=request.reference if request else "",
+    )
+    return service

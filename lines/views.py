@@ -1,0 +1,194 @@
+"""Linee e servizi: lines with their services, SIM block / unblock, SIM change, relocation."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from accounts.access import requires, requires_any, user_of
+from accounts.models import Contract, Line
+from accounts.roles import Capability, section_capabilities
+from accounts.services import ActionRefused
+from lines import selectors, services
+from lines.forms import LineFilterForm, RelocationForm, SimBlockForm, SimChangeForm
+from lines.models import BlockReason, LineEvent
+from tracking.models import RequestKind
+from tracking.services import open_request_of
+
+C = Capability
+PAGE_SIZE = 50
+
+
+@requires_any(*section_capabilities("lines"))
+def line_list(request: HttpRequest) -> HttpResponse:
+    form = LineFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    lines = selectors.filter_lines(
+        selectors.line_list_for_user(user=user_of(request)),
+        query=filters.get("q", ""),
+        kind=filters.get("kind", ""),
+        state=filters.get("state", ""),
+    )
+    lines = lines.select_related("contract", "assignee").prefetch_related(
+        selectors.active_services()
+    )
+    page = Paginator(lines.order_by("number"), PAGE_SIZE).get_page(request.GET.get("pagina"))
+    query = request.GET.copy()
+    query.pop("pagina", None)
+    return render(
+        request, "lines/line_list.html", {"form": form, "page": page, "query": query.urlencode()}
+    )
+
+
+@requires_any(*section_capabilities("lines"))
+def line_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    line = selectors.line_get_for_user(user=user_of(request), pk=pk)
+    services_on_line = list(line.services.filter(until__isnull=True).order_by("kind", "name"))
+    last_block = None
+    if line.state == Line.State.BLOCKED:
+        last_block = LineEvent.objects.filter(line=line, kind=LineEvent.Kind.BLOCKED).first()
+    context = {
+        "line": line,
+        "sim": line.sims.filter(is_active=True).first(),
+        "services": services_on_line,
+        "monthly_total": sum((service.monthly_fee for service in services_on_line), start=0),
+        "last_block": last_block,
+        "history": selectors.line_history(line),
+        "requests": selectors.line_requests(line),
+    }
+    return render(request, "lines/line_detail.html", context)
+
+
+@requires(C.BLOCK_SIM)
+@require_http_methods(["GET", "POST"])
+def sim_block(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """Reason first, then a confirmation page; the block takes effect on confirming."""
+    user = user_of(request)
+    line = selectors.mobile_line_for_action(user=user, capability=C.BLOCK_SIM, pk=pk)
+    form = SimBlockForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if not request.POST.get("confirmed"):
+            due = None
+            if not data["report_date"]:
+                due = services.police_report_due(data["reason"], timezone.localdate())
+            context = {
+                "line": line,
+                "form": form,
+                "reason_label": BlockReason(data["reason"]).label,
+                "report_due": due,
+            }
+            return render(request, "lines/sim_block_confirm.html", context)
+        try:
+            services.sim_block(
+                actor=user,
+                line=line,
+                reason=data["reason"],
+                note=data["note"],
+                report_date=data["report_date"],
+                report_authority=data["report_authority"],
+            )
+        except ActionRefused as refusal:
+            messages.error(request, str(refusal))
+        else:
+            messages.success(
+                request,
+                _("SIM %(number)s bloccata: il traffico in uscita è fermo da ora.")
+                % {"number": line.number},
+            )
+        return redirect("lines:detail", pk=line.pk)
+    return render(request, "lines/sim_block.html", {"line": line, "form": form})
+
+
+@requires(C.BLOCK_SIM)
+@require_http_methods(["GET", "POST"])
+def sim_unblock(request: HttpRequest, pk: int) -> HttpResponseBase:
+    user = user_of(request)
+    line = selectors.mobile_line_for_action(user=user, capability=C.BLOCK_SIM, pk=pk)
+    if request.method == "POST":
+        try:
+            services.sim_unblock(actor=user, line=line)
+        except ActionRefused as refusal:
+            messages.error(request, str(refusal))
+        else:
+            messages.success(
+                request, _("SIM %(number)s sbloccata: funziona di nuovo.") % {"number": line.number}
+            )
+        return redirect("lines:detail", pk=line.pk)
+    return render(request, "lines/sim_unblock.html", {"line": line})
+
+
+@requires(C.CHANGE_SIM)
+@require_http_methods(["GET", "POST"])
+def sim_change(request: HttpRequest, pk: int) -> HttpResponseBase:
+    user = user_of(request)
+    line = selectors.mobile_line_for_action(user=user, capability=C.CHANGE_SIM, pk=pk)
+    initial = {"esim_email": user.email, "recipient": user.get_full_name()}
+    form = SimChangeForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            tracked = services.sim_change_request(
+                actor=user,
+                line=line,
+                reason=data["reason"],
+                sim_kind=data["sim_kind"],
+                details=form.request_details(),
+            )
+        except ActionRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            return _sent(request, line, tracked.reference)
+    return _request_form(request, line, form, RequestKind.SIM_CHANGE)
+
+
+@requires(C.REQUEST_RELOCATION)
+@require_http_methods(["GET", "POST"])
+def relocation(request: HttpRequest, pk: int) -> HttpResponseBase:
+    user = user_of(request)
+    line = selectors.line_for_action(
+        user=user, capability=C.REQUEST_RELOCATION, pk=pk, kind=Contract.Kind.FIXED
+    )
+    form = RelocationForm(request.POST or None, initial={"contact_phone": user.phone})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            tracked = services.relocation_request(
+                actor=user,
+                line=line,
+                address={key: data[key] for key in ("street", "postal_code", "city", "province")},
+                preferred_date=data["preferred_date"],
+                phone=data["contact_phone"],
+            )
+        except ActionRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            return _sent(request, line, tracked.reference)
+    return _request_form(request, line, form, RequestKind.RELOCATION)
+
+
+def _sent(request: HttpRequest, line: Line, reference: str) -> HttpResponseBase:
+    messages.success(
+        request,
+        _("Richiesta %(reference)s inviata: ne segui lo stato da questa pagina.")
+        % {"reference": reference},
+    )
+    return redirect("lines:detail", pk=line.pk)
+
+
+def _request_form(
+    request: HttpRequest,
+    line: Line,
+    form: SimChangeForm | RelocationForm,
+    kind: RequestKind,
+) -> HttpResponse:
+    pending = open_request_of(company=line.contract.company, kind=kind, line=line)
+    template = (
+        "lines/sim_change.html" if kind == RequestKind.SIM_CHANGE else "lines/relocation.html"
+    )
+    return render(request, template, {"line": line, "form": form, "pending": pending})

@@ -1,0 +1,70 @@
+"""The catalogue of exclusive offers for business customers."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Company, Contract
+from lines.models import ServiceKind
+
+
+class Offer(models.Model):
+    """An offer for companies of some segments, on lines of one kind, within its validity.
+    Activated on a line, it becomes one of the line's services."""
+
+    code = models.SlugField(_("codice"), max_length=30, unique=True)
+    name = models.CharField(_("nome"), max_length=100)
+    summary = models.CharField(_("in breve"), max_length=200)
+    description = models.TextField(_("descrizione"))
+    service_kind = models.CharField(
+        _("tipo"), max_length=7, choices=ServiceKind.choices, default=ServiceKind.OPTION
+    )
+    line_kind = models.CharField(_("per linee"), max_length=6, choices=Contract.Kind.choices)
+    # Segment codes of Company.Segment the offer is reserved to.
+    segments: models.JSONField[list[str]] = models.JSONField(_("segmenti"), default=list)
+    monthly_fee = models.DecimalField(_("canone mensile"), max_digits=8, decimal_places=2)
+    activation_fee = models.DecimalField(
+        _("costo di attivazione"), max_digits=8, decimal_places=2, default=0
+    )
+    valid_from = models.DateField(_("valida dal"))
+    valid_until = models.DateField(_("valida fino al"))
+
+    class Meta:
+        verbose_name = _("offerta")
+        verbose_name_plural = _("offerte")
+        ordering = ["valid_until", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_until__gte=models.F("valid_from")), name="offer_validity_ordered"
+            ),
+            models.CheckConstraint(
+                condition=Q(monthly_fee__gte=0, activation_fee__gte=0), name="offer_fees_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def is_valid_on(self, day: date) -> bool:
+        return self.valid_from <= day <= self.valid_until
+
+    def is_for(self, company: Company) -> bool:
+        return company.segment in self.segments
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        unknown = set(self.segments) - set(Company.Segment.values)
+        if not self.segments or unknown:
+            raise ValidationError({"segments": _("Indica uno o più segmenti validi.")})
+
+    def totals_for(self, line_count: int) -> dict[str, Any]:
+        return {
+            "monthly": self.monthly_fee * line_count,
+            "activation": self.activation_fee * line_count,
+        }

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Exists, OuterRef, QuerySet
+from django.http import Http404
+
+from accounts.models import Company, Line, User
+from accounts.roles import Capability
+from accounts.selectors import company_id_of, lines_for_user
+from lines.models import LineService
+from offers.models import Offer
+from tracking.models import OPEN_STATES, Request, RequestKind
+
+
+def offers_for_company(*, company: Company, today: date) -> list[Offer]:
+    """The offers the company may take today: valid now and reserved to its segment."""
+    current = Offer.objects.filter(valid_from__lte=today, valid_until__gte=today)
+    return [offer for offer in current.order_by("valid_until", "name") if offer.is_for(company)]
+
+
+def offer_get_for_user(*, user: User, code: str) -> Offer:
+    """An offer of the user's company's segment (expired ones too, so an old link explains
+    itself); offers reserved to other segments answer 404."""
+    company = Company.objects.get(pk=company_id_of(user))
+    offer = Offer.objects.filter(code=code).first()
+    if offer is None or not offer.is_for(company):
+        raise Http404
+    return offer
+
+
+def eligible_lines(*, user: User, offer: Offer) -> QuerySet[Line]:
+    """Active lines of the offer's kind in `user`'s scope that neither have it nor wait for
+    it in an open activation."""
+    has_it = LineService.objects.filter(line=OuterRef("pk"), code=offer.code, until__isnull=True)
+    waiting = [
+        line_id
+        for request in pending_activations(company=company_id_of(user), offer=offer)
+        for line_id in request.details.get("line_ids", [])
+    ]
+    return (
+        lines_for_user(user=user, capability=Capability.ACTIVATE_OFFER)
+        .filter(contract__kind=offer.line_kind, state=Line.State.ACTIVE)
+        .exclude(Exists(has_it))
+        .exclude(pk__in=waiting)
+        .select_related("contract", "assignee")
+        .order_by("number")
+    )
+
+
+def pending_activations(*, company: Company | int, offer: Offer) -> list[Request]:
+    """The company's open activation requests of `offer`."""
+    requests = Request.objects.filter(
+        company=company, kind=RequestKind.OFFER, state__in=OPEN_STATES
+    ).order_by("created_at")
+    return [request for request in requests if request.details.get("offer_code") == offer.code]

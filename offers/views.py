@@ -1,0 +1,73 @@
+"""Offerte per te: the company's exclusive offers, their detail and activation (LR)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.access import requires, requires_any, user_of
+from accounts.models import Company
+from accounts.roles import Capability, can, section_capabilities
+from accounts.selectors import company_id_of
+from accounts.services import ActionRefused
+from offers import selectors, services
+from offers.forms import OfferActivationForm
+
+C = Capability
+
+
+@requires_any(*section_capabilities("offers"))
+def offer_list(request: HttpRequest) -> HttpResponse:
+    company = get_object_or_404(Company, pk=company_id_of(user_of(request)))
+    offers = selectors.offers_for_company(company=company, today=timezone.localdate())
+    return render(request, "offers/offer_list.html", {"company": company, "offers": offers})
+
+
+@requires(C.VIEW_OFFERS)
+def offer_detail(request: HttpRequest, code: str) -> HttpResponse:
+    user = user_of(request)
+    offer = selectors.offer_get_for_user(user=user, code=code)
+    context = {
+        "offer": offer,
+        "valid_today": offer.is_valid_on(timezone.localdate()),
+        "pending": selectors.pending_activations(company=company_id_of(user), offer=offer),
+    }
+    if can(user, C.ACTIVATE_OFFER):
+        context["form"] = OfferActivationForm(
+            lines=selectors.eligible_lines(user=user, offer=offer)
+        )
+    return render(request, "offers/offer_detail.html", context)
+
+
+@requires(C.ACTIVATE_OFFER)
+@require_POST
+def offer_activate(request: HttpRequest, code: str) -> HttpResponseBase:
+    """The lines chosen, then a summary of the cost to confirm; confirming opens the request."""
+    user = user_of(request)
+    offer = selectors.offer_get_for_user(user=user, code=code)
+    form = OfferActivationForm(request.POST, lines=selectors.eligible_lines(user=user, offer=offer))
+    if not form.is_valid():
+        context = {"offer": offer, "form": form, "valid_today": True, "pending": []}
+        return render(request, "offers/offer_detail.html", context, status=400)
+    lines = list(form.cleaned_data["lines"])
+    if not request.POST.get("confirmed"):
+        context = {"offer": offer, "form": form, "lines": lines, **offer.totals_for(len(lines))}
+        return render(request, "offers/offer_confirm.html", context)
+    try:
+        tracked = services.offer_activation_request(actor=user, offer=offer, lines=lines)
+    except ActionRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(
+            request,
+            _(
+                "Richiesta %(reference)s inviata: l'offerta comparirà tra i servizi delle linee "
+                "quando sarà attiva."
+            )
+            % {"reference": tracked.reference},
+        )
+    return redirect("offers:detail", code=offer.code)
