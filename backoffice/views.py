@@ -15,7 +15,7 @@ from accounts.models import Company, User
 from backoffice.forms import COMPLETION_FORMS, RequestFilterForm, TransitionForm
 from tracking.models import Request, RequestState
 from tracking.selectors import open_requests
-from tracking.services import InvalidTransition, request_transition
+from tracking.services import CompletionRefused, InvalidTransition, request_transition
 
 SEARCH_LIMIT = 50
 
@@ -72,6 +72,8 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponseBase:
                 messages.error(
                     request, _("La richiesta è cambiata nel frattempo: controlla il suo stato.")
                 )
+            except CompletionRefused as refusal:
+                messages.error(request, str(refusal))
             except IntegrityError:
                 messages.error(request, _("Questo ICCID appartiene già a un'altra SIM."))
             else:

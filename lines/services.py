@@ -15,7 +15,12 @@ from accounts.services import ActionRefused
 from area_clienti.mail import send_templated_email
 from lines.models import BlockReason, LineEvent, LineService, ServiceKind
 from tracking.models import Request, RequestKind
-from tracking.services import RequestAlreadyOpen, on_completion, request_create_once
+from tracking.services import (
+    CompletionRefused,
+    RequestAlreadyOpen,
+    on_completion,
+    request_create_once,
+)
 
 # After a theft or loss the police report (denuncia) is due within this many days.
 POLICE_REPORT_DAYS = 10
@@ -63,7 +68,7 @@ def sim_block(
     report_authority: str = "",
 ) -> LineEvent:
     """Block a SIM at once: outgoing traffic stops, the line and its contract stay active."""
-    locked = Line.objects.select_for_update().select_related("assignee").get(pk=line.pk)
+    locked = Line.objects.select_for_update(of=("self",)).select_related("assignee").get(pk=line.pk)
     if locked.state == Line.State.BLOCKED:
         raise ActionRefused(_("La SIM è già bloccata."))
     if locked.state != Line.State.ACTIVE:
@@ -87,7 +92,7 @@ def sim_block(
 
 @transaction.atomic
 def sim_unblock(*, actor: User, line: Line) -> LineEvent:
-    locked = Line.objects.select_for_update().select_related("assignee").get(pk=line.pk)
+    locked = Line.objects.select_for_update(of=("self",)).select_related("assignee").get(pk=line.pk)
     if locked.state != Line.State.BLOCKED:
         raise ActionRefused(_("La SIM non è bloccata."))
     locked.state = Line.State.ACTIVE
@@ -128,6 +133,10 @@ def _apply_sim_change(tracked: Request) -> None:
     line blocked after a theft or loss works again with it."""
     if tracked.line_id is None:
         return  # opened by another channel without a line: nothing to apply here
+    if not tracked.details.get("new_iccid") or not tracked.details.get("new_puk"):
+        raise CompletionRefused(
+            _("Per completare il cambio SIM servono ICCID e PUK della nuova SIM.")
+        )
     line = Line.objects.select_for_update().get(pk=tracked.line_id)
     old = line.sims.filter(is_active=True).first()
     line.sims.filter(is_active=True).update(is_active=False)

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from accounts.access import user_of
 from tracking.models import Request, RequestEvent, RequestState
-from tracking.services import InvalidTransition, request_transition
+from tracking.services import CompletionRefused, InvalidTransition, request_transition
 
 
 class RequestEventInline(admin.TabularInline[RequestEvent, Request]):
@@ -27,6 +27,8 @@ def _transition_action(to_state: RequestState) -> Any:
         for tracked in queryset:
             try:
                 request_transition(request=tracked, to_state=to_state, actor=user_of(request))
+            except CompletionRefused as refusal:
+                modeladmin.message_user(request, f"{tracked.reference}: {refusal}", messages.ERROR)
             except InvalidTransition:
                 message = _("%(reference)s: non può passare da «%(from)s» a «%(to)s».") % {
                     "reference": tracked.reference,

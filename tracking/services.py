@@ -46,6 +46,10 @@ class RequestAlreadyOpen(Exception):
         self.existing = existing
 
 
+class CompletionRefused(Exception):
+    """A completion handler lacks what it needs; the message tells the operator what."""
+
+
 CompletionHandler = Callable[[Request], None]
 # What completing a request of a kind does (the LR's new legal address takes effect, a
 # SIM change gives the line its new ICCID...), registered by the app that owns the kind.

@@ -84,9 +84,9 @@ def test_not_found_page_in_the_same_look(world: World) -> None:
 def test_section_landing_lists_only_what_the_profile_can_do(world: World) -> None:
     client = Client()
     client.force_login(world.light)
-    page = client.get("/linee/").content.decode()
-    assert "Visualizzare le offerte e i servizi attivi sulle linee" in page
-    assert "Bloccare o sbloccare la SIM" not in page
+    page = client.get("/assistenza/").content.decode()
+    assert "Segnalare un guasto su una linea" in page
+    assert "Inviare una richiesta ai nostri esperti" not in page
 
 
 def test_no_inline_scripts_and_a_strict_csp(world: World) -> None:

@@ -35,6 +35,10 @@ def assert_accessible(page: Page, name: str) -> None:
     assert results.violations_count == 0, results.generate_report()
 
 
+def open_section(page: Page, name: str) -> None:
+    page.get_by_role("navigation", name="Sezioni").get_by_role("link", name=name).click()
+
+
 def sign_in(page: Page, base: str, username: str) -> None:
     page.goto(f"{base}/accedi/")
     page.get_by_label("Nome utente").fill(username)
@@ -55,7 +59,7 @@ def test_profile_journey(page: Page, demo_site: str, username: str) -> None:
     expect(menu).to_have_text(sections)
     assert_accessible(page, f"{username}-dashboard")
     for label in sections:
-        page.get_by_role("navigation", name="Sezioni").get_by_role("link", name=label).click()
+        open_section(page, label)
         expect(page.get_by_role("heading", level=1)).to_have_text(HEADINGS.get(label, label))
         assert_accessible(page, f"{username}-{label}")
 
@@ -108,9 +112,7 @@ def test_lr_changes_an_employees_profile_r3(page: Page, demo_site: str, browser)
     expect(menu).to_have_text(MENUS["utente"][1])
 
     sign_in(page, demo_site, "legale")
-    page.get_by_role("navigation", name="Sezioni").get_by_role(
-        "link", name="Dati aziendali"
-    ).click()
+    open_section(page, "Dati aziendali")
     page.get_by_role("link", name="Dipendenti e profili web").click()
     assert_accessible(page, "legale-employees")
     page.get_by_role("link", name="Modifica Sara Galli").click()
@@ -131,9 +133,7 @@ def test_lr_changes_an_employees_profile_r3(page: Page, demo_site: str, browser)
 
 def test_full_admin_pays_an_open_invoice_in_the_sandbox(page: Page, demo_site: str) -> None:
     sign_in(page, demo_site, "full")
-    page.get_by_role("navigation", name="Sezioni").get_by_role(
-        "link", name="Fatture e pagamenti"
-    ).click()
+    open_section(page, "Fatture e pagamenti")
     page.get_by_label("Stato").select_option("OPEN")
     page.get_by_role("button", name="Filtra").click()
     assert_accessible(page, "full-invoices-open")
@@ -152,7 +152,7 @@ def test_full_admin_pays_an_open_invoice_in_the_sandbox(page: Page, demo_site: s
 
 def test_user_tops_up_their_sim(page: Page, demo_site: str) -> None:
     sign_in(page, demo_site, "utente")
-    page.get_by_role("navigation", name="Sezioni").get_by_role("link", name="Consumi").click()
+    open_section(page, "Consumi")
     page.locator("tbody th a").first.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Consumi della SIM")
     assert_accessible(page, "utente-sim-usage")

@@ -93,7 +93,7 @@ def test_a_blocked_sim_cannot_be_topped_up(world: World) -> None:
     Line.objects.filter(pk=world.lr_line.pk).update(state=Line.State.BLOCKED)
     response = start(client_for(world.lr), world.lr_line)
     assert response.status_code == 200
-    assert "non è attiva" in response.content.decode()
+    assert "La SIM è bloccata" in response.content.decode()
     assert not TopUp.objects.exists()
 
 

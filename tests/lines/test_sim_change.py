@@ -13,6 +13,7 @@ from tests.accounts.helpers import signed_in
 from tests.conftest import World
 from tests.factories import _iccid
 from tracking.models import Request, RequestKind, RequestState
+from tracking.services import CompletionRefused, request_transition
 
 pytestmark = pytest.mark.django_db
 
@@ -142,3 +143,14 @@ def test_back_office_completion_gives_the_line_its_new_sim(world: World) -> None
     assert event.details["old_iccid"] == old.iccid
     page = signed_in(world.lr).get(reverse("lines:detail", args=[world.user_line.pk]))
     assert new_iccid in unescape(page.content.decode())
+
+
+def test_completing_without_the_new_sim_is_refused_and_changes_nothing(world: World) -> None:
+    change(signed_in(world.lr), world.user_line, PHYSICAL)
+    tracked = Request.objects.get()
+    request_transition(request=tracked, to_state=RequestState.IN_PROGRESS, actor=world.staff)
+    with pytest.raises(CompletionRefused):
+        request_transition(request=tracked, to_state=RequestState.COMPLETED, actor=world.staff)
+    tracked.refresh_from_db()
+    assert tracked.state == RequestState.IN_PROGRESS
+    assert world.user_line.sims.filter(is_active=True).count() == 1

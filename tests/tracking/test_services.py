@@ -13,8 +13,8 @@ S = RequestState
 def open_request(world: World, **kwargs):  # type: ignore[no-untyped-def]
     fields = {
         "company": world.company,
-        "kind": RequestKind.SIM_CHANGE,
-        "summary": "Cambio SIM",
+        "kind": RequestKind.EXPANSION,
+        "summary": "Nuove SIM",
         "requester": world.full,
         "line": world.full_line,
         **kwargs,
