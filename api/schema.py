@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from tracking.models import RequestKind, RequestState
+
 MONEY = {"type": "string", "pattern": r"^-?\d+(\.\d{1,2})?$", "example": "15.00"}
 DATE = {"type": "string", "format": "date", "example": "2026-10-05"}
 
@@ -96,6 +98,89 @@ USAGE = {
     },
 }
 
+REQUEST_KINDS = [kind.value for kind in RequestKind]
+REQUEST_STATES = [state.value for state in RequestState]
+
+NEW_REQUEST = {
+    "type": "object",
+    "required": ["customer_code", "kind", "channel", "summary"],
+    "properties": {
+        "customer_code": {"type": "string", "maxLength": 20, "example": "CB1000001"},
+        "kind": {"type": "string", "enum": REQUEST_KINDS},
+        "channel": {"type": "string", "enum": ["PHONE", "SHOP", "AGENT"]},
+        "summary": {"type": "string", "minLength": 1, "maxLength": 200},
+        "line": {"type": "string", "description": "The number of the customer's line."},
+        "requester": {"type": "string", "description": "The customer's username, if known."},
+        "external_id": {
+            "type": "string",
+            "maxLength": 64,
+            "description": "The channel's own identifier: sent again, returns the same request.",
+        },
+        "details": {"type": "object"},
+    },
+}
+
+TRANSITION = {
+    "type": "object",
+    "required": ["state"],
+    "properties": {
+        "state": {"type": "string", "enum": REQUEST_STATES},
+        "note": {"type": "string", "maxLength": 1000, "description": "Shown to the customer."},
+        "details": {
+            "type": "object",
+            "description": "Data the completion needs (a SIM change: new_iccid, new_puk).",
+        },
+    },
+}
+
+REQUEST = {
+    "type": "object",
+    "properties": {
+        "reference": {"type": "string", "example": "RCX7K2M9PQ"},
+        "customer_code": {"type": "string"},
+        "kind": {"type": "string", "enum": REQUEST_KINDS},
+        "channel": {"type": "string"},
+        "state": {"type": "string", "enum": REQUEST_STATES},
+        "summary": {"type": "string"},
+        "line": {"type": ["string", "null"]},
+        "requester": {"type": ["string", "null"]},
+        "external_id": {"type": ["string", "null"]},
+        "details": {"type": "object"},
+        "created_at": {"type": "string", "format": "date-time"},
+        "updated_at": {"type": "string", "format": "date-time"},
+        "allowed_states": {"type": "array", "items": {"type": "string"}},
+        "history": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "from": {"type": ["string", "null"]},
+                    "to": {"type": "string"},
+                    "at": {"type": "string", "format": "date-time"},
+                    "note": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+
+
+def _json(schema: str) -> dict[str, Any]:
+    return {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}
+
+
+ERRORS = {
+    "400": {"description": "Invalid payload, and why", "content": _json("Error")},
+    "401": {"description": "No valid token", "content": _json("Error")},
+    "413": {"description": "The body is too large", "content": _json("Error")},
+}
+REFERENCE = {
+    "name": "reference",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "maxLength": 16},
+}
+
 OPENAPI: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {
@@ -106,10 +191,62 @@ OPENAPI: dict[str, Any] = {
     "servers": [{"url": "/api/v1"}],
     "components": {
         "securitySchemes": {"token": {"type": "http", "scheme": "bearer"}},
-        "schemas": {"Invoice": INVOICE, "Usage": USAGE, "Error": ERROR},
+        "schemas": {
+            "Invoice": INVOICE,
+            "Usage": USAGE,
+            "NewRequest": NEW_REQUEST,
+            "Transition": TRANSITION,
+            "Request": REQUEST,
+            "Error": ERROR,
+        },
     },
     "security": [{"token": []}],
     "paths": {
+        "/requests/": {
+            "post": {
+                "summary": "Open a request made through another channel",
+                "requestBody": {"required": True, "content": _json("NewRequest")},
+                "responses": {
+                    "201": {"description": "Opened", "content": _json("Request")},
+                    "200": {
+                        "description": "Opened before with this external_id",
+                        "content": _json("Request"),
+                    },
+                    **ERRORS,
+                },
+            }
+        },
+        "/requests/{reference}/": {
+            "get": {
+                "summary": "A request with its history",
+                "parameters": [REFERENCE],
+                "responses": {
+                    "200": {"description": "The request", "content": _json("Request")},
+                    "401": ERRORS["401"],
+                    "404": {"description": "No such request", "content": _json("Error")},
+                },
+            }
+        },
+        "/requests/{reference}/transitions/": {
+            "post": {
+                "summary": "Move a request to another state",
+                "parameters": [REFERENCE],
+                "requestBody": {"required": True, "content": _json("Transition")},
+                "responses": {
+                    "200": {"description": "Moved", "content": _json("Request")},
+                    **ERRORS,
+                    "404": {"description": "No such request", "content": _json("Error")},
+                    "409": {
+                        "description": "Not allowed from the current state",
+                        "content": _json("Error"),
+                    },
+                    "422": {
+                        "description": "The completion lacks data it needs",
+                        "content": _json("Error"),
+                    },
+                },
+            }
+        },
         "/usage/": {
             "post": {
                 "summary": "Load usage records (a record sent twice counts once)",
@@ -122,8 +259,7 @@ OPENAPI: dict[str, Any] = {
                 "responses": {
                     "200": {"description": "Every record loaded or already there"},
                     "207": {"description": "Some records refused: see errors"},
-                    "400": {"description": "Malformed request"},
-                    "401": {"description": "No valid token"},
+                    **ERRORS,
                 },
             }
         },
@@ -139,13 +275,7 @@ OPENAPI: dict[str, Any] = {
                 "responses": {
                     "201": {"description": "Created"},
                     "200": {"description": "Already there: unchanged, or a corrected revision"},
-                    "400": {
-                        "description": "Not loaded, and why",
-                        "content": {
-                            "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
-                        },
-                    },
-                    "401": {"description": "No valid token"},
+                    **ERRORS,
                 },
             }
         },

@@ -2,32 +2,24 @@
 
 from __future__ import annotations
 
-import json
-
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import public
 from api.auth import api_client, api_error
+from api.payloads import json_object
 from api.schema import OPENAPI
 from billing.services import InvoiceDataError, invoice_import
 from consumption.services import usage_import_rows
-
-MAX_BODY_BYTES = 20 * 1024 * 1024
 
 
 @api_client
 @require_POST
 def invoices(request: HttpRequest) -> JsonResponse:
     """Load one invoice from the billing system; idempotent on its number."""
-    if len(request.body) > MAX_BODY_BYTES:
-        return api_error(413, "The invoice is too large.")
-    try:
-        record = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
-        return api_error(400, "The body is not valid JSON.")
-    if not isinstance(record, dict):
-        return api_error(400, "The body must be a JSON object.")
+    record = json_object(request)
+    if isinstance(record, JsonResponse):
+        return record
     try:
         outcome = invoice_import(record)
     except InvoiceDataError as error:
@@ -58,13 +50,10 @@ MAX_USAGE_RECORDS = 10_000
 def usage(request: HttpRequest) -> JsonResponse:
     """Load usage records: {"records": [{record_id, number, started_at, kind, roaming,
     quantity, cost}, ...]}; a record sent twice counts once."""
-    if len(request.body) > MAX_BODY_BYTES:
-        return api_error(413, "Too many records: send at most 10,000 per request.")
-    try:
-        payload = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
-        return api_error(400, "The body is not valid JSON.")
-    records = payload.get("records") if isinstance(payload, dict) else None
+    payload = json_object(request)
+    if isinstance(payload, JsonResponse):
+        return payload
+    records = payload.get("records")
     if not isinstance(records, list) or not records:
         return api_error(400, "The body must be an object with a non-empty list 'records'.")
     if len(records) > MAX_USAGE_RECORDS:

@@ -11,12 +11,6 @@ from accounts.validators import validate_iccid
 from tracking.models import TRANSITIONS, RequestKind, RequestState
 
 
-class RequestFilterForm(forms.Form):
-    kind = forms.ChoiceField(
-        label=_("Tipo"), choices=[("", _("Tutti")), *RequestKind.choices], required=False
-    )
-
-
 class TransitionForm(forms.Form):
     to_state = forms.ChoiceField(label=_("Nuovo stato"))
     note = forms.CharField(

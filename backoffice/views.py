@@ -12,9 +12,10 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.access import staff, user_of
 from accounts.models import Company, User
-from backoffice.forms import COMPLETION_FORMS, RequestFilterForm, TransitionForm
+from backoffice.forms import COMPLETION_FORMS, TransitionForm
+from tracking.forms import RequestFilterForm
 from tracking.models import Request, RequestState
-from tracking.selectors import open_requests
+from tracking.selectors import filter_requests
 from tracking.services import CompletionRefused, InvalidTransition, request_transition
 
 SEARCH_LIMIT = 50
@@ -24,9 +25,12 @@ SEARCH_LIMIT = 50
 def index(request: HttpRequest) -> HttpResponse:
     """The operators' console: the requests waiting for the back office, oldest first."""
     form = RequestFilterForm(request.GET or None)
-    requests = open_requests()
-    if form.is_valid() and form.cleaned_data["kind"]:
-        requests = requests.filter(kind=form.cleaned_data["kind"])
+    filters = (
+        {key: value for key, value in form.cleaned_data.items() if value} if form.is_valid() else {}
+    )
+    # Open requests, oldest first, unless the operator asks for a state.
+    base = Request.objects.select_related("company", "requester", "line")
+    requests = filter_requests(base, **{"state": "OPEN", **filters}).order_by("created_at", "id")
     return render(request, "backoffice/index.html", {"form": form, "requests": requests[:50]})
 
 

@@ -1,12 +1,50 @@
-from django.db.models import QuerySet
+from __future__ import annotations
 
+from datetime import date
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from accounts.models import User
+from accounts.roles import Capability, can
+from accounts.selectors import company_id_of
 from tracking.models import OPEN_STATES, Request
 
 
-def open_requests() -> QuerySet[Request]:
-    """Requests of every company still waiting for someone, oldest first (back office)."""
-    return (
-        Request.objects.filter(state__in=OPEN_STATES)
-        .select_related("company", "requester", "line")
-        .order_by("created_at", "id")
-    )
+def requests_for_user(*, user: User, company_wide: bool) -> QuerySet[Request]:
+    """With `company_wide`, the company's requests from every channel (T1 holders only);
+    otherwise the ones the user made."""
+    requests = Request.objects.filter(company_id=company_id_of(user))
+    if not (company_wide and can(user, Capability.VIEW_REQUESTS)):
+        requests = requests.filter(requester=user)
+    return requests.select_related("requester", "line")
+
+
+def filter_requests(
+    requests: QuerySet[Request],
+    *,
+    kind: str = "",
+    state: str = "",
+    channel: str = "",
+    since: date | None = None,
+    until: date | None = None,
+) -> QuerySet[Request]:
+    if kind:
+        requests = requests.filter(kind=kind)
+    if state == "OPEN":
+        requests = requests.filter(state__in=OPEN_STATES)
+    elif state:
+        requests = requests.filter(state=state)
+    if channel:
+        requests = requests.filter(channel=channel)
+    if since:
+        requests = requests.filter(created_at__date__gte=since)
+    if until:
+        requests = requests.filter(created_at__date__lte=until)
+    return requests.order_by("-created_at", "-id")
+
+
+def request_get_for_user(*, user: User, reference: str, company_wide: bool) -> Request:
+    """One request the user may follow (see `requests_for_user`); 404 for anything else."""
+    requests = requests_for_user(user=user, company_wide=company_wide)
+    return get_object_or_404(requests, reference=reference)

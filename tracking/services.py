@@ -78,6 +78,7 @@ def request_create(
     channel: Channel = Channel.WEB,
     line: Line | None = None,
     details: dict[str, Any] | None = None,
+    external_id: str = "",
 ) -> Request:
     """Open a request; its first history entry is the submission. `line`, if any, must
     belong to `company`, and `requester`, if any, must be one of its people."""
@@ -97,10 +98,16 @@ def request_create(
                     line=line,
                     summary=summary,
                     details=details or {},
+                    external_id=external_id,
                 )
             break
-        except IntegrityError:  # a reference collision, about one in 10^12
-            continue
+        except IntegrityError:
+            if (
+                external_id
+                and Request.objects.filter(channel=channel, external_id=external_id).exists()
+            ):
+                raise  # the channel sent this request before: the caller answers with it
+            continue  # a reference collision, about one in 10^12
     else:
         raise RuntimeError("Could not allocate a request reference.")
     RequestEvent.objects.create(
@@ -161,16 +168,16 @@ def request_transition(
     handler = COMPLETION_HANDLERS.get(RequestKind(locked.kind))
     if to_state == RequestState.COMPLETED and handler is not None:
         handler(locked)  # same transaction: the effect and the state change go together
-    _notify_requester(locked)
+    _notify_requester(locked, note)
     return locked
 
 
-def _notify_requester(request: Request) -> None:
+def _notify_requester(request: Request, note: str = "") -> None:
     requester = request.requester
     if requester is None or not requester.email:
         return
     send_templated_email(
         "tracking/email/request_update",
-        {"request": request, "person": requester},
+        {"request": request, "person": requester, "note": note},
         [requester.email],
     )

@@ -1,9 +1,10 @@
 from django.urls import path
 
-from area_clienti.views import section_landing
+from tracking import views
 
 app_name = "tracking"
 
 urlpatterns = [
-    path("", section_landing("tracking"), name="index"),
+    path("", views.request_list, name="index"),
+    path("<str:reference>/", views.request_detail, name="detail"),
 ]

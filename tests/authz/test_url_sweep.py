@@ -46,6 +46,9 @@ SAMPLE_KWARGS: dict[str, Callable[[World], dict[str, Any]]] = {
     "offers:detail": lambda w: {"code": OfferFactory(segments=[w.company.segment]).code},
     "offers:activate": lambda w: {"code": OfferFactory(segments=[w.company.segment]).code},
     "backoffice:request-detail": lambda w: {"pk": request_of(w.company).pk},
+    "tracking:detail": lambda w: {"reference": request_of(w.company).reference},
+    "api:request-detail": lambda w: {"reference": request_of(w.company).reference},
+    "api:request-transition": lambda w: {"reference": request_of(w.company).reference},
 }
 
 # For objects in the user's own scope (OWN): one the persona may see.
@@ -104,6 +107,7 @@ OUTSIDER_KWARGS: dict[str, tuple[str, Callable[[World], dict[str, Any]]]] = {
     # Offers reserved to another segment are not the company's to see.
     "offers:detail": ("get", lambda w: {"code": offer_for_others(w).code}),
     "offers:activate": ("post", lambda w: {"code": offer_for_others(w).code}),
+    "tracking:detail": ("get", lambda w: {"reference": request_of(w.outsider_company).reference}),
 }
 # URLs whose arguments name no company object (links sent by e-mail carry their own proof).
 NO_OBJECT_ARGUMENTS = {
@@ -114,6 +118,8 @@ NO_OBJECT_ARGUMENTS = {
     "accounts:invitation-accept",
     "accounts:registration-verify",
     "backoffice:request-detail",  # staff work every company's requests
+    "api:request-detail",  # the operator's own systems, by token, for every company
+    "api:request-transition",
 }
 
 

@@ -1,0 +1,219 @@
+"""Tracked requests through the API: other channels open them and move them along."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db import IntegrityError
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.models import Company, Line, User
+from api.auth import api_client, api_error
+from api.payloads import json_object
+from tracking.models import TRANSITIONS, Channel, Request, RequestKind, RequestState
+from tracking.services import (
+    CompletionRefused,
+    InvalidTransition,
+    request_create,
+    request_transition,
+)
+
+# The customer area itself is the WEB channel; client systems speak for the others.
+API_CHANNELS = [choice for choice in Channel.choices if choice[0] != Channel.WEB]
+
+
+class RequestCreateForm(forms.Form):
+    customer_code = forms.CharField(max_length=20)
+    kind = forms.ChoiceField(choices=RequestKind.choices)
+    channel = forms.ChoiceField(choices=API_CHANNELS)
+    summary = forms.CharField(max_length=200)
+    line = forms.CharField(max_length=16, required=False)
+    requester = forms.CharField(max_length=150, required=False)
+    external_id = forms.CharField(max_length=64, required=False)
+
+    def clean_customer_code(self) -> Company:
+        company = Company.objects.filter(customer_code=self.cleaned_data["customer_code"]).first()
+        if company is None:
+            raise forms.ValidationError("No customer has this code.")
+        return company
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        company = data.get("customer_code")
+        if not isinstance(company, Company):
+            return data
+        if data.get("line"):
+            line = Line.objects.filter(number=data["line"], contract__company=company).first()
+            if line is None:
+                self.add_error("line", "The customer has no line with this number.")
+            data["line"] = line
+        if data.get("requester"):
+            person = User.objects.filter(username=data["requester"], company=company).first()
+            if person is None:
+                self.add_error("requester", "The customer has no person with this username.")
+            data["requester"] = person
+        return data
+
+
+class TransitionPayloadForm(forms.Form):
+    state = forms.ChoiceField(choices=RequestState.choices)
+    note = forms.CharField(max_length=1000, required=False)
+
+
+def _strings(
+    payload: dict[str, Any], form_class: type[forms.Form]
+) -> dict[str, str] | JsonResponse:
+    """The payload's values for the form's fields, which must all be strings."""
+    data: dict[str, str] = {}
+    for name in form_class.base_fields:
+        value = payload.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            return api_error(400, "Invalid payload.", field=name, detail="Must be a string.")
+        data[name] = value
+    return data
+
+
+def _form_error(form: forms.Form, message: str) -> JsonResponse:
+    errors = {field: [str(error) for error in found] for field, found in form.errors.items()}
+    field, found = next(iter(errors.items()))
+    return api_error(400, message, field=field, detail=found[0], errors=errors)
+
+
+def serialize(tracked: Request) -> dict[str, Any]:
+    return {
+        "reference": tracked.reference,
+        "customer_code": tracked.company.customer_code,
+        "kind": tracked.kind,
+        "channel": tracked.channel,
+        "state": tracked.state,
+        "summary": tracked.summary,
+        "line": tracked.line.number if tracked.line else None,
+        "requester": tracked.requester.username if tracked.requester else None,
+        "external_id": tracked.external_id or None,
+        "details": tracked.details,
+        "created_at": tracked.created_at.isoformat(),
+        "updated_at": tracked.updated_at.isoformat(),
+        "allowed_states": sorted(TRANSITIONS[RequestState(tracked.state)]),
+        "history": [
+            {
+                "from": event.from_state or None,
+                "to": event.to_state,
+                "at": event.at.isoformat(),
+                "note": event.note,
+            }
+            for event in tracked.events.order_by("at", "id")
+        ],
+    }
+
+
+def _get(reference: str) -> Request | None:
+    return (
+        Request.objects.select_related("company", "line", "requester")
+        .filter(reference=reference)
+        .first()
+    )
+
+
+@api_client
+@require_POST
+def request_create_view(request: HttpRequest) -> JsonResponse:
+    """Open a request made through another channel; an `external_id` sent again returns the
+    request it opened the first time (200 instead of 201)."""
+    payload = json_object(request)
+    if isinstance(payload, JsonResponse):
+        return payload
+    details = payload.pop("details", {})
+    if not isinstance(details, dict):
+        return api_error(
+            400, "The request was not created.", field="details", detail="Not an object."
+        )
+    data = _strings(payload, RequestCreateForm)
+    if isinstance(data, JsonResponse):
+        return data
+    form = RequestCreateForm(data)
+    if not form.is_valid():
+        return _form_error(form, "The request was not created.")
+    cleaned = form.cleaned_data
+    existing = _existing(cleaned["channel"], cleaned["external_id"])
+    if existing is not None:
+        return JsonResponse(serialize(existing), status=200)
+    try:
+        tracked = request_create(
+            company=cleaned["customer_code"],
+            kind=RequestKind(cleaned["kind"]),
+            channel=Channel(cleaned["channel"]),
+            summary=cleaned["summary"],
+            line=cleaned["line"] or None,
+            requester=cleaned["requester"] or None,
+            details=details,
+            external_id=cleaned["external_id"],
+        )
+    except IntegrityError:  # the same external_id, sent twice at once
+        existing = _existing(cleaned["channel"], cleaned["external_id"])
+        if existing is None:
+            raise
+        return JsonResponse(serialize(existing), status=200)
+    return JsonResponse(serialize(tracked), status=201)
+
+
+def _existing(channel: str, external_id: str) -> Request | None:
+    if not external_id:
+        return None
+    return (
+        Request.objects.select_related("company", "line", "requester")
+        .filter(channel=channel, external_id=external_id)
+        .first()
+    )
+
+
+@api_client
+@require_GET
+def request_detail_view(request: HttpRequest, reference: str) -> JsonResponse:
+    tracked = _get(reference)
+    if tracked is None:
+        return api_error(404, "No request has this reference.")
+    return JsonResponse(serialize(tracked))
+
+
+@api_client
+@require_POST
+def request_transition_view(request: HttpRequest, reference: str) -> JsonResponse:
+    """Move a request to another state, if the state machine allows it."""
+    tracked = _get(reference)
+    if tracked is None:
+        return api_error(404, "No request has this reference.")
+    payload = json_object(request)
+    if isinstance(payload, JsonResponse):
+        return payload
+    data = _strings(payload, TransitionPayloadForm)
+    if isinstance(data, JsonResponse):
+        return data
+    form = TransitionPayloadForm(data)
+    if not form.is_valid():
+        return _form_error(form, "The request was not moved.")
+    details = payload.get("details") or None
+    if details is not None and not isinstance(details, dict):
+        return api_error(
+            400, "The request was not moved.", field="details", detail="Not an object."
+        )
+    try:
+        moved = request_transition(
+            request=tracked,
+            to_state=RequestState(form.cleaned_data["state"]),
+            actor=None,
+            note=form.cleaned_data["note"],
+            details=details,
+        )
+    except InvalidTransition as refusal:
+        return api_error(
+            409,
+            f"A request in state {refusal.request.state} cannot move to {refusal.to_state}.",
+            allowed_states=sorted(TRANSITIONS[RequestState(refusal.request.state)]),
+        )
+    except CompletionRefused as refusal:
+        return api_error(422, str(refusal))
+    return JsonResponse(serialize(_get(moved.reference) or moved))
