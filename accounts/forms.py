@@ -68,11 +68,20 @@ class ProfileChangeForm(forms.Form):
     seen_profile = forms.CharField(widget=forms.HiddenInput)
 
 
+def line_label(line: Line) -> str:
+    who = str(line.assignee) if line.assignee_id else str(_("non assegnata"))
+    label = f"{line.number} · {line.contract.get_kind_display()} · {who}"
+    return label + (" · Dual Billing" if line.dual_billing else "")
+
+
 class LineChoiceField(forms.ModelMultipleChoiceField[Line]):
     def label_from_instance(self, obj: Line) -> str:
-        who = str(obj.assignee) if obj.assignee_id else str(_("non assegnata"))
-        label = f"{obj.number} · {obj.contract.get_kind_display()} · {who}"
-        return label + (" · Dual Billing" if obj.dual_billing else "")
+        return line_label(obj)
+
+
+class OneLineChoiceField(forms.ModelChoiceField[Line]):
+    def label_from_instance(self, obj: Line) -> str:
+        return line_label(obj)
 
 
 class LinesForm(forms.Form):

@@ -81,7 +81,6 @@ SECTIONS = (
         _("Lo stato delle richieste fatte nell'Area Clienti o tramite altri canali."),
     ),
 )
-SECTIONS_BY_KEY = {section.key: section for section in SECTIONS}
 
 
 @cache

@@ -189,6 +189,11 @@ STORAGES = {
 # Without collectstatic (demo, tests) whitenoise serves straight from the finders.
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+# Files customers attach to requests to the experts.
+ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
+
+# The network's line-test system for fixed-line diagnosis (support/diagnostics.py).
+DIAGNOSTICS_BACKEND = env_str("DIAGNOSTICS_BACKEND", "support.diagnostics.SimulatedDiagnostics")
 
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",

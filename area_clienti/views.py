@@ -8,32 +8,18 @@ from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from accounts.access import View, public, requires_any, signed_in, user_of
-from area_clienti.navigation import SECTIONS_BY_KEY, sections_for
+from accounts.access import public, signed_in, user_of
+from area_clienti.navigation import sections_for
 
 
 @signed_in
 def dashboard(request: HttpRequest) -> HttpResponse:
     if user_of(request).company_id is None:
         return redirect("backoffice:index")
-    return render(request, "dashboard.html", {"sections": sections_for(request.user)})
-
-
-def section_landing(key: str) -> View:
-    """The landing page of a section: what the user can do there, guarded by the section's
-    capabilities (any one of them lets the user in)."""
-    section = SECTIONS_BY_KEY[key]
-
-    @requires_any(*section.capabilities)
-    def landing(request: HttpRequest) -> HttpResponse:
-        return render(
-            request,
-            "section_landing.html",
-            {"section": section, "features": section.features_for(request.user)},
-        )
-
-    landing.__name__ = landing.__qualname__ = f"{key}_landing"
-    return landing
+    tiles = [
+        (section, section.features_for(request.user)) for section in sections_for(request.user)
+    ]
+    return render(request, "dashboard.html", {"tiles": tiles})
 
 
 @public

@@ -5,14 +5,20 @@ from typing import Any
 from django.contrib import messages
 from django.db import IntegrityError
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import staff, user_of
 from accounts.models import Company, User
+from accounts.services import ActionRefused
 from backoffice.forms import COMPLETION_FORMS, TransitionForm
+from support import chat
+from support.models import Attachment, Conversation
+from support.selectors import conversations_for_operators
+from support.services import conversation_close, conversation_take
+from support.views import attachment_response
 from tracking.forms import RequestFilterForm
 from tracking.models import Request, RequestState
 from tracking.selectors import filter_requests
@@ -126,3 +132,54 @@ def search(request: HttpRequest) -> HttpResponse:
         )
     context = {"query": query, "companies": companies, "people": people}
     return render(request, "backoffice/search.html", context)
+
+
+# --- Chat console (S1) and request attachments --------------------------------------------
+
+
+@staff
+def chat_list(request: HttpRequest) -> HttpResponse:
+    conversations = conversations_for_operators(operator=user_of(request))
+    return render(request, "backoffice/chat_list.html", {"conversations": conversations})
+
+
+@staff
+@require_http_methods(["GET", "POST"])
+def chat_view(request: HttpRequest, pk: int) -> HttpResponseBase:
+    conversation = get_object_or_404(
+        Conversation.objects.select_related("customer", "company"), pk=pk
+    )
+    return chat.chat_page(
+        request, conversation, url_name="backoffice:chat", template="backoffice/chat.html"
+    )
+
+
+@staff
+def chat_messages(request: HttpRequest, pk: int) -> HttpResponse:
+    conversation = get_object_or_404(Conversation, pk=pk)
+    return chat.chat_messages(request, conversation, url_name="backoffice:chat")
+
+
+@staff
+@require_POST
+def chat_take(request: HttpRequest, pk: int) -> HttpResponseBase:
+    conversation = get_object_or_404(Conversation, pk=pk)
+    try:
+        conversation_take(conversation=conversation, operator=user_of(request))
+    except ActionRefused as refusal:
+        messages.error(request, str(refusal))
+        return redirect("backoffice:chat-list")
+    return redirect("backoffice:chat", pk=pk)
+
+
+@staff
+@require_POST
+def chat_close(request: HttpRequest, pk: int) -> HttpResponseBase:
+    conversation_close(conversation=get_object_or_404(Conversation, pk=pk))
+    messages.success(request, _("Chat chiusa."))
+    return redirect("backoffice:chat-list")
+
+
+@staff
+def attachment(request: HttpRequest, pk: int) -> FileResponse:
+    return attachment_response(get_object_or_404(Attachment, pk=pk))

@@ -8,8 +8,11 @@ from django.test.utils import CaptureQueriesContext
 from accounts.access import PASSWORD_CONFIRMED_AT
 from accounts.roles import Profile
 from accounts.services import audit_record
+from support.models import Conversation
 from tests.conftest import World
 from tests.factories import LineFactory, LineServiceFactory, OfferFactory, UserFactory
+from tracking.models import RequestKind
+from tracking.services import request_create
 
 # The shell costs the session read, the user, and the session's renewal (an UPDATE inside a
 # savepoint); pages add their own few queries on top.
@@ -21,8 +24,10 @@ PAGES = {
     "/consumi/tutte-le-sim/": 8,
     "/linee/": 8,
     "/offerte/": 7,
-    "/assistenza/": 6,
-    "/tracking/": 6,
+    "/assistenza/": 8,
+    "/assistenza/richieste/": 8,
+    "/assistenza/chat/": 8,
+    "/tracking/": 8,
     "/profilo/": 8,
     "/profilo/dipendenti/": 8,
     "/profilo/registro-attivita/": 8,
@@ -39,6 +44,10 @@ def queries_for(client: Client, path: str) -> int:
 @pytest.mark.parametrize(("path", "most"), PAGES.items())
 def test_pages_run_a_fixed_number_of_queries(path: str, most: int, world: World) -> None:
     audit_record(actor=world.lr, action="PROFILE_CHANGED", company=world.company)
+    # One of each listed thing already: an empty list skips its page query.
+    request_create(
+        company=world.company, kind=RequestKind.FAULT, summary="Guasto", requester=world.lr
+    )
     client = Client()
     client.force_login(world.lr)
     client.get(path)
@@ -48,6 +57,12 @@ def test_pages_run_a_fixed_number_of_queries(path: str, most: int, world: World)
         person = UserFactory(company=world.company, profile=Profile.USER)
         LineServiceFactory(line=LineFactory(contract=world.mobile, assignee=person))
         OfferFactory()
+        request_create(
+            company=world.company, kind=RequestKind.FAULT, summary="Guasto", requester=world.lr
+        )
+        Conversation.objects.create(
+            company=world.company, customer=world.lr, topic="Chat", state=Conversation.State.CLOSED
+        )
         audit_record(actor=world.lr, action="PROFILE_CHANGED", company=world.company, target=person)
     assert queries_for(client, path) == small
 

@@ -81,10 +81,10 @@ def test_not_found_page_in_the_same_look(world: World) -> None:
     assert "Utilizzatore" in response.content.decode()
 
 
-def test_section_landing_lists_only_what_the_profile_can_do(world: World) -> None:
+def test_dashboard_lists_only_what_the_profile_can_do(world: World) -> None:
     client = Client()
     client.force_login(world.light)
-    page = client.get("/assistenza/").content.decode()
+    page = client.get("/").content.decode()
     assert "Segnalare un guasto su una linea" in page
     assert "Inviare una richiesta ai nostri esperti" not in page
 

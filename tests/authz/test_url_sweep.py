@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import reverse
 
@@ -17,6 +18,7 @@ from accounts.models import Company, Contract, Invitation, Line
 from accounts.roles import Profile
 from billing.models import Invoice, Payment
 from offers.models import Offer
+from support.models import Attachment, Conversation
 from tests.authz.urls import Route, walk
 from tests.conftest import World
 from tests.factories import ContractFactory, InvitationFactory, LineFactory, OfferFactory
@@ -49,12 +51,24 @@ SAMPLE_KWARGS: dict[str, Callable[[World], dict[str, Any]]] = {
     "tracking:detail": lambda w: {"reference": request_of(w.company).reference},
     "api:request-detail": lambda w: {"reference": request_of(w.company).reference},
     "api:request-transition": lambda w: {"reference": request_of(w.company).reference},
+    "backoffice:chat": lambda w: {"pk": conversation_of(w.user).pk},
+    "backoffice:chat-messages": lambda w: {"pk": conversation_of(w.user).pk},
+    "backoffice:chat-take": lambda w: {"pk": conversation_of(w.user).pk},
+    "backoffice:chat-close": lambda w: {"pk": conversation_of(w.user).pk},
+    "backoffice:attachment": lambda w: {"pk": attachment_of(w.lr).pk},
 }
 
 # For objects in the user's own scope (OWN): one the persona may see.
 PERSONAL_SAMPLES: dict[str, Callable[[World, Any], dict[str, Any]]] = {
     "consumption:sim-usage": lambda w, user: {"pk": own_sim(w, user).pk},
     "lines:detail": lambda w, user: {"pk": own_sim(w, user).pk},
+    "support:chat": lambda w, user: {"pk": conversation_of(customer_or(w, user)).pk},
+    "support:chat-messages": lambda w, user: {"pk": conversation_of(customer_or(w, user)).pk},
+    "support:chat-close": lambda w, user: {"pk": conversation_of(customer_or(w, user)).pk},
+    "support:request-detail": lambda w, user: {
+        "reference": request_of(w.company, requester=customer_or(w, user)).reference
+    },
+    "support:attachment": lambda w, user: {"pk": attachment_of(customer_or(w, user)).pk},
     "consumption:top-up": lambda w, user: {"pk": own_sim(w, user).pk},
     "consumption:top-up-result": lambda w, user: {
         "reference": top_up_of(own_sim(w, user)).payment.provider_reference
@@ -108,6 +122,14 @@ OUTSIDER_KWARGS: dict[str, tuple[str, Callable[[World], dict[str, Any]]]] = {
     "offers:detail": ("get", lambda w: {"code": offer_for_others(w).code}),
     "offers:activate": ("post", lambda w: {"code": offer_for_others(w).code}),
     "tracking:detail": ("get", lambda w: {"reference": request_of(w.outsider_company).reference}),
+    "support:chat": ("get", lambda w: {"pk": conversation_of(w.outsider_lr).pk}),
+    "support:chat-messages": ("get", lambda w: {"pk": conversation_of(w.outsider_lr).pk}),
+    "support:chat-close": ("post", lambda w: {"pk": conversation_of(w.outsider_lr).pk}),
+    "support:request-detail": (
+        "get",
+        lambda w: {"reference": request_of(w.outsider_company, requester=w.outsider_lr).reference},
+    ),
+    "support:attachment": ("get", lambda w: {"pk": attachment_of(w.outsider_lr).pk}),
 }
 # URLs whose arguments name no company object (links sent by e-mail carry their own proof).
 NO_OBJECT_ARGUMENTS = {
@@ -120,11 +142,39 @@ NO_OBJECT_ARGUMENTS = {
     "backoffice:request-detail",  # staff work every company's requests
     "api:request-detail",  # the operator's own systems, by token, for every company
     "api:request-transition",
+    "backoffice:chat",
+    "backoffice:chat-messages",
+    "backoffice:chat-take",
+    "backoffice:chat-close",
+    "backoffice:attachment",
 }
 
 
-def request_of(company: Company) -> Request:
-    return request_create(company=company, kind=RequestKind.EXPANSION, summary="Nuove SIM")
+def request_of(company: Company, requester: Any = None) -> Request:
+    return request_create(
+        company=company, kind=RequestKind.EXPANSION, summary="Nuove SIM", requester=requester
+    )
+
+
+def customer_or(world: World, user: Any) -> Any:
+    """`user` when a customer, else (anonymous, staff) the LR: whose object to ask for."""
+    return user if user is not None and user.company_id else world.lr
+
+
+def conversation_of(user: Any) -> Conversation:
+    # Closed, so that several in one test do not clash with "one open chat per person".
+    return Conversation.objects.create(
+        company=user.company, customer=user, topic="Roaming", state=Conversation.State.CLOSED
+    )
+
+
+def attachment_of(user: Any) -> Attachment:
+    tracked = request_of(user.company, requester=user)
+    attachment = Attachment(
+        request=tracked, original_name="a.pdf", content_type="application/pdf", size=9, sha256=""
+    )
+    attachment.file.save("a.pdf", ContentFile(b"%PDF-1.4\n"), save=True)
+    return attachment
 
 
 def outsider_fixed_line(world: World) -> Line:

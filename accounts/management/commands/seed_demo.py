@@ -42,6 +42,7 @@ from lines.services import relocation_request, sim_block, sim_change_request
 from offers.demo import seed_offers
 from offers.models import Offer
 from offers.services import offer_activation_request
+from support.demo import seed_chats
 from tracking.models import Channel, Request, RequestEvent, RequestKind, RequestState
 from tracking.services import request_create, request_transition
 
@@ -176,7 +177,7 @@ class Command(BaseCommand):
         self.contract(verdi, "MB-3000001", Contract.Kind.MOBILE, date(2023, 2, 1))
         people = {p.username: self.person(rossi, p) for p in ROSSI_PEOPLE}
         people |= {p.username: self.person(bianchi, p) for p in BIANCHI_PEOPLE}
-        self.operator()
+        operator = self.operator()
 
         today = timezone.localdate()
         rossi_mobile = self.contract(rossi, "MB-1000001", Contract.Kind.MOBILE, date(2021, 3, 1))
@@ -237,6 +238,7 @@ class Command(BaseCommand):
         seed_credit(mobile_lines, people["legale"])
         seed_usage(bianchi_lines[:8], days=60)
         self.requests_bianchi(bianchi, people["bianchi"], bianchi_lines)
+        seed_chats(people["utente"], operator)
 
     def company(self, *, legal_rep: Person, **fields: Any) -> Company:
         vat_number = fields.pop("vat_number")

@@ -1,0 +1,173 @@
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+from PIL import Image, UnidentifiedImageError
+
+from accounts.forms import OneLineChoiceField
+from accounts.models import Line
+from area_clienti.forms import date_field
+from area_clienti.workdays import is_working_day
+from lines.forms import PhoneField
+
+MESSAGE_MAX = 2000
+
+
+class ChatStartForm(forms.Form):
+    topic = forms.CharField(label=_("Argomento"), max_length=150)
+    body = forms.CharField(
+        label=_("Il tuo messaggio"),
+        max_length=MESSAGE_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(
+        label=_("Scrivi un messaggio"),
+        max_length=MESSAGE_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+SLOTS = [
+    ("09-11", _("9:00 – 11:00")),
+    ("11-13", _("11:00 – 13:00")),
+    ("14-16", _("14:00 – 16:00")),
+    ("16-18", _("16:00 – 18:00")),
+]
+CALLBACK_DAYS = 14
+
+
+class CallbackForm(forms.Form):
+    phone = PhoneField(label=_("Numero da richiamare"), max_length=20)
+    day = date_field(_("Giorno"), required=True)
+    slot = forms.ChoiceField(label=_("Fascia oraria"), choices=[("", "---"), *SLOTS])
+    topic = forms.CharField(label=_("Argomento"), max_length=150)
+
+    def clean_day(self) -> date:
+        day: date = self.cleaned_data["day"]
+        today = timezone.localdate()
+        if day < today or day > today + timedelta(days=CALLBACK_DAYS):
+            raise forms.ValidationError(
+                _("Scegli un giorno da oggi ai prossimi %(days)d giorni.") % {"days": CALLBACK_DAYS}
+            )
+        if not is_working_day(day):
+            raise forms.ValidationError(
+                _("Il %(date)s non è un giorno lavorativo.")
+                % {"date": date_format(day, "SHORT_DATE_FORMAT")}
+            )
+        return day
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        day, slot = data.get("day"), data.get("slot")
+        if day == timezone.localdate() and slot and int(slot[:2]) <= timezone.localtime().hour:
+            self.add_error("slot", _("Questa fascia oraria è già iniziata: scegline un'altra."))
+        return data
+
+
+EXPERT_TOPICS = [
+    ("CONNECTIVITY", _("Connettività e fibra")),
+    ("MOBILE", _("Telefonia mobile e SIM")),
+    ("CLOUD", _("Cloud, centralino e servizi IT")),
+    ("SECURITY", _("Sicurezza informatica")),
+    ("OTHER", _("Altro")),
+]
+# What an attachment may be, by its first bytes (never by its name or declared type).
+SIGNATURES = {
+    b"%PDF-": "application/pdf",
+    b"\x89PNG\r\n\x1a\n": "image/png",
+    b"\xff\xd8\xff": "image/jpeg",
+}
+
+
+def attachment_type(upload: UploadedFile[bytes]) -> str | None:
+    """The file's real type when it is an accepted one (a PDF or a sound image)."""
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    detected = next((kind for magic, kind in SIGNATURES.items() if head.startswith(magic)), None)
+    if detected in ("image/png", "image/jpeg"):
+        try:
+            with Image.open(upload) as image:
+                image.verify()
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+            detected = None
+        upload.seek(0)
+    return detected
+
+
+class ExpertForm(forms.Form):
+    topic = forms.ChoiceField(label=_("Argomento"), choices=[("", "---"), *EXPERT_TOPICS])
+    message = forms.CharField(
+        label=_("La tua domanda"), max_length=4000, widget=forms.Textarea(attrs={"rows": 6})
+    )
+    attachment = forms.FileField(
+        label=_("Allegato (facoltativo)"),
+        required=False,
+        help_text=_("Un PDF o un'immagine PNG o JPEG, fino a 5 MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/png,image/jpeg"}),
+    )
+
+    def clean_attachment(self) -> UploadedFile[bytes] | None:
+        upload: UploadedFile[bytes] | None = self.cleaned_data.get("attachment")
+        if not upload:
+            return None
+        if (upload.size or 0) > settings.ATTACHMENT_MAX_BYTES:
+            raise forms.ValidationError(_("Il file è troppo grande: al massimo 5 MB."))
+        self.content_type = attachment_type(upload)
+        if self.content_type is None:
+            raise forms.ValidationError(
+                _("Si possono allegare solo PDF e immagini PNG o JPEG valide.")
+            )
+        return upload
+
+
+FAULT_CATEGORIES = [
+    ("NO_SERVICE", _("Nessun servizio")),
+    ("SLOW", _("Connessione lenta o instabile")),
+    ("CALLS", _("Problemi nelle chiamate")),
+    ("SMS", _("Problemi con gli SMS")),
+    ("OTHER", _("Altro")),
+]
+
+
+class FaultForm(forms.Form):
+    line = OneLineChoiceField(label=_("Linea"), queryset=Line.objects.none(), empty_label="---")
+    category = forms.ChoiceField(label=_("Problema"), choices=[("", "---"), *FAULT_CATEGORIES])
+    description = forms.CharField(
+        label=_("Descrizione"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    availability = forms.CharField(
+        label=_("Quando possiamo contattarti o intervenire"),
+        max_length=200,
+        help_text=_("Per esempio: giorni feriali dalle 9 alle 13."),
+    )
+    phone = PhoneField(label=_("Telefono di contatto"), max_length=20)
+
+    def __init__(self, *args: Any, lines: QuerySet[Line], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["line"].queryset = lines  # type: ignore[attr-defined]
+
+    @property
+    def category_label(self) -> str:
+        return str(dict(FAULT_CATEGORIES)[self.cleaned_data["category"]])
+
+
+class DiagnosisForm(forms.Form):
+    line = OneLineChoiceField(
+        label=_("Linea fissa"), queryset=Line.objects.none(), empty_label="---"
+    )
+
+    def __init__(self, *args: Any, lines: QuerySet[Line], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["line"].queryset = lines  # type: ignore[attr-defined]

@@ -1,0 +1,164 @@
+"""Assistenza online: chat, callback, experts, faults."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Company, Line, User
+from accounts.selectors import company_id_of
+from accounts.services import ActionRefused
+from support.diagnostics import diagnostics
+from support.models import Attachment, Conversation, Message
+from tracking.models import Request, RequestKind
+from tracking.services import RequestAlreadyOpen, request_create, request_create_once
+
+# --- Chat (S1) -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def conversation_start(*, customer: User, topic: str, body: str) -> Conversation:
+    """Open a chat with its first message; a person has one open chat at a time."""
+    open_chat = Conversation.objects.filter(customer=customer).exclude(
+        state=Conversation.State.CLOSED
+    )
+    if open_chat.exists():
+        raise ActionRefused(_("Hai già una chat aperta: continua da lì."))
+    try:
+        with transaction.atomic():
+            conversation = Conversation.objects.create(
+                company_id=company_id_of(customer), customer=customer, topic=topic
+            )
+    except IntegrityError as clash:  # the same person, in two tabs at once
+        raise ActionRefused(_("Hai già una chat aperta: continua da lì.")) from clash
+    Message.objects.create(conversation=conversation, author=customer, body=body)
+    return conversation
+
+
+@transaction.atomic
+def message_post(*, conversation: Conversation, author: User, body: str) -> Message:
+    """A message from the customer or, when `author` is staff, from the operator, who
+    takes the chat if nobody has yet."""
+    locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    if locked.state == Conversation.State.CLOSED:
+        raise ActionRefused(_("La chat è chiusa: aprine una nuova."))
+    from_operator = author.is_staff
+    if from_operator:
+        _take(locked, author)
+    return Message.objects.create(
+        conversation=locked, author=author, body=body, from_operator=from_operator
+    )
+
+
+def _take(conversation: Conversation, operator: User) -> None:
+    if conversation.operator_id not in (None, operator.pk):
+        raise ActionRefused(_("Questa chat è già seguita da un altro operatore."))
+    if conversation.operator_id is None:
+        conversation.operator = operator
+        conversation.state = Conversation.State.ACTIVE
+        conversation.save(update_fields=["operator", "state"])
+
+
+@transaction.atomic
+def conversation_take(*, conversation: Conversation, operator: User) -> None:
+    locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    if locked.state == Conversation.State.CLOSED:
+        raise ActionRefused(_("La chat è chiusa."))
+    _take(locked, operator)
+
+
+@transaction.atomic
+def conversation_close(*, conversation: Conversation) -> None:
+    locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    if locked.state == Conversation.State.CLOSED:
+        return
+    locked.state = Conversation.State.CLOSED
+    locked.closed_at = timezone.now()
+    locked.save(update_fields=["state", "closed_at"])
+
+
+# --- Requests: callback (S2), experts (S3), faults (S4) ---------------------------------
+
+
+def _company(user: User) -> Company:
+    return Company.objects.get(pk=company_id_of(user))
+
+
+def callback_request(*, actor: User, phone: str, day: str, slot: str, topic: str) -> Request:
+    try:
+        return request_create_once(
+            company=_company(actor),
+            kind=RequestKind.CALLBACK,
+            requester=actor,
+            summary=_("Richiamare al %(phone)s: %(topic)s") % {"phone": phone, "topic": topic},
+            details={"phone": phone, "day": day, "slot": slot, "topic": topic},
+        )
+    except RequestAlreadyOpen as refusal:
+        raise ActionRefused(str(refusal)) from refusal
+
+
+@transaction.atomic
+def expert_request(
+    *,
+    actor: User,
+    topic: str,
+    message: str,
+    attachment: UploadedFile[bytes] | None,
+    content_type: str,
+) -> Request:
+    tracked = request_create(
+        company=_company(actor),
+        kind=RequestKind.EXPERT,
+        requester=actor,
+        summary=_("Richiesta agli esperti: %(topic)s") % {"topic": topic},
+        details={"topic": topic, "message": message},
+    )
+    if attachment is not None:
+        digest = hashlib.sha256()
+        for chunk in attachment.chunks():
+            digest.update(chunk)
+        attachment.seek(0)
+        stored = Attachment(
+            request=tracked,
+            original_name=(attachment.name or "allegato")[:200],
+            content_type=content_type,
+            size=attachment.size or 0,
+            sha256=digest.hexdigest(),
+        )
+        # A random name on disk: the customer's file name is kept only as data.
+        extension = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
+        stored.file.save(f"{tracked.reference}.{extension[content_type]}", attachment, save=False)
+        stored.save()
+    return tracked
+
+
+def fault_report(
+    *, actor: User, line: Line, category: str, category_label: str, description: str,
+    availability: str, phone: str,
+) -> Request:  # fmt: skip
+    """Open a ticket on a line; for a fixed line the diagnosis at that moment goes with it."""
+    details: dict[str, Any] = {
+        "category": category,
+        "description": description,
+        "availability": availability,
+        "contact_phone": phone,
+    }
+    if not line.is_mobile:
+        details["diagnosis"] = diagnostics().diagnose(line).as_dict()
+    try:
+        return request_create_once(
+            company=line.contract.company,
+            kind=RequestKind.FAULT,
+            line=line,
+            requester=actor,
+            summary=_("Guasto sulla linea %(number)s: %(category)s")
+            % {"number": line.number, "category": category_label},
+            details=details,
+        )
+    except RequestAlreadyOpen as refusal:
+        raise ActionRefused(str(refusal)) from refusal

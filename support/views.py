@@ -1,0 +1,224 @@
+"""Assistenza online: chat (S1), callback (S2), experts (S3), faults (S4), diagnosis (S5),
+and the requests one made."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.access import requires, requires_any, user_of
+from accounts.models import Contract
+from accounts.roles import Capability, can, section_capabilities
+from accounts.selectors import lines_for_user
+from accounts.services import ActionRefused
+from support import chat, selectors, services
+from support.diagnostics import diagnostics
+from support.forms import CallbackForm, ChatStartForm, DiagnosisForm, ExpertForm, FaultForm
+from support.models import Attachment
+from tracking.models import RequestKind
+from tracking.selectors import requests_for_user
+from tracking.services import open_request_of
+from tracking.views import request_detail_page, request_list_page
+
+C = Capability
+SUPPORT = section_capabilities("support")
+
+
+@requires_any(*SUPPORT)
+def index(request: HttpRequest) -> HttpResponse:
+    user = user_of(request)
+    recent = requests_for_user(user=user, company_wide=False).order_by("-created_at")[:5]
+    return render(request, "support/index.html", {"recent": recent})
+
+
+# --- Chat (S1) -------------------------------------------------------------------------
+
+
+@requires(C.CHAT)
+@require_http_methods(["GET", "POST"])
+def chat_list(request: HttpRequest) -> HttpResponseBase:
+    """The person's chats, past and open, and a form to start one."""
+    user = user_of(request)
+    form = ChatStartForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            conversation = services.conversation_start(
+                customer=user, topic=form.cleaned_data["topic"], body=form.cleaned_data["body"]
+            )
+        except ActionRefused as refusal:
+            messages.error(request, str(refusal))
+            return redirect("support:chat-list")
+        return redirect("support:chat", pk=conversation.pk)
+    conversations = selectors.conversations_of(customer=user)
+    has_open = any(conversation.is_open for conversation in conversations)
+    context = {"conversations": conversations, "form": form, "has_open": has_open}
+    return render(request, "support/chat_list.html", context)
+
+
+@requires(C.CHAT)
+@require_http_methods(["GET", "POST"])
+def chat_view(request: HttpRequest, pk: int) -> HttpResponseBase:
+    conversation = selectors.conversation_get_for_customer(customer=user_of(request), pk=pk)
+    return chat.chat_page(
+        request, conversation, url_name="support:chat", template="support/chat.html"
+    )
+
+
+@requires(C.CHAT)
+def chat_messages(request: HttpRequest, pk: int) -> HttpResponse:
+    conversation = selectors.conversation_get_for_customer(customer=user_of(request), pk=pk)
+    return chat.chat_messages(request, conversation, url_name="support:chat")
+
+
+@requires(C.CHAT)
+@require_POST
+def chat_close(request: HttpRequest, pk: int) -> HttpResponseBase:
+    conversation = selectors.conversation_get_for_customer(customer=user_of(request), pk=pk)
+    services.conversation_close(conversation=conversation)
+    messages.success(request, _("Chat chiusa. La trovi sempre tra le tue chat."))
+    return redirect("support:chat-list")
+
+
+# --- Callback (S2) and experts (S3) ------------------------------------------------------
+
+
+@requires(C.CONTACT_OPERATOR)
+@require_http_methods(["GET", "POST"])
+def callback(request: HttpRequest) -> HttpResponseBase:
+    user = user_of(request)
+    form = CallbackForm(request.POST or None, initial={"phone": user.phone})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            tracked = services.callback_request(
+                actor=user,
+                phone=data["phone"],
+                day=data["day"].isoformat(),
+                slot=data["slot"],
+                topic=data["topic"],
+            )
+        except ActionRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            return _sent(request, tracked.reference)
+    return render(request, "support/callback.html", {"form": form})
+
+
+@requires(C.ASK_EXPERT)
+@require_http_methods(["GET", "POST"])
+def expert(request: HttpRequest) -> HttpResponseBase:
+    form = ExpertForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        tracked = services.expert_request(
+            actor=user_of(request),
+            topic=str(dict(form.fields["topic"].choices)[data["topic"]]),  # type: ignore[attr-defined]
+            message=data["message"],
+            attachment=data["attachment"],
+            content_type=getattr(form, "content_type", None) or "",
+        )
+        return _sent(request, tracked.reference)
+    return render(request, "support/expert.html", {"form": form})
+
+
+def _sent(request: HttpRequest, reference: str) -> HttpResponseBase:
+    messages.success(
+        request,
+        _("Richiesta %(reference)s inviata: la segui da «Le mie richieste».")
+        % {"reference": reference},
+    )
+    return redirect("support:request-detail", reference=reference)
+
+
+# --- Faults (S4) and diagnosis (S5) ------------------------------------------------------
+
+
+@requires(C.REPORT_FAULT)
+@require_http_methods(["GET", "POST"])
+def fault(request: HttpRequest) -> HttpResponseBase:
+    user = user_of(request)
+    lines = lines_for_user(user=user, capability=C.REPORT_FAULT).select_related("assignee")
+    initial = {
+        "line": request.GET.get("linea"),
+        "category": request.GET.get("problema"),
+        "phone": user.phone,
+    }
+    form = FaultForm(request.POST or None, initial=initial, lines=lines.order_by("number"))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            tracked = services.fault_report(
+                actor=user,
+                line=data["line"],
+                category=data["category"],
+                category_label=form.category_label,
+                description=data["description"],
+                availability=data["availability"],
+                phone=data["phone"],
+            )
+        except ActionRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            return _sent(request, tracked.reference)
+    return render(request, "support/fault.html", {"form": form})
+
+
+@requires(C.DIAGNOSE_LINE)
+def diagnosis(request: HttpRequest) -> HttpResponse:
+    """Choose a fixed line, then see the test's result (a GET: safe to repeat)."""
+    user = user_of(request)
+    fixed = lines_for_user(user=user, capability=C.DIAGNOSE_LINE).filter(
+        contract__kind=Contract.Kind.FIXED
+    )
+    form = DiagnosisForm(
+        request.GET or None, lines=fixed.select_related("assignee").order_by("number")
+    )
+    result = open_fault = None
+    if form.is_valid():  # the form offers only the fixed lines in the user's scope
+        line = form.cleaned_data["line"]
+        result = diagnostics().diagnose(line)
+        open_fault = open_request_of(
+            company=line.contract.company, kind=RequestKind.FAULT, line=line
+        )
+    context = {
+        "form": form,
+        "result": result,
+        "open_fault": open_fault,
+        "can_report": can(user, C.REPORT_FAULT),
+    }
+    return render(request, "support/diagnosis.html", context)
+
+
+# --- The requests one made, and their attachments -----------------------------------------
+
+
+@requires_any(*SUPPORT)
+def my_requests(request: HttpRequest) -> HttpResponse:
+    return request_list_page(request, company_wide=False, template="support/my_requests.html")
+
+
+@requires_any(*SUPPORT)
+def my_request_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    return request_detail_page(request, reference, company_wide=False, back_url="support:requests")
+
+
+def attachment_response(attachment: Attachment) -> FileResponse:
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@requires_any(*SUPPORT, C.VIEW_REQUESTS)
+def attachment(request: HttpRequest, pk: int) -> FileResponse:
+    """A file of a request the person may follow: their own, or the company's for T1."""
+    user = user_of(request)
+    requests = requests_for_user(user=user, company_wide=True)
+    return attachment_response(selectors.attachment_get(pk=pk, requests=requests))

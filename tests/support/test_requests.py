@@ -1,0 +1,245 @@
+"""Callback (S2), experts with an attachment (S3), faults (S4), diagnosis (S5) and the
+requests one made."""
+
+import hashlib
+import io
+from datetime import timedelta
+from html import unescape
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+from PIL import Image
+
+from accounts.models import Line
+from area_clienti.workdays import first_working_day_from, is_working_day
+from support.diagnostics import SimulatedDiagnostics
+from support.models import Attachment
+from tests.accounts.helpers import signed_in
+from tests.conftest import World
+from tests.factories import LineFactory
+from tracking.models import Request, RequestKind
+
+pytestmark = pytest.mark.django_db
+
+
+def text(response) -> str:  # type: ignore[no-untyped-def]
+    return unescape(response.content.decode())
+
+
+# --- Callback (S2) ---------------------------------------------------------------------
+
+
+def next_working_day() -> str:
+    return first_working_day_from(timezone.localdate() + timedelta(days=1)).isoformat()
+
+
+def callback(client, **changes: str):  # type: ignore[no-untyped-def]
+    data = {"phone": "333 123 4567", "day": next_working_day(), "slot": "09-11", "topic": "Fibra"}
+    return client.post(reverse("support:callback"), {**data, **changes})
+
+
+def test_lr_asks_for_a_callback_once(world: World) -> None:
+    client = signed_in(world.lr)
+    assert callback(client).status_code == 302
+    tracked = Request.objects.get(kind=RequestKind.CALLBACK)
+    assert tracked.details["phone"] == "3331234567" and tracked.details["slot"] == "09-11"
+    again = callback(client)
+    assert "già una richiesta di questo tipo" in text(again)
+    assert Request.objects.count() == 1
+
+
+@pytest.mark.parametrize("profile", ["full", "light", "user"])
+def test_only_the_lr_asks_for_a_callback(world: World, profile: str) -> None:
+    assert callback(signed_in(getattr(world, profile))).status_code == 403
+
+
+def test_callback_day_must_be_a_working_day_in_the_next_two_weeks(world: World) -> None:
+    client = signed_in(world.lr)
+    yesterday = (timezone.localdate() - timedelta(days=1)).isoformat()
+    assert "Scegli un giorno da oggi" in text(callback(client, day=yesterday))
+    day = timezone.localdate() + timedelta(days=1)
+    while is_working_day(day):
+        day += timedelta(days=1)
+    assert "non è un giorno lavorativo" in text(callback(client, day=day.isoformat()))
+    assert "Numero di telefono non valido" in text(callback(client, phone="chiamami"))
+    assert not Request.objects.exists()
+
+
+# --- Experts (S3) and attachments ------------------------------------------------------
+
+
+def png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), "red").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+def ask(client, upload=None):  # type: ignore[no-untyped-def]
+    data = {"topic": "SECURITY", "message": "Come proteggiamo la rete dell'ufficio?"}
+    if upload is not None:
+        data["attachment"] = upload
+    return client.post(reverse("support:expert"), data)
+
+
+def test_expert_request_with_a_pdf_stored_privately(world: World) -> None:
+    upload = SimpleUploadedFile("rete.pdf", PDF, content_type="application/pdf")
+    response = ask(signed_in(world.lr), upload)
+    assert response.status_code == 302
+    tracked = Request.objects.get(kind=RequestKind.EXPERT)
+    attachment = Attachment.objects.get(request=tracked)
+    assert attachment.original_name == "rete.pdf" and attachment.content_type == "application/pdf"
+    assert attachment.sha256 == hashlib.sha256(PDF).hexdigest()
+    assert attachment.file.name.startswith("attachments/") and "rete" not in attachment.file.name
+    page = text(
+        signed_in(world.lr).get(reverse("support:request-detail", args=[tracked.reference]))
+    )
+    assert "rete.pdf" in page
+    download = signed_in(world.lr).get(reverse("support:attachment", args=[attachment.pk]))
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == PDF  # type: ignore[attr-defined]
+    assert download["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_png_is_accepted(world: World) -> None:
+    upload = SimpleUploadedFile("schermata.png", png(), content_type="image/png")
+    assert ask(signed_in(world.lr), upload).status_code == 302
+    assert Attachment.objects.get().content_type == "image/png"
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("fattura.pdf", b"MZ\x90\x00 this is a program, not a PDF"),
+        ("foto.png", b"\x89PNG\r\n\x1a\n" + b"broken image"),
+        ("pagina.html", b"<html><script>alert(1)</script></html>"),
+    ],
+)
+def test_attachments_are_checked_by_content(world: World, name: str, content: bytes) -> None:
+    upload = SimpleUploadedFile(name, content, content_type="application/pdf")
+    response = ask(signed_in(world.lr), upload)
+    assert "Si possono allegare solo PDF e immagini" in text(response)
+    assert not Request.objects.exists() and not Attachment.objects.exists()
+
+
+def test_attachments_over_the_limit_are_refused(world: World, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.ATTACHMENT_MAX_BYTES = 100
+    upload = SimpleUploadedFile("grande.pdf", PDF + b"0" * 200, content_type="application/pdf")
+    assert "troppo grande" in text(ask(signed_in(world.lr), upload))
+    assert not Request.objects.exists()
+
+
+def test_attachments_are_not_for_others(world: World) -> None:
+    upload = SimpleUploadedFile("rete.pdf", PDF, content_type="application/pdf")
+    ask(signed_in(world.lr), upload)
+    attachment = Attachment.objects.get()
+    url = reverse("support:attachment", args=[attachment.pk])
+    assert signed_in(world.full).get(url).status_code == 200  # T1: the company's requests
+    assert signed_in(world.user).get(url).status_code == 404  # not theirs
+    assert signed_in(world.outsider_lr).get(url).status_code == 404
+    assert (
+        signed_in(world.staff)
+        .get(reverse("backoffice:attachment", args=[attachment.pk]))
+        .status_code
+        == 200
+    )
+
+
+# --- Faults (S4) -------------------------------------------------------------------------
+
+
+def report(client, line: Line, **changes: str):  # type: ignore[no-untyped-def]
+    data = {
+        "line": str(line.pk),
+        "category": "SLOW",
+        "description": "La linea cade spesso",
+        "availability": "Feriali 9-13",
+        "phone": "+39 06 1234567",
+    }
+    return client.post(reverse("support:fault"), {**data, **changes})
+
+
+def test_user_reports_a_fault_on_their_own_line_and_follows_it(world: World) -> None:
+    client = signed_in(world.user)
+    response = report(client, world.fixed_line)
+    assert response.status_code == 302
+    tracked = Request.objects.get(kind=RequestKind.FAULT)
+    assert tracked.line == world.fixed_line and tracked.requester == world.user
+    assert tracked.details["diagnosis"]["verdict"] in {"OK", "DEGRADED", "DOWN"}
+    mine = text(client.get(reverse("support:requests")))
+    assert tracked.reference in mine
+
+
+def test_faults_only_on_lines_in_scope(world: World) -> None:
+    for line in (world.lr_line, world.outsider_line):
+        response = report(signed_in(world.user), line)
+        assert response.status_code == 200
+    assert report(signed_in(world.light), world.delegated_line).status_code == 302
+    assert report(signed_in(world.lr), world.spare_line).status_code == 302
+    assert Request.objects.count() == 2
+
+
+def test_a_second_fault_on_the_same_line_while_open_is_refused(world: World) -> None:
+    client = signed_in(world.user)
+    report(client, world.user_line)
+    assert "già una richiesta di questo tipo" in text(report(client, world.user_line))
+
+
+def test_my_requests_are_mine_only(world: World) -> None:
+    report(signed_in(world.user), world.user_line)
+    report(signed_in(world.full), world.full_line)
+    mine = text(signed_in(world.user).get(reverse("support:requests")))
+    assert world.user_line.number in mine and world.full_line.number not in mine
+    full_request = Request.objects.get(requester=world.full)
+    url = reverse("support:request-detail", args=[full_request.reference])
+    assert signed_in(world.user).get(url).status_code == 404
+
+
+# --- Diagnosis (S5) ----------------------------------------------------------------------
+
+
+def degraded_number() -> str:
+    for n in range(10_000):
+        number = f"+3906{n:07d}"
+        if int(hashlib.sha256(number.encode()).hexdigest()[:8], 16) % 4 == 0:
+            return number
+    raise AssertionError
+
+
+def test_diagnosis_is_deterministic_and_follows_the_line_state(world: World) -> None:
+    simulator = SimulatedDiagnostics()
+    first = simulator.diagnose(world.fixed_line)
+    again = simulator.diagnose(world.fixed_line)
+    assert (first.verdict, first.noise_margin_db) == (again.verdict, again.noise_margin_db)
+    Line.objects.filter(pk=world.fixed_line.pk).update(state=Line.State.SUSPENDED)
+    world.fixed_line.refresh_from_db()
+    down = simulator.diagnose(world.fixed_line)
+    assert down.verdict == "DOWN" and not down.in_sync
+
+
+def test_a_degraded_line_suggests_a_fault(world: World) -> None:
+    line = LineFactory(contract=world.fixed, assignee=world.user, number=degraded_number())
+    page = text(signed_in(world.user).get(reverse("support:diagnosis"), {"line": line.pk}))
+    assert "abbiamo trovato un problema" in page and "Margine di rumore basso" in page
+    assert f"{reverse('support:fault')}?linea={line.pk}&problema=SLOW" in page
+
+
+def test_diagnosis_offers_only_fixed_lines_in_scope(world: World) -> None:
+    client = signed_in(world.user)
+    page = text(client.get(reverse("support:diagnosis")))
+    assert world.fixed_line.number in page and world.user_line.number not in page
+    other = text(client.get(reverse("support:diagnosis"), {"line": world.outsider_line.pk}))
+    assert "Risultato per la linea" not in other
+
+
+def test_diagnosis_points_to_an_open_fault_instead_of_a_new_one(world: World) -> None:
+    line = LineFactory(contract=world.fixed, assignee=world.user, number=degraded_number())
+    report(signed_in(world.user), line)
+    page = text(signed_in(world.user).get(reverse("support:diagnosis"), {"line": line.pk}))
+    reference = Request.objects.get(kind=RequestKind.FAULT).reference
+    assert f"è già aperta la segnalazione di guasto {reference}" in page
+    assert "Apri una segnalazione di guasto" not in page
