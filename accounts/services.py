@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
+from accounts.exceptions import ActionRefused
 from accounts.models import AuditEntry, Company, Invitation, Line, User
 from accounts.roles import ASSIGNABLE_PROFILES, REFERENTE_PROFILES, Profile
 from accounts.selectors import REFERENTE_PERMISSION, company_lines, referente_line_ids
@@ -27,17 +28,13 @@ from accounts.tokens import (
 )
 from area_clienti.mail import send_templated_email
 from tracking.models import Request, RequestKind
-from tracking.services import RequestAlreadyOpen, on_completion, request_create_once
+from tracking.services import on_completion, request_create_once
 
 INVITATION_VALIDITY = timedelta(days=7)
 
 
 class LegalRepresentativeError(ValueError):
     pass
-
-
-class ActionRefused(Exception):
-    """A request the rules refuse; the message is for the person who made it."""
 
 
 def audit_record(
@@ -318,17 +315,14 @@ def legal_address_change_request(
 ) -> Request:
     company = Company.objects.get(pk=_company_id(actor))
     address = {"street": street, "postal_code": postal_code, "city": city, "province": province}
-    try:
-        tracked = request_create_once(
-            company=company,
-            kind=RequestKind.LEGAL_ADDRESS,
-            summary=_("Nuova sede legale: %(street)s, %(postal_code)s %(city)s (%(province)s)")
-            % address,
-            requester=actor,
-            details={"address": address},
-        )
-    except RequestAlreadyOpen as refusal:
-        raise ActionRefused(str(refusal)) from refusal
+    tracked = request_create_once(
+        company=company,
+        kind=RequestKind.LEGAL_ADDRESS,
+        summary=_("Nuova sede legale: %(street)s, %(postal_code)s %(city)s (%(province)s)")
+        % address,
+        requester=actor,
+        details={"address": address},
+    )
     audit_record(
         actor=actor,
         action=AuditEntry.Action.LEGAL_ADDRESS_REQUESTED,

@@ -23,6 +23,7 @@ from accounts.access import (
     signed_in,
     user_of,
 )
+from accounts.exceptions import ActionRefused
 from accounts.forms import (
     AuditFilterForm,
     ConfirmPasswordForm,
@@ -37,7 +38,6 @@ from accounts.forms import (
 )
 from accounts.models import AuditEntry, User
 from accounts.roles import REFERENTE_PROFILES, Capability, Profile
-from accounts.services import ActionRefused
 from tracking.models import OPEN_STATES, RequestKind
 
 C = Capability

@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import staff, user_of
+from accounts.exceptions import ActionRefused
 from accounts.models import Company, User
-from accounts.services import ActionRefused
 from backoffice.forms import COMPLETION_FORMS, TransitionForm
 from support import chat
 from support.models import Attachment, Conversation

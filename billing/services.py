@@ -21,7 +21,7 @@ from billing.models import (
     PaymentMethod,
 )
 from tracking.models import OPEN_STATES, Request, RequestKind
-from tracking.services import RequestAlreadyOpen, on_completion, request_create_once
+from tracking.services import on_completion, request_create_once
 
 
 class InvoiceDataError(ValueError):
@@ -201,10 +201,6 @@ BILLING_REQUEST_KINDS = (
 )
 
 
-class BillingRequestRefused(Exception):
-    """The message is for the customer."""
-
-
 def billing_profile_of(company: Company) -> BillingProfile:
     """The company's billing profile; an unsaved default one before any change."""
     return BillingProfile.objects.filter(company=company).first() or BillingProfile(company=company)
@@ -224,12 +220,9 @@ def billing_request_open(
 ) -> Request:
     """Open a billing request, unless one of the same kind is still open."""
     company = Company.objects.get(pk=company_id_of(user))
-    try:
-        return request_create_once(
-            company=company, kind=kind, summary=summary, requester=user, details=details
-        )
-    except RequestAlreadyOpen as refusal:
-        raise BillingRequestRefused(str(refusal)) from refusal
+    return request_create_once(
+        company=company, kind=kind, summary=summary, requester=user, details=details
+    )
 
 
 @on_completion(RequestKind.SHIPPING_ADDRESS)

@@ -12,12 +12,14 @@ from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from accounts.access import public, requires, requires_any, user_of
+from accounts.exceptions import ActionRefused
 from accounts.models import Company, Contract
 from accounts.roles import Capability, can
 from accounts.selectors import company_id_of
@@ -232,7 +234,7 @@ def _billing_request_page(
                 summary=summary(form.cleaned_data),
                 details=details(form.cleaned_data),
             )
-        except services.BillingRequestRefused as refusal:
+        except ActionRefused as refusal:
             form.add_error(None, str(refusal))
         else:
             messages.success(
@@ -241,8 +243,15 @@ def _billing_request_page(
                 % {"reference": tracked.reference},
             )
             return redirect("billing:settings")
-    context = {"form": form, "pending": pending, "title": title, "intro": intro}
-    return render(request, "billing/request_form.html", context)
+    context = {
+        "form": form,
+        "pending": pending,
+        "title": title,
+        "intro": [intro],
+        "back_url": reverse("billing:settings"),
+        "back_label": _("Torna a spedizione, domiciliazione e NoCarta"),
+    }
+    return render(request, "request_form.html", context)
 
 
 @requires(C.CHANGE_SHIPPING_ADDRESS)

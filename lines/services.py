@@ -10,14 +10,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.exceptions import ActionRefused
 from accounts.models import Line, Sim, User
-from accounts.services import ActionRefused
 from area_clienti.mail import send_templated_email
 from lines.models import BlockReason, LineEvent, LineService, ServiceKind
 from tracking.models import Request, RequestKind
 from tracking.services import (
     CompletionRefused,
-    RequestAlreadyOpen,
     on_completion,
     request_create_once,
 )
@@ -102,13 +101,6 @@ def sim_unblock(*, actor: User, line: Line) -> LineEvent:
     return event
 
 
-def _open_once(**fields: Any) -> Request:
-    try:
-        return request_create_once(**fields)
-    except RequestAlreadyOpen as refusal:
-        raise ActionRefused(str(refusal)) from refusal
-
-
 def sim_change_request(
     *, actor: User, line: Line, reason: str, sim_kind: str, details: dict[str, Any]
 ) -> Request:
@@ -116,7 +108,7 @@ def sim_change_request(
     if line.state == Line.State.CEASED:
         raise ActionRefused(_("La linea è cessata."))
     kind_label = Sim.Kind(sim_kind).label
-    return _open_once(
+    return request_create_once(
         company=line.contract.company,
         kind=RequestKind.SIM_CHANGE,
         line=line,
@@ -165,7 +157,7 @@ def relocation_request(
 ) -> Request:
     if line.state == Line.State.CEASED:
         raise ActionRefused(_("La linea è cessata."))
-    return _open_once(
+    return request_create_once(
         company=line.contract.company,
         kind=RequestKind.RELOCATION,
         line=line,

@@ -6,14 +6,15 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.access import requires, requires_any, user_of
+from accounts.exceptions import ActionRefused
 from accounts.models import Contract, Line
 from accounts.roles import Capability, section_capabilities
-from accounts.services import ActionRefused
 from lines import selectors, services
 from lines.forms import LineFilterForm, RelocationForm, SimBlockForm, SimChangeForm
 from lines.models import BlockReason, LineEvent
@@ -188,7 +189,23 @@ def _request_form(
     kind: RequestKind,
 ) -> HttpResponse:
     pending = open_request_of(company=line.contract.company, kind=kind, line=line)
-    template = (
-        "lines/sim_change.html" if kind == RequestKind.SIM_CHANGE else "lines/relocation.html"
-    )
-    return render(request, template, {"line": line, "form": form, "pending": pending})
+    context: dict[str, object] = {"line": line, "form": form, "pending": pending}
+    if kind == RequestKind.SIM_CHANGE:
+        return render(request, "lines/sim_change.html", context)
+    intro = [
+        _(
+            "Indica il nuovo indirizzo e il giorno in cui preferisci l'intervento del tecnico: "
+            "ti chiamiamo per confermarlo. Numero e servizi restano gli stessi."
+        )
+    ]
+    if line.site_address:
+        intro.insert(
+            0, _("Oggi la linea è installata in %(address)s.") % {"address": line.site_address}
+        )
+    context |= {
+        "title": _("Trasloco della linea %(number)s") % {"number": line.number},
+        "intro": intro,
+        "back_url": reverse("lines:detail", args=[line.pk]),
+        "back_label": _("Torna alla linea"),
+    }
+    return render(request, "request_form.html", context)

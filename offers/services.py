@@ -8,9 +8,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.exceptions import ActionRefused
 from accounts.models import Company, Line, User
 from accounts.selectors import company_id_of
-from accounts.services import ActionRefused
 from lines.models import LineService, ServiceKind
 from lines.services import line_service_add
 from offers.models import Offer

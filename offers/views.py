@@ -10,10 +10,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.access import requires, requires_any, user_of
+from accounts.exceptions import ActionRefused
 from accounts.models import Company
 from accounts.roles import Capability, can, section_capabilities
 from accounts.selectors import company_id_of
-from accounts.services import ActionRefused
 from offers import selectors, services
 from offers.forms import OfferActivationForm
 

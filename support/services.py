@@ -10,13 +10,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.exceptions import ActionRefused
 from accounts.models import Company, Line, User
 from accounts.selectors import company_id_of
-from accounts.services import ActionRefused
 from support.diagnostics import diagnostics
 from support.models import Attachment, Conversation, Message
 from tracking.models import Request, RequestKind
-from tracking.services import RequestAlreadyOpen, request_create, request_create_once
+from tracking.services import request_create, request_create_once
 
 # --- Chat (S1) -------------------------------------------------------------------------
 
@@ -90,16 +90,13 @@ def _company(user: User) -> Company:
 
 
 def callback_request(*, actor: User, phone: str, day: str, slot: str, topic: str) -> Request:
-    try:
-        return request_create_once(
-            company=_company(actor),
-            kind=RequestKind.CALLBACK,
-            requester=actor,
-            summary=_("Richiamare al %(phone)s: %(topic)s") % {"phone": phone, "topic": topic},
-            details={"phone": phone, "day": day, "slot": slot, "topic": topic},
-        )
-    except RequestAlreadyOpen as refusal:
-        raise ActionRefused(str(refusal)) from refusal
+    return request_create_once(
+        company=_company(actor),
+        kind=RequestKind.CALLBACK,
+        requester=actor,
+        summary=_("Richiamare al %(phone)s: %(topic)s") % {"phone": phone, "topic": topic},
+        details={"phone": phone, "day": day, "slot": slot, "topic": topic},
+    )
 
 
 @transaction.atomic
@@ -150,15 +147,12 @@ def fault_report(
     }
     if not line.is_mobile:
         details["diagnosis"] = diagnostics().diagnose(line).as_dict()
-    try:
-        return request_create_once(
-            company=line.contract.company,
-            kind=RequestKind.FAULT,
-            line=line,
-            requester=actor,
-            summary=_("Guasto sulla linea %(number)s: %(category)s")
-            % {"number": line.number, "category": category_label},
-            details=details,
-        )
-    except RequestAlreadyOpen as refusal:
-        raise ActionRefused(str(refusal)) from refusal
+    return request_create_once(
+        company=line.contract.company,
+        kind=RequestKind.FAULT,
+        line=line,
+        requester=actor,
+        summary=_("Guasto sulla linea %(number)s: %(category)s")
+        % {"number": line.number, "category": category_label},
+        details=details,
+    )

@@ -4,16 +4,18 @@ and the requests one made."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.forms import Form
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import requires, requires_any, user_of
+from accounts.exceptions import ActionRefused
 from accounts.models import Contract
 from accounts.roles import Capability, can, section_capabilities
 from accounts.selectors import lines_for_user
-from accounts.services import ActionRefused
 from support import chat, selectors, services
 from support.diagnostics import diagnostics
 from support.forms import CallbackForm, ChatStartForm, DiagnosisForm, ExpertForm, FaultForm
@@ -104,7 +106,15 @@ def callback(request: HttpRequest) -> HttpResponseBase:
             form.add_error(None, str(refusal))
         else:
             return _sent(request, tracked.reference)
-    return render(request, "support/callback.html", {"form": form})
+    return _form_page(
+        request,
+        form,
+        title=_("Fatti richiamare da un operatore"),
+        intro=_(
+            "Scegli un giorno lavorativo e una fascia oraria: un operatore del servizio clienti "
+            "business ti chiama al numero che indichi."
+        ),
+    )
 
 
 @requires(C.ASK_EXPERT)
@@ -121,7 +131,30 @@ def expert(request: HttpRequest) -> HttpResponseBase:
             content_type=getattr(form, "content_type", None) or "",
         )
         return _sent(request, tracked.reference)
-    return render(request, "support/expert.html", {"form": form})
+    return _form_page(
+        request,
+        form,
+        title=_("Scrivi ai nostri esperti"),
+        intro=_(
+            "Un esperto ti risponde entro due giorni lavorativi. Puoi allegare un documento o "
+            "una schermata."
+        ),
+        multipart=True,
+    )
+
+
+def _form_page(
+    request: HttpRequest, form: Form, *, title: str, intro: str, **extra: object
+) -> HttpResponse:
+    context = {
+        "form": form,
+        "title": title,
+        "intro": [intro],
+        "back_url": reverse("support:index"),
+        "back_label": _("Torna all'assistenza"),
+        **extra,
+    }
+    return render(request, "request_form.html", context)
 
 
 def _sent(request: HttpRequest, reference: str) -> HttpResponseBase:
@@ -163,7 +196,16 @@ def fault(request: HttpRequest) -> HttpResponseBase:
             form.add_error(None, str(refusal))
         else:
             return _sent(request, tracked.reference)
-    return render(request, "support/fault.html", {"form": form})
+    return _form_page(
+        request,
+        form,
+        title=_("Segnala un guasto"),
+        intro=_(
+            "Apri una segnalazione: la segui da «Le mie richieste» e ricevi una e-mail a ogni "
+            "aggiornamento."
+        ),
+        submit_label=_("Invia la segnalazione"),
+    )
 
 
 @requires(C.DIAGNOSE_LINE)

@@ -9,6 +9,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from accounts.exceptions import ActionRefused
 from accounts.models import Company, Line, User
 from area_clienti.mail import send_templated_email
 from tracking.models import (
@@ -32,7 +33,7 @@ class InvalidTransition(Exception):
         self.to_state = to_state
 
 
-class RequestAlreadyOpen(Exception):
+class RequestAlreadyOpen(ActionRefused):
     """A request of the same kind is still open; the message is for the customer."""
 
     def __init__(self, existing: Request) -> None:
