@@ -8,7 +8,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/area_clienti
 VENDOR := assets/vendor
 
-.PHONY: run test bench lint format typecheck install assets messages lock check-deploy clean
+.PHONY: run test bench load lint format typecheck install assets messages lock check-deploy clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,10 @@ test: install assets messages lint typecheck
 # Performance bars at scale, on PostgreSQL (database area_clienti_bench, built once).
 bench: install assets messages
 	$(BIN)/python bench/run.py
+
+# 50 people of mixed profiles for 2 minutes against gunicorn and PostgreSQL (load/run.py).
+load: install assets messages
+	$(BIN)/python load/run.py
 
 lint: install
 	$(BIN)/ruff check .

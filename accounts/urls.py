@@ -4,13 +4,18 @@ from django.urls import path, reverse_lazy
 from accounts import views
 from accounts.access import public, signed_in
 from accounts.forms import LoginForm
+from area_clienti.ratelimits import rate_limited
 
 app_name = "accounts"
 
 urlpatterns = [
     path(
         "accedi/",
-        public(views.LoginView.as_view(form_class=LoginForm, redirect_authenticated_user=True)),
+        public(
+            rate_limited("login")(
+                views.LoginView.as_view(form_class=LoginForm, redirect_authenticated_user=True)
+            )
+        ),
         name="login",
     ),
     path("esci/", public(auth_views.LogoutView.as_view()), name="logout"),
@@ -31,11 +36,13 @@ urlpatterns = [
     path(
         "password/recupero/",
         public(
-            auth_views.PasswordResetView.as_view(
-                success_url=reverse_lazy("accounts:password-reset-done"),
-                email_template_name="registration/email/password_reset_body.txt",
-                html_email_template_name="registration/email/password_reset_body.html",
-                subject_template_name="registration/email/password_reset_subject.txt",
+            rate_limited("password-reset")(
+                auth_views.PasswordResetView.as_view(
+                    success_url=reverse_lazy("accounts:password-reset-done"),
+                    email_template_name="registration/email/password_reset_body.txt",
+                    html_email_template_name="registration/email/password_reset_body.html",
+                    subject_template_name="registration/email/password_reset_subject.txt",
+                )
             )
         ),
         name="password-reset",

@@ -13,6 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 from accounts.access import Access
 from accounts.tokens import hash_token, new_secret_token
 from api.models import ApiClient
+from area_clienti.ratelimits import rate_limited
 
 
 def api_client_create(*, name: str) -> tuple[ApiClient, str]:
@@ -40,6 +41,7 @@ def api_client(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRespo
     requests carry no cookies)."""
 
     @csrf_exempt
+    @rate_limited("api", as_json=True)
     @wraps(view)
     def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         client = authenticate(request)

@@ -173,6 +173,7 @@ ERRORS = {
     "400": {"description": "Invalid payload, and why", "content": _json("Error")},
     "401": {"description": "No valid token", "content": _json("Error")},
     "413": {"description": "The body is too large", "content": _json("Error")},
+    "429": {"description": "Too many requests from this address", "content": _json("Error")},
 }
 REFERENCE = {
     "name": "reference",

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "area_clienti.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -153,6 +154,15 @@ PASSWORD_RESET_TIMEOUT = 60 * 60 * 2
 
 # Sessions live in the database so that logout ends them server-side; the cookie's age is
 # renewed on every request, so 30 minutes of inactivity end the session.
+# With Redis (REDIS_URL), the cache and the sessions live there, shared by every web worker;
+# without it, a per-process cache and sessions in the database.
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+
 SESSION_COOKIE_AGE = 30 * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
@@ -249,17 +259,40 @@ INVOICE_SELLER = {
     "iban": env_str("SELLER_IBAN", "IT60X0542811101000000123456"),
 }
 
+# Requests a client address may make (POST) per period, by group (area_clienti/ratelimits.py).
+RATE_LIMITS = {
+    "login": env_str("RATE_LIMIT_LOGIN", "20/m"),
+    "password-reset": env_str("RATE_LIMIT_PASSWORD_RESET", "5/h"),
+    "api": env_str("RATE_LIMIT_API", "600/m"),
+}
+
 # How long clients should wait when the database is unreachable (the 503 page).
 RETRY_AFTER_SECONDS = 30
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "area_clienti.observability.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "area_clienti.observability.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            # JSON lines for a log collector in production; LOG_FORMAT=text to read them.
+            "formatter": env_str("LOG_FORMAT", "text" if DEBUG else "json"),
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "axes": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
         "weasyprint.progress": {"level": "WARNING"},
+        # One line per request from RequestIdMiddleware; runserver's own lines suffice in DEBUG.
+        "area_clienti.requests": {
+            "level": env_str("ACCESS_LOG_LEVEL", "WARNING" if DEBUG else "INFO")
+        },
     },
 }

@@ -1,0 +1,59 @@
+"""Rate limits on what attackers hammer: sign-in, password reset, the API.
+
+Counted in the default cache per client address (django-ratelimit's counter): shared by
+every worker when the cache is Redis (REDIS_URL), per process otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponseBase, JsonResponse
+from django.shortcuts import render
+from django_ratelimit.core import is_ratelimited
+
+View = Callable[..., HttpResponseBase]
+RETRY_AFTER = "60"
+
+
+def client_address(group: str, request: HttpRequest) -> str:
+    """The client's address as django-axes reads it (through the proxies it is told to
+    trust), or the socket's; some WSGI servers set neither."""
+    return getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR") or "-"
+
+
+def rate_limited(group: str, *, as_json: bool = False) -> Callable[[View], View]:
+    """Refuse with 429 the requests of `group` over `settings.RATE_LIMITS[group]`
+    (only those that change something: POST). The view's access declaration is kept."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def limited(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            if request.method == "POST" and is_ratelimited(
+                request,
+                group=group,
+                key=client_address,
+                rate=settings.RATE_LIMITS[group],
+                method="POST",
+                increment=True,
+            ):
+                return _too_many(request, as_json)
+            return view(request, *args, **kwargs)
+
+        return limited
+
+    return decorator
+
+
+def _too_many(request: HttpRequest, as_json: bool) -> HttpResponseBase:
+    if as_json:
+        response: HttpResponseBase = JsonResponse(
+            {"error": "Too many requests: slow down and retry later."}, status=429
+        )
+    else:
+        response = render(request, "429.html", status=429)
+    response["Retry-After"] = RETRY_AFTER
+    return response
