@@ -34,7 +34,9 @@ class RequestIdMiddleware:
         try:
             response = self.get_response(request)
             response["X-Request-ID"] = request_id
-            user = getattr(request, "user", None)
+            # Only a user the view already loaded: this line must never query the database
+            # (it also runs while the database is away).
+            user = getattr(request, "_cached_user", None)
             access_log.info(
                 "%s %s %s",
                 request.method,

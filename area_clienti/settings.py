@@ -82,6 +82,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "area_clienti.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "area_clienti.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "area_clienti.middleware.LanguageMiddleware",

@@ -41,6 +41,10 @@ class Outcome:
     failure_reason: str = ""
 
 
+class GatewayUnavailable(Exception):
+    """The provider did not answer in time, or answered with an error of its own."""
+
+
 class PaymentGateway(Protocol):
     name: str
 
@@ -143,10 +147,19 @@ class StripeGateway:
     def __init__(self, *, api_key: str, webhook_secret: str) -> None:
         if not api_key or not webhook_secret:
             raise LookupError("STRIPE_API_KEY and STRIPE_WEBHOOK_SECRET must be set")
-        self.client = stripe.StripeClient(api_key)
+        # A customer waits on this call: give up after 10 s rather than Stripe's 80.
+        self.client = stripe.StripeClient(
+            api_key, http_client=stripe.new_default_http_client(timeout=10)
+        )
         self.webhook_secret = webhook_secret
 
     def start_checkout(self, *, amount: Decimal, description: str, return_url: str) -> Checkout:
+        try:
+            return self._start_checkout(amount, description, return_url)
+        except stripe.StripeError as error:
+            raise GatewayUnavailable(str(error)) from error
+
+    def _start_checkout(self, amount: Decimal, description: str, return_url: str) -> Checkout:
         session = self.client.v1.checkout.sessions.create(
             params={
                 "mode": "payment",

@@ -4,6 +4,7 @@ turns paid in the same transaction as its payment."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 from decimal import Decimal
@@ -16,8 +17,10 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from area_clienti.mail import send_templated_email
-from billing.gateway import REFERENCE_PLACEHOLDER, Outcome, get_gateway
+from billing.gateway import REFERENCE_PLACEHOLDER, GatewayUnavailable, Outcome, get_gateway
 from billing.models import GatewayEvent, Invoice, Payment
+
+logger = logging.getLogger(__name__)
 
 # A started attempt blocks a new one for this long (the customer may still be paying).
 PENDING_WINDOW = timedelta(minutes=15)
@@ -103,9 +106,19 @@ def payment_open(
         return existing, payment_continue_url(existing)
     gateway = get_gateway()
     result_path = reverse(result_url_name, args=[REFERENCE_PLACEHOLDER])
-    checkout = gateway.start_checkout(
-        amount=amount, description=description, return_url=base_url + result_path
-    )
+    try:
+        checkout = gateway.start_checkout(
+            amount=amount, description=description, return_url=base_url + result_path
+        )
+    except (GatewayUnavailable, TimeoutError, ConnectionError) as failure:
+        # Nothing was charged and nothing is recorded: the customer simply tries again.
+        logger.warning("payment gateway %s unavailable: %s", gateway.name, failure)
+        raise PaymentRefused(
+            _(
+                "Il servizio di pagamento non risponde: non è stato addebitato nulla. Riprova "
+                "tra qualche minuto."
+            )
+        ) from failure
     try:
         with transaction.atomic():
             payment = Payment.objects.create(

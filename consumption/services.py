@@ -19,7 +19,12 @@ from django.utils.translation import gettext as _
 from accounts.models import Line, User
 from area_clienti.mail import send_templated_email
 from billing.models import Payment
-from billing.payments import on_payment_settled, payment_continue_url, payment_open
+from billing.payments import (
+    PaymentRefused,
+    on_payment_settled,
+    payment_continue_url,
+    payment_open,
+)
 from consumption.models import SimCredit, TopUp, UsageDaily, UsageKind, UsageRecord
 
 BATCH = 20000
@@ -261,15 +266,18 @@ def top_up_start(
         )
     if line.state != Line.State.ACTIVE:
         raise TopUpRefused(_("La SIM non è attiva: non si può ricaricare."))
-    payment, next_url = payment_open(
-        user=user,
-        purpose=Payment.Purpose.TOP_UP,
-        amount=amount,
-        description=_("Ricarica della SIM %(number)s") % {"number": line.number},
-        idempotency_key=idempotency_key,
-        result_url_name="consumption:top-up-result",
-        base_url=base_url,
-    )
+    try:
+        payment, next_url = payment_open(
+            user=user,
+            purpose=Payment.Purpose.TOP_UP,
+            amount=amount,
+            description=_("Ricarica della SIM %(number)s") % {"number": line.number},
+            idempotency_key=idempotency_key,
+            result_url_name="consumption:top-up-result",
+            base_url=base_url,
+        )
+    except PaymentRefused as refusal:
+        raise TopUpRefused(str(refusal)) from refusal
     top_up = TopUp.objects.create(line=line, amount=amount, payment=payment, requested_by=user)
     return top_up, next_url
 

@@ -15,6 +15,7 @@ from accounts.access import requires, requires_any, user_of
 from accounts.exceptions import ActionRefused
 from accounts.models import Contract, Line
 from accounts.roles import Capability, section_capabilities
+from area_clienti.navigation import pk_urls
 from lines import selectors, services
 from lines.forms import LineFilterForm, RelocationForm, SimBlockForm, SimChangeForm
 from lines.models import BlockReason, LineEvent
@@ -39,6 +40,13 @@ def line_list(request: HttpRequest) -> HttpResponse:
         selectors.active_services()
     )
     page = Paginator(lines.order_by("number"), PAGE_SIZE).get_page(request.GET.get("pagina"))
+    # Labels translated once a page, not once a row (get_FOO_display is slow in a loop).
+    kinds, states = dict(Contract.Kind.choices), dict(Line.State.choices)
+    detail_url = pk_urls("lines:detail")
+    for line in page:
+        line.kind_label = str(kinds[line.contract.kind])  # type: ignore[attr-defined]
+        line.state_label = str(states[line.state])  # type: ignore[attr-defined]
+        line.detail_url = detail_url(line.pk)  # type: ignore[attr-defined]
     query = request.GET.copy()
     query.pop("pagina", None)
     return render(

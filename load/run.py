@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,7 +41,16 @@ def ensure_database() -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def main() -> int:
+@dataclass(frozen=True)
+class LoadResult:
+    requests: int
+    failures: int
+    median: float
+    p95: float
+    rps: float
+
+
+def run_load() -> LoadResult:
     env = {
         **os.environ,
         "DATABASE_URL": DATABASE_URL,
@@ -81,18 +91,24 @@ def main() -> int:
             cwd=ROOT,
             check=False,
         )  # fmt: skip
-        return report(f"{stats}_stats.csv")
+        with open(f"{stats}_stats.csv") as rows:
+            total = next(row for row in csv.DictReader(rows) if row["Name"] == "Aggregated")
     finally:
         server.terminate()
         server.wait(timeout=30)
+    return LoadResult(
+        requests=int(total["Request Count"]),
+        failures=int(total["Failure Count"]),
+        median=float(total["50%"]),
+        p95=float(total["95%"]),
+        rps=float(total["Requests/s"]),
+    )
 
 
-def report(path: str) -> int:
-    with open(path) as stats:
-        total = next(row for row in csv.DictReader(stats) if row["Name"] == "Aggregated")
-    requests, failures = int(total["Request Count"]), int(total["Failure Count"])
-    p95, median = float(total["95%"]), float(total["50%"])
-    rps = float(total["Requests/s"])
+def main() -> int:
+    result = run_load()
+    requests, failures, p95 = result.requests, result.failures, result.p95
+    median, rps = result.median, result.rps
     ok_errors, ok_p95 = failures == 0 and requests > 0, p95 < P95_BAR_MS
     print()
     print(f"Load: {USERS} people, {DURATION}, gunicorn + PostgreSQL on this machine")

@@ -70,3 +70,40 @@ def test_sim_change_form_shows_only_what_applies(page: Page, demo_site: str) -> 
     page.get_by_role("radio", name="eSIM").check()
     expect(address).to_be_hidden()
     assert_accessible(page, "full-sim-change")
+
+
+def tab_to(page: Page, text: str, limit: int = 120) -> None:
+    """Press Tab until the focused element is the one showing `text` (its own text, or
+    its label's): the way a keyboard user gets there."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(
+            """() => {
+                const el = document.activeElement;
+                const label = el.labels && el.labels.length ? el.labels[0].textContent : "";
+                return (el.textContent + " " + label + " " + (el.value || "")).trim();
+            }"""
+        )
+        if text in focused:
+            return
+    raise AssertionError(f"{text!r} cannot be reached with the keyboard")
+
+
+def test_lr_blocks_a_sim_with_the_keyboard_only(page: Page, demo_site: str) -> None:
+    sign_in(page, demo_site, "legale")
+    page.goto(f"{demo_site}/linee/")
+    tab_to(page, "+393352000011")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("+393352000011")
+    tab_to(page, "Blocca la SIM per furto o smarrimento")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Blocca la SIM +393352000011")
+    tab_to(page, "Furto")  # into the radio group; the arrows choose within it
+    page.keyboard.press("ArrowDown")
+    expect(page.get_by_label("Smarrimento")).to_be_checked()
+    tab_to(page, "Continua")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Conferma il blocco della SIM")
+    tab_to(page, "Conferma il blocco")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Bloccata")

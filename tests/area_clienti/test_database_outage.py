@@ -1,0 +1,159 @@
+"""PostgreSQL goes away and comes back: pages answer a friendly 503 meanwhile, the app
+recovers by itself, and a payment confirmed during the outage is applied once, when the
+provider retries its callback.
+
+The outage is real at the network level: the app reaches PostgreSQL through a TCP proxy
+that this test cuts (dropping every open connection and refusing new ones) and restores."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+from django.db import close_old_connections, connection
+from django.test import Client
+
+from billing.gateway import sign
+from billing.models import Invoice, Payment
+from tests.conftest import World
+
+
+class Outage:
+    """A TCP proxy in front of PostgreSQL that can be cut and restored."""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        self.target = target
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.up = True
+        self.open: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            if not self.up:
+                client.close()
+                continue
+            upstream = socket.create_connection(self.target)
+            self.open += [client, upstream]
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for end in (source, sink):
+                with contextlib.suppress(OSError):
+                    end.close()
+
+    def cut(self) -> None:
+        self.up = False
+        for end in self.open:
+            with contextlib.suppress(OSError):
+                end.shutdown(socket.SHUT_RDWR)
+        self.open.clear()
+
+    def restore(self) -> None:
+        self.up = True
+
+
+@pytest.fixture
+def outage(transactional_db: None) -> Iterator[Outage]:
+    settings = connection.settings_dict
+    proxy = Outage((settings["HOST"] or "127.0.0.1", int(settings["PORT"] or 5432)))
+    original = settings["HOST"], settings["PORT"]
+    connection.close()
+    settings["HOST"], settings["PORT"] = "127.0.0.1", str(proxy.port)
+    yield proxy
+    connection.close()
+    proxy.cut()  # no connection through the proxy outlives the test
+    settings["HOST"], settings["PORT"] = original
+    proxy.listener.close()
+
+
+def get(client: Client, path: str):  # type: ignore[no-untyped-def]
+    """A request as a real server makes it: first dropping a database connection that broke
+    (Django's test client leaves that step out, and the recovery under test needs it)."""
+    close_old_connections()
+    return client.get(path)
+
+
+def callback(payment: Payment) -> bytes:
+    event = {
+        "id": "evt_outage_1",
+        "payment": payment.provider_reference,
+        "outcome": "succeeded",
+        "reason": "",
+        "created": int(time.time()),
+    }
+    return json.dumps(event).encode()
+
+
+def test_pages_answer_503_while_the_database_is_away_and_recover(
+    world: World, outage: Outage
+) -> None:
+    client = Client(raise_request_exception=False)
+    client.force_login(world.full)
+    assert get(client, "/fatture/").status_code == 200
+
+    outage.cut()
+    down = get(client, "/fatture/")
+    assert down.status_code == 503 and down["Retry-After"]
+    assert "Servizio momentaneamente non disponibile" in down.content.decode()
+    assert get(client, "/readyz").status_code == 503
+    # The process itself is fine: the load balancer's check (no cookie) says so.
+    assert Client().get("/healthz").status_code == 200
+
+    outage.restore()
+    # No restart: the next request replaces the broken connection.
+    assert get(client, "/fatture/").status_code == 200
+    assert get(client, "/readyz").status_code == 200
+
+
+def test_a_payment_confirmed_during_the_outage_is_applied_once(
+    world: World, outage: Outage
+) -> None:
+    payment = Payment.objects.create(
+        invoice=world.invoice,
+        amount=world.invoice.total,
+        provider="sandbox",
+        provider_reference="sbx_outage",
+        idempotency_key="outage-key",
+    )
+    body = callback(payment)
+    provider = Client(raise_request_exception=False)
+
+    def deliver():  # type: ignore[no-untyped-def]
+        close_old_connections()
+        return provider.post(
+            "/fatture/pagamenti/notifica/sandbox/",
+            body,
+            content_type="application/json",
+            HTTP_X_SANDBOX_SIGNATURE=sign(body),
+        )
+
+    outage.cut()
+    assert deliver().status_code == 503  # the provider will retry
+    outage.restore()
+    time.sleep(0.2)
+    assert deliver().status_code == 200
+    assert deliver().status_code == 200  # a late duplicate changes nothing
+    world.invoice.refresh_from_db()
+    payment.refresh_from_db()
+    assert world.invoice.status == Invoice.Status.PAID
+    assert payment.status == Payment.Status.SUCCEEDED
+    assert Payment.objects.filter(invoice=world.invoice).count() == 1

@@ -1,0 +1,51 @@
+"""Security headers on every page, and CSRF on every form the customer area shows."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from accounts.access import PASSWORD_CONFIRMED_AT
+from tests.area_clienti.test_form_fuzz import NAMES, PostForms
+from tests.authz.test_url_sweep import PERSONAL_SAMPLES, ROUTES, SAMPLE_KWARGS
+from tests.conftest import World
+
+
+def test_security_headers(world: World) -> None:
+    client = Client()
+    client.force_login(world.lr)
+    response = client.get("/fatture/")
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "camera=()" in response["Permissions-Policy"]
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+    assert "unsafe-inline" not in response["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_form_needs_its_csrf_token(name: str, world: World) -> None:
+    """A form posted from another site (no token) is refused before anything is done."""
+    route = next(r for r in ROUTES if r.name == name)
+    for user in (world.lr, world.user):
+        if route.name in PERSONAL_SAMPLES:
+            kwargs = PERSONAL_SAMPLES[route.name](world, user)
+        else:
+            kwargs = SAMPLE_KWARGS[route.name](world) if route.params else {}
+        url = reverse(route.name, kwargs=kwargs)
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(user)
+        session = client.session
+        session[PASSWORD_CONFIRMED_AT] = int(time.time()) + 3600
+        session.save()
+        page = client.get(url)
+        if page.status_code != 200 or "text/html" not in page.get("Content-Type", ""):
+            continue
+        parser = PostForms()
+        parser.feed(page.content.decode())
+        for action, fields in parser.forms:
+            response = client.post(action or url, {field: "x" for field in fields})
+            assert response.status_code == 403, (url, action)
