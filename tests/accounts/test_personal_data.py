@@ -23,16 +23,16 @@ def test_everyone_edits_their_own_data(profile: Profile, world: World) -> None:
         reverse("accounts:personal-data"),
         {
             "first_name": "Anna",
-            "last_name": "Verdi",
+            "last_name": "Verdi Collaudo",
             "phone": "+393401234567",
             "email": person.email,
         },
     )
     assert response.status_code == 302
     person.refresh_from_db()
-    assert (person.first_name, person.last_name, person.phone) == ("Anna", "Verdi", "+393401234567")
+    assert (person.first_name, person.last_name, person.phone) == ("Anna", "Verdi Collaudo", "+393401234567")
     entry = AuditEntry.objects.get(action=AuditEntry.Action.PERSONAL_DATA_CHANGED)
-    assert entry.actor == person and entry.changes["last_name"]["to"] == "Verdi"
+    assert entry.actor == person and entry.changes["last_name"]["to"] == "Verdi Collaudo"
 
 
 def test_a_bad_phone_number_is_refused(world: World) -> None:
@@ -40,7 +40,7 @@ def test_a_bad_phone_number_is_refused(world: World) -> None:
         reverse("accounts:personal-data"),
         {
             "first_name": "Anna",
-            "last_name": "Verdi",
+            "last_name": "Verdi Collaudo",
             "phone": "chiamami",
             "email": world.user.email,
         },
