@@ -77,16 +77,7 @@ class UsageDaily(models.Model):
                 fields=["line", "day", "kind", "roaming"], name="one_aggregate_per_line_day_kind"
             )
         ]
-        indexes = [
-            models.Index(fields=["day", "line"]),
-            # The all-SIMs page sums one kind of one SIM over a period, for every SIM:
-            # read from the index alone (PostgreSQL), 137 ms became 80 ms at 5,000 SIMs.
-            models.Index(
-                fields=["line", "kind", "day"],
-                include=["quantity", "cost"],
-                name="usagedaily_line_kind_day",
-            ),
-        ]
+        indexes = [models.Index(fields=["day", "line"])]
 
     def __str__(self) -> str:
         return f"{self.line_id} {self.day} {self.kind}"

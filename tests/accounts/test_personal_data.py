@@ -30,7 +30,11 @@ def test_everyone_edits_their_own_data(profile: Profile, world: World) -> None:
     )
     assert response.status_code == 302
     person.refresh_from_db()
-    assert (person.first_name, person.last_name, person.phone) == ("Anna", "Verdi Collaudo", "+393401234567")
+    assert (person.first_name, person.last_name, person.phone) == (
+        "Anna",
+        "Verdi Collaudo",
+        "+393401234567",
+    )
     entry = AuditEntry.objects.get(action=AuditEntry.Action.PERSONAL_DATA_CHANGED)
     assert entry.actor == person and entry.changes["last_name"]["to"] == "Verdi Collaudo"
 
