@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import staff, user_of
@@ -40,13 +41,68 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "backoffice/index.html", {"form": form, "requests": requests[:50]})
 
 
+# The names of the details the sections store with their requests, for the operators;
+# a detail another channel sends under a name of its own is shown as it came.
+DETAIL_LABELS = {
+    "address": gettext_lazy("indirizzo"),
+    "delivery": gettext_lazy("spedizione"),
+    "diagnosis": gettext_lazy("diagnosi"),
+    "street": gettext_lazy("via"),
+    "postal_code": gettext_lazy("CAP"),
+    "city": gettext_lazy("comune"),
+    "province": gettext_lazy("provincia"),
+    "name": gettext_lazy("nome"),
+    "recipient": gettext_lazy("destinatario"),
+    "traffic_documentation": gettext_lazy("documentazione del traffico"),
+    "iban": "IBAN",
+    "holder": gettext_lazy("intestatario"),
+    "holder_tax_code": gettext_lazy("codice fiscale dell'intestatario"),
+    "mandate_reference": gettext_lazy("riferimento del mandato"),
+    "mandate_signed_on": gettext_lazy("mandato firmato il"),
+    "reason": gettext_lazy("motivo"),
+    "sim_kind": gettext_lazy("tipo di SIM"),
+    "esim_email": gettext_lazy("e-mail per l'eSIM"),
+    "report_date": gettext_lazy("data della denuncia"),
+    "report_authority": gettext_lazy("ufficio della denuncia"),
+    "new_iccid": gettext_lazy("ICCID della nuova SIM"),
+    "new_puk": gettext_lazy("PUK della nuova SIM"),
+    "preferred_date": gettext_lazy("data preferita"),
+    "contact_phone": gettext_lazy("telefono di contatto"),
+    "phone": gettext_lazy("telefono"),
+    "offer_code": gettext_lazy("codice dell'offerta"),
+    "offer_name": gettext_lazy("offerta"),
+    "service_kind": gettext_lazy("tipo"),
+    "line_ids": gettext_lazy("linee (id)"),
+    "line_numbers": gettext_lazy("linee"),
+    "monthly_fee": gettext_lazy("canone mensile"),
+    "activation_fee": gettext_lazy("costo di attivazione"),
+    "monthly_total": gettext_lazy("canoni mensili in totale"),
+    "activation_total": gettext_lazy("attivazione in totale"),
+    "topic": gettext_lazy("argomento"),
+    "message": gettext_lazy("messaggio"),
+    "day": gettext_lazy("giorno"),
+    "slot": gettext_lazy("fascia oraria"),
+    "category": gettext_lazy("problema"),
+    "description": gettext_lazy("descrizione"),
+    "availability": gettext_lazy("disponibilità"),
+    "verdict": gettext_lazy("esito"),
+    "in_sync": gettext_lazy("agganciata"),
+    "checked_at": gettext_lazy("eseguita il"),
+    "downstream_mbps": gettext_lazy("download (Mbit/s)"),
+    "upstream_mbps": gettext_lazy("upload (Mbit/s)"),
+    "noise_margin_db": gettext_lazy("margine di rumore (dB)"),
+    "attenuation_db": gettext_lazy("attenuazione (dB)"),
+    "last_outage": gettext_lazy("ultima interruzione"),
+}
+
+
 def _detail_rows(details: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
-    """A request's details as (name, value) rows, nested ones flattened ("address street")."""
+    """A request's details as (name, value) rows, nested ones flattened ("indirizzo: via")."""
     rows: list[tuple[str, str]] = []
     for key, value in details.items():
-        name = f"{prefix}{key}".replace("_", " ")
+        name = prefix + str(DETAIL_LABELS.get(key, key.replace("_", " ")))
         if isinstance(value, dict):
-            rows.extend(_detail_rows(value, prefix=f"{name} "))
+            rows.extend(_detail_rows(value, prefix=f"{name}: "))
         elif isinstance(value, list):
             rows.append((name, ", ".join(str(item) for item in value)))
         else:

@@ -29,7 +29,7 @@ def tracked(world: World) -> Request:
 def test_page_shows_details_and_only_allowed_moves(world: World, tracked: Request) -> None:
     page = signed_in(world.staff).get(reverse("backoffice:request-detail", args=[tracked.pk]))
     html = unescape(page.content.decode())
-    assert "Cinque nuove SIM" in html and "sim count" in html and "address city" in html
+    assert "Cinque nuove SIM" in html and "sim count" in html and "indirizzo: comune" in html
     assert 'value="IN_PROGRESS"' in html and 'value="CANCELLED"' in html
     assert 'value="COMPLETED"' not in html  # not straight from SUBMITTED
 
