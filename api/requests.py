@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.db import IntegrityError
+from django.db.models import QuerySet
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET, require_POST
 
@@ -110,12 +111,13 @@ def serialize(tracked: Request) -> dict[str, Any]:
     }
 
 
+def _requests() -> QuerySet[Request]:
+    """Requests with what `serialize` reads of them."""
+    return Request.objects.select_related("company", "line", "requester")
+
+
 def _get(reference: str) -> Request | None:
-    return (
-        Request.objects.select_related("company", "line", "requester")
-        .filter(reference=reference)
-        .first()
-    )
+    return _requests().filter(reference=reference).first()
 
 
 @api_client
@@ -163,11 +165,7 @@ def request_create_view(request: HttpRequest) -> JsonResponse:
 def _existing(channel: str, external_id: str) -> Request | None:
     if not external_id:
         return None
-    return (
-        Request.objects.select_related("company", "line", "requester")
-        .filter(channel=channel, external_id=external_id)
-        .first()
-    )
+    return _requests().filter(channel=channel, external_id=external_id).first()
 
 
 @api_client

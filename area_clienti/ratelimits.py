@@ -15,7 +15,8 @@ from django.http import HttpRequest, HttpResponseBase, JsonResponse
 from django.shortcuts import render
 from django_ratelimit.core import is_ratelimited
 
-View = Callable[..., HttpResponseBase]
+from accounts.access import View
+
 RETRY_AFTER = "60"
 
 

@@ -153,7 +153,9 @@ def sim_change(request: HttpRequest, pk: int) -> HttpResponseBase:
             form.add_error(None, str(refusal))
         else:
             return _sent(request, line, tracked.reference)
-    return _request_form(request, line, form, RequestKind.SIM_CHANGE)
+    pending = open_request_of(company=line.contract.company, kind=RequestKind.SIM_CHANGE, line=line)
+    context = {"line": line, "form": form, "pending": pending}
+    return render(request, "lines/sim_change.html", context)
 
 
 @requires(C.REQUEST_RELOCATION)
@@ -178,28 +180,6 @@ def relocation(request: HttpRequest, pk: int) -> HttpResponseBase:
             form.add_error(None, str(refusal))
         else:
             return _sent(request, line, tracked.reference)
-    return _request_form(request, line, form, RequestKind.RELOCATION)
-
-
-def _sent(request: HttpRequest, line: Line, reference: str) -> HttpResponseBase:
-    messages.success(
-        request,
-        _("Richiesta %(reference)s inviata: ne segui lo stato da questa pagina.")
-        % {"reference": reference},
-    )
-    return redirect("lines:detail", pk=line.pk)
-
-
-def _request_form(
-    request: HttpRequest,
-    line: Line,
-    form: SimChangeForm | RelocationForm,
-    kind: RequestKind,
-) -> HttpResponse:
-    pending = open_request_of(company=line.contract.company, kind=kind, line=line)
-    context: dict[str, object] = {"line": line, "form": form, "pending": pending}
-    if kind == RequestKind.SIM_CHANGE:
-        return render(request, "lines/sim_change.html", context)
     intro = [
         _(
             "Indica il nuovo indirizzo e il giorno in cui preferisci l'intervento del tecnico: "
@@ -210,10 +190,23 @@ def _request_form(
         intro.insert(
             0, _("Oggi la linea è installata in %(address)s.") % {"address": line.site_address}
         )
-    context |= {
+    context = {
+        "form": form,
+        "pending": open_request_of(
+            company=line.contract.company, kind=RequestKind.RELOCATION, line=line
+        ),
         "title": _("Trasloco della linea %(number)s") % {"number": line.number},
         "intro": intro,
         "back_url": reverse("lines:detail", args=[line.pk]),
         "back_label": _("Torna alla linea"),
     }
     return render(request, "request_form.html", context)
+
+
+def _sent(request: HttpRequest, line: Line, reference: str) -> HttpResponseBase:
+    messages.success(
+        request,
+        _("Richiesta %(reference)s inviata: ne segui lo stato da questa pagina.")
+        % {"reference": reference},
+    )
+    return redirect("lines:detail", pk=line.pk)

@@ -29,15 +29,11 @@ def offer_get_for_user(*, user: User, code: str) -> Offer:
     return offer
 
 
-def eligible_lines(*, user: User, offer: Offer) -> QuerySet[Line]:
+def eligible_lines(*, user: User, offer: Offer, pending: list[Request]) -> QuerySet[Line]:
     """Active lines of the offer's kind in `user`'s scope that neither have it nor wait for
-    it in an open activation."""
+    it in one of the `pending` activations (see `pending_activations`)."""
     has_it = LineService.objects.filter(line=OuterRef("pk"), code=offer.code, until__isnull=True)
-    waiting = [
-        line_id
-        for request in pending_activations(company=company_id_of(user), offer=offer)
-        for line_id in request.details.get("line_ids", [])
-    ]
+    waiting = [line_id for request in pending for line_id in request.details.get("line_ids", [])]
     return (
         lines_for_user(user=user, capability=Capability.ACTIVATE_OFFER)
         .filter(contract__kind=offer.line_kind, state=Line.State.ACTIVE)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -11,11 +13,12 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import requires, requires_any, user_of
 from accounts.exceptions import ActionRefused
-from accounts.models import Company
+from accounts.models import Company, User
 from accounts.roles import Capability, can, section_capabilities
 from accounts.selectors import company_id_of
 from offers import selectors, services
 from offers.forms import OfferActivationForm
+from offers.models import Offer
 
 C = Capability
 
@@ -27,20 +30,26 @@ def offer_list(request: HttpRequest) -> HttpResponse:
     return render(request, "offers/offer_list.html", {"company": company, "offers": offers})
 
 
+def _detail_context(user: User, offer: Offer, data: QueryDict | None = None) -> dict[str, Any]:
+    """The offer's page: its open activations, and the activation form (bound to `data`)
+    for those who may activate it."""
+    pending = selectors.pending_activations(company=company_id_of(user), offer=offer)
+    context: dict[str, Any] = {
+        "offer": offer,
+        "valid_today": offer.is_valid_on(timezone.localdate()),
+        "pending": pending,
+    }
+    if can(user, C.ACTIVATE_OFFER):
+        lines = selectors.eligible_lines(user=user, offer=offer, pending=pending)
+        context["form"] = OfferActivationForm(data, lines=lines)
+    return context
+
+
 @requires(C.VIEW_OFFERS)
 def offer_detail(request: HttpRequest, code: str) -> HttpResponse:
     user = user_of(request)
     offer = selectors.offer_get_for_user(user=user, code=code)
-    context = {
-        "offer": offer,
-        "valid_today": offer.is_valid_on(timezone.localdate()),
-        "pending": selectors.pending_activations(company=company_id_of(user), offer=offer),
-    }
-    if can(user, C.ACTIVATE_OFFER):
-        context["form"] = OfferActivationForm(
-            lines=selectors.eligible_lines(user=user, offer=offer)
-        )
-    return render(request, "offers/offer_detail.html", context)
+    return render(request, "offers/offer_detail.html", _detail_context(user, offer))
 
 
 @requires(C.ACTIVATE_OFFER)
@@ -49,9 +58,9 @@ def offer_activate(request: HttpRequest, code: str) -> HttpResponseBase:
     """The lines chosen, then a summary of the cost to confirm; confirming opens the request."""
     user = user_of(request)
     offer = selectors.offer_get_for_user(user=user, code=code)
-    form = OfferActivationForm(request.POST, lines=selectors.eligible_lines(user=user, offer=offer))
+    context = _detail_context(user, offer, request.POST)
+    form = context["form"]
     if not form.is_valid():
-        context = {"offer": offer, "form": form, "valid_today": True, "pending": []}
         return render(request, "offers/offer_detail.html", context, status=400)
     lines = list(form.cleaned_data["lines"])
     if not request.POST.get("confirmed"):

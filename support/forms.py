@@ -131,6 +131,10 @@ class ExpertForm(forms.Form):
             )
         return upload
 
+    @property
+    def topic_label(self) -> str:
+        return str(dict(EXPERT_TOPICS)[self.cleaned_data["topic"]])
+
 
 FAULT_CATEGORIES = [
     ("NO_SERVICE", _("Nessun servizio")),

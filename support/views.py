@@ -125,7 +125,7 @@ def expert(request: HttpRequest) -> HttpResponseBase:
         data = form.cleaned_data
         tracked = services.expert_request(
             actor=user_of(request),
-            topic=str(dict(form.fields["topic"].choices)[data["topic"]]),  # type: ignore[attr-defined]
+            topic=form.topic_label,
             message=data["message"],
             attachment=data["attachment"],
             content_type=getattr(form, "content_type", None) or "",
