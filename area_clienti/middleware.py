@@ -1,3 +1,4 @@
+import time
 from collections.abc import Callable
 
 from django.conf import settings
@@ -40,4 +41,29 @@ class PermissionsPolicyMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        return response
+
+
+SESSION_RENEWED_AT = "renewed_at"
+SESSION_RENEWAL_SECONDS = 60
+
+
+class SessionRenewalMiddleware:
+    """Slides a signed-in session's expiry forward, at most once a minute: the 30 minutes
+    of inactivity count from the last page give or take that minute, and a page costs no
+    session write (Django's SESSION_SAVE_EVERY_REQUEST writes on every request).
+
+    Sits after SessionMiddleware, so the renewal is marked before the session is saved."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        session = request.session
+        # Only a session the request has read anyway: anonymous pages stay session-free.
+        if session.accessed and not session.is_empty():
+            now = int(time.time())
+            if now - session.get(SESSION_RENEWED_AT, 0) >= SESSION_RENEWAL_SECONDS:
+                session[SESSION_RENEWED_AT] = now
         return response

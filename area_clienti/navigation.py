@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from django.urls import resolve, reverse
+from django.urls import get_script_prefix, resolve, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -27,8 +27,9 @@ class Section:
     def capabilities(self) -> tuple[Capability, ...]:
         return section_capabilities(self.key)
 
+    @property
     def url(self) -> str:
-        return reverse(self.url_name)
+        return _url(self.url_name, get_script_prefix())
 
     def allows(self, user: Any) -> bool:
         return _access(self.url_name).allows(user)
@@ -82,6 +83,12 @@ SECTIONS = (
         _("Lo stato delle richieste fatte nell'Area Clienti o tramite altri canali."),
     ),
 )
+
+
+@cache
+def _url(url_name: str, script_prefix: str) -> str:
+    """A section's address, reversed once a process (every page's menu links them all)."""
+    return reverse(url_name)
 
 
 @cache

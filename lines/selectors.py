@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
+from typing import TypedDict
+
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Contract, Line, User
@@ -24,12 +26,53 @@ def line_list_for_user(*, user: User) -> QuerySet[Line]:
     return lines_for_user(user=user, capability=widest)
 
 
-def active_services() -> Prefetch[str, QuerySet[LineService], str]:
-    return Prefetch(
-        "services",
-        queryset=LineService.objects.filter(until__isnull=True).order_by("kind", "name"),
-        to_attr="active_services",
+class LineRow(TypedDict):
+    pk: int
+    number: str
+    label: str
+    kind_label: str
+    state: str
+    state_label: str
+    assignee: str
+    services: list[str]
+    url: str  # the view's to fill: selectors know no URLs
+
+
+def line_rows(lines: QuerySet[Line]) -> list[LineRow]:
+    """One page of the line list as plain values, with the names of the active services:
+    two queries, and no model instances (they cost more than the rest of the page)."""
+    # Labels translated once a page, not once a row.
+    kinds = {code: str(label) for code, label in Contract.Kind.choices}
+    states = {code: str(label) for code, label in Line.State.choices}
+    rows = [
+        LineRow(
+            pk=pk,
+            number=number,
+            label=label,
+            kind_label=kinds[kind],
+            state=state,
+            state_label=states[state],
+            assignee=f"{first_name or ''} {last_name or ''}".strip(),
+            services=[],
+            url="",
+        )
+        for pk, number, label, kind, state, first_name, last_name in lines.values_list(
+            "pk",
+            "number",
+            "label",
+            "contract__kind",
+            "state",
+            "assignee__first_name",
+            "assignee__last_name",
+        )
+    ]
+    by_pk = {row["pk"]: row for row in rows}
+    services = LineService.objects.filter(line__in=by_pk, until__isnull=True).order_by(
+        "kind", "name"
     )
+    for line_id, name in services.values_list("line_id", "name"):
+        by_pk[line_id]["services"].append(name)
+    return rows
 
 
 def filter_lines(

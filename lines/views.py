@@ -36,21 +36,17 @@ def line_list(request: HttpRequest) -> HttpResponse:
         kind=filters.get("kind", ""),
         state=filters.get("state", ""),
     )
-    lines = lines.select_related("contract", "assignee").prefetch_related(
-        selectors.active_services()
-    )
     page = Paginator(lines.order_by("number"), PAGE_SIZE).get_page(request.GET.get("pagina"))
-    # Labels translated once a page, not once a row (get_FOO_display is slow in a loop).
-    kinds, states = dict(Contract.Kind.choices), dict(Line.State.choices)
-    detail_url = pk_urls("lines:detail")
-    for line in page:
-        line.kind_label = str(kinds[line.contract.kind])  # type: ignore[attr-defined]
-        line.state_label = str(states[line.state])  # type: ignore[attr-defined]
-        line.detail_url = detail_url(line.pk)  # type: ignore[attr-defined]
+    detail_url = pk_urls("lines:detail")  # one reverse() for every row's link
+    rows = selectors.line_rows(page.object_list)
+    for row in rows:
+        row["url"] = detail_url(row["pk"])
     query = request.GET.copy()
     query.pop("pagina", None)
     return render(
-        request, "lines/line_list.html", {"form": form, "page": page, "query": query.urlencode()}
+        request,
+        "lines/line_list.html",
+        {"form": form, "page": page, "rows": rows, "query": query.urlencode()},
     )
 
 

@@ -1,6 +1,7 @@
 """Login, logout, lockout, sessions, password change and reset."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
@@ -8,7 +9,9 @@ from django.contrib.sessions.models import Session
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
+from area_clienti.middleware import SESSION_RENEWAL_SECONDS, SESSION_RENEWED_AT
 from tests.conftest import PASSWORD, World
 
 LOGIN = "/accedi/"
@@ -59,7 +62,23 @@ def test_session_expires_after_30_minutes_of_inactivity(world: World) -> None:
     login(client, world.user.username)
     client.get(reverse("dashboard"))
     assert client.session.get_expiry_age() == 30 * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST  # each request renews the 30 minutes
+
+
+def test_a_page_renews_the_session_at_most_once_a_minute(world: World) -> None:
+    client = Client()
+    login(client, world.user.username)
+    key = client.session.session_key
+    expiry = Session.objects.get(session_key=key).expire_date
+    Session.objects.filter(session_key=key).update(expire_date=expiry - timedelta(minutes=5))
+    client.get(reverse("dashboard"))  # within the minute of the sign-in: no write
+    assert Session.objects.get(session_key=key).expire_date == expiry - timedelta(minutes=5)
+
+    session = client.session
+    session[SESSION_RENEWED_AT] -= SESSION_RENEWAL_SECONDS  # a minute later
+    session.save()
+    client.get(reverse("dashboard"))
+    renewed = Session.objects.get(session_key=key).expire_date
+    assert renewed >= timezone.now() + timedelta(minutes=29)
 
 
 def test_lockout_after_repeated_failures(world: World) -> None:

@@ -78,5 +78,5 @@ def test_menu_and_dashboard_show_exactly_the_allowed_sections(
     client.force_login(world.by_profile(profile))
     page = client.get(reverse("dashboard")).content.decode()
     for section in SECTIONS:
-        link = f'href="{section.url()}"'
+        link = f'href="{section.url}"'
         assert (link in page) is (section.key in EXPECTED_MENUS[profile]), section.key
