@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -38,7 +41,7 @@ def line_list(request: HttpRequest) -> HttpResponse:
     )
     page = Paginator(lines.order_by("number"), PAGE_SIZE).get_page(request.GET.get("pagina"))
     detail_url = pk_urls("lines:detail")  # one reverse() for every row's link
-    rows = selectors.line_rows(page.object_list)
+    rows = selectors.line_rows(cast("QuerySet[Line]", page.object_list))
     for row in rows:
         row["url"] = detail_url(row["pk"])
     query = request.GET.copy()
