@@ -1,5 +1,5 @@
-"""Usage of SIMs as the billing system records it: raw records, and daily aggregates that
-pages read (never the raw rows)."""
+"""Usage of SIMs as the billing system records it: raw records, and the daily and monthly
+aggregates that pages read (never the raw rows)."""
 
 from __future__ import annotations
 
@@ -81,6 +81,31 @@ class UsageDaily(models.Model):
 
     def __str__(self) -> str:
         return f"{self.line_id} {self.day} {self.kind}"
+
+
+class UsageMonthly(models.Model):
+    """The daily aggregates of a line for a calendar month, a kind and national/roaming:
+    what the all-SIMs page reads for whole months (a row a month instead of thirty)."""
+
+    line = models.ForeignKey("accounts.Line", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()  # its first day
+    kind = models.CharField(max_length=5, choices=UsageKind.choices)
+    roaming = models.BooleanField(default=False)
+    quantity = models.BigIntegerField()
+    cost = models.DecimalField(max_digits=16, decimal_places=4)
+    records = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["line", "month", "kind", "roaming"],
+                name="one_aggregate_per_line_month_kind",
+            ),
+            models.CheckConstraint(condition=Q(month__day=1), name="usage_month_is_its_first_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.line_id} {self.month:%Y-%m} {self.kind}"
 
 
 class SimCredit(models.Model):

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from accounts.models import Contract, Line, User
 from accounts.roles import Capability
 from accounts.selectors import company_id_of, lines_for_user
-from consumption.models import UsageDaily, UsageKind
+from consumption.models import UsageDaily, UsageKind, UsageMonthly
 
 
 def sims_for_user(*, user: User, capability: Capability = Capability.VIEW_USAGE) -> QuerySet[Line]:
@@ -70,6 +70,29 @@ def usage_by_day(*, line: Line, start: date, end: date) -> list[dict[str, Any]]:
     return list(days.values())
 
 
+def first_of_next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def period_parts(
+    start: date, end: date
+) -> tuple[tuple[date, date] | None, list[tuple[date, date]]]:
+    """[start, end] as the first days of its whole calendar months (read from the monthly
+    aggregates) and the days before and after them (from the daily ones)."""
+    first_month = start if start.day == 1 else first_of_next_month(start)
+    after_months = (
+        end + timedelta(days=1) if (end + timedelta(days=1)).day == 1 else end.replace(day=1)
+    )
+    if first_month >= after_months:
+        return None, [(start, end)]
+    days = []
+    if start < first_month:
+        days.append((start, first_month - timedelta(days=1)))
+    if after_months <= end:
+        days.append((after_months, end))
+    return (first_month, after_months - timedelta(days=1)), days
+
+
 SIM_SORTS = {
     "number": "number",
     "-number": "-number",
@@ -94,16 +117,36 @@ def all_sims_usage(
     *, user: User, start: date, end: date, search: str = "", sort: str = "number"
 ) -> QuerySet[Line]:
     """Every SIM of the company with its usage in the period (C2): one query, any size.
-    Each figure is a subquery over the period's daily aggregates of one SIM, read along
-    the (line, day, kind) index; a join would drag in every day of every SIM."""
+    Each figure is a subquery over one SIM's aggregates of the period, read along the
+    (line, day or month, kind) index: the monthly ones for whole calendar months, else the
+    daily ones. A join would drag in every day of every SIM."""
 
-    def period_sum(field: str, kind: str | None = None) -> Subquery:
-        rows = UsageDaily.objects.filter(line=OuterRef("pk"), day__gte=start, day__lte=end)
-        if kind:
-            rows = rows.filter(kind=kind)
-        return Subquery(
-            rows.order_by().values("line").annotate(total=Sum(field)).values("total")[:1]
-        )
+    months, days = period_parts(start, end)
+
+    def figure(field: str, kind: str | None = None) -> Coalesce:
+        parts: list[QuerySet[Any]] = []
+        if months:
+            parts.append(UsageMonthly.objects.filter(line=OuterRef("pk"), month__range=months))
+        if days:
+            in_days = Q()
+            for first, last in days:
+                in_days |= Q(day__range=(first, last))
+            parts.append(UsageDaily.objects.filter(in_days, line=OuterRef("pk")))
+        zero = Value(Decimal("0")) if field == "cost" else Value(0)
+        sums = [
+            Coalesce(
+                Subquery(
+                    rows.filter(**({"kind": kind} if kind else {}))
+                    .order_by()
+                    .values("line")
+                    .annotate(total=Sum(field))
+                    .values("total")[:1]
+                ),
+                zero,
+            )
+            for rows in parts
+        ]
+        return sum(sums[1:], start=sums[0])
 
     sims = Line.objects.filter(
         contract__company_id=company_id_of(user), contract__kind=Contract.Kind.MOBILE
@@ -118,10 +161,10 @@ def all_sims_usage(
     return (
         sims.select_related("assignee", "contract")
         .annotate(
-            voice=Coalesce(period_sum("quantity", UsageKind.VOICE), 0),
-            sms=Coalesce(period_sum("quantity", UsageKind.SMS), 0),
-            data=Coalesce(period_sum("quantity", UsageKind.DATA), 0),
-            cost=Coalesce(period_sum("cost"), Decimal("0")),
+            voice=figure("quantity", UsageKind.VOICE),
+            sms=figure("quantity", UsageKind.SMS),
+            data=figure("quantity", UsageKind.DATA),
+            cost=figure("cost"),
             balance=F("credit__balance"),
         )
         .order_by(SIM_SORTS.get(sort, "number"), "number")

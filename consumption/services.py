@@ -25,12 +25,22 @@ from billing.payments import (
     payment_continue_url,
     payment_open,
 )
-from consumption.models import SimCredit, TopUp, UsageDaily, UsageKind, UsageRecord
+from consumption.models import (
+    SimCredit,
+    TopUp,
+    UsageDaily,
+    UsageKind,
+    UsageMonthly,
+    UsageRecord,
+)
+from consumption.selectors import first_of_next_month
 
 BATCH = 20000
 MAX_REPORTED_ERRORS = 1000
 COLUMNS = ("record_id", "number", "started_at", "kind", "roaming", "quantity", "cost")
 TRUE, FALSE = {"1", "true", "si", "sì", "yes", "y"}, {"0", "false", "no", "n", ""}
+BOOLEANS = TRUE | FALSE
+KINDS = frozenset(UsageKind.values)  # the enum's `values` is rebuilt on every access
 
 
 class UsageRowError(ValueError):
@@ -103,10 +113,10 @@ def _record(row: dict[str, str], lines: dict[str, int]) -> Parsed:
     if timezone.is_naive(started_at):
         started_at = timezone.make_aware(started_at)
     kind = (row.get("kind") or "").strip().upper()
-    if kind not in UsageKind.values:
+    if kind not in KINDS:
         raise UsageRowError(f"kind: one of {', '.join(UsageKind.values)}")
     roaming = (row.get("roaming") or "").strip().lower()
-    if roaming not in TRUE | FALSE:
+    if roaming not in BOOLEANS:
         raise UsageRowError("roaming: 1 or 0")
     try:
         quantity = int(row.get("quantity") or "")
@@ -141,15 +151,17 @@ def usage_load(records: list[Parsed]) -> int:
         batch_size=BATCH,
         ignore_conflicts=True,
     )
-    refresh_daily({(record[1], local_day(record[2])) for record in fresh.values()})
+    days = {(record[1], local_day(record[2])) for record in fresh.values()}
+    refresh_daily(days)
+    refresh_monthly({(line_id, day.replace(day=1)) for line_id, day in days})
     return len(fresh)
 
 
 FIELDS = ("record_id", "line_id", "started_at", "kind", "roaming", "quantity", "cost")
 
 # One statement: insert the records not seen before, and add exactly those to the daily
-# aggregates (ON CONFLICT DO NOTHING RETURNING yields only rows really inserted, so a
-# record loaded twice, even by two imports at once, is added once).
+# and monthly aggregates (ON CONFLICT DO NOTHING RETURNING yields only rows really
+# inserted, so a record loaded twice, even by two imports at once, is added once).
 _LOAD_SQL = """
 WITH fresh AS (
     INSERT INTO consumption_usagerecord
@@ -158,16 +170,28 @@ WITH fresh AS (
     FROM usage_stage ORDER BY record_id
     ON CONFLICT (record_id) DO NOTHING
     RETURNING line_id, started_at, kind, roaming, quantity, cost
-), added AS (
+), per_day AS (
+    SELECT line_id, (started_at AT TIME ZONE %(tz)s)::date AS day, kind, roaming,
+           sum(quantity) AS quantity, sum(cost) AS cost, count(*) AS records
+    FROM fresh GROUP BY 1, 2, 3, 4
+), added_days AS (
     INSERT INTO consumption_usagedaily AS daily
         (line_id, day, kind, roaming, quantity, cost, records)
-    SELECT line_id, (started_at AT TIME ZONE %(tz)s)::date, kind, roaming,
-           sum(quantity), sum(cost), count(*)
-    FROM fresh GROUP BY 1, 2, 3, 4
+    SELECT * FROM per_day
     ON CONFLICT (line_id, day, kind, roaming) DO UPDATE
     SET quantity = daily.quantity + EXCLUDED.quantity,
         cost = daily.cost + EXCLUDED.cost,
         records = daily.records + EXCLUDED.records
+), added_months AS (
+    INSERT INTO consumption_usagemonthly AS monthly
+        (line_id, month, kind, roaming, quantity, cost, records)
+    SELECT line_id, date_trunc('month', day)::date, kind, roaming,
+           sum(quantity), sum(cost), sum(records)
+    FROM per_day GROUP BY 1, 2, 3, 4
+    ON CONFLICT (line_id, month, kind, roaming) DO UPDATE
+    SET quantity = monthly.quantity + EXCLUDED.quantity,
+        cost = monthly.cost + EXCLUDED.cost,
+        records = monthly.records + EXCLUDED.records
 )
 SELECT count(*) FROM fresh
 """
@@ -223,6 +247,39 @@ def refresh_daily(keys: Iterable[tuple[int, date]]) -> None:
                 UsageDaily(
                     line_id=row["line_id"],
                     day=row["day"],
+                    kind=row["kind"],
+                    roaming=row["roaming"],
+                    quantity=row["total"],
+                    cost=row["spent"],
+                    records=row["count"],
+                )
+                for row in rows
+            ),
+            batch_size=BATCH,
+        )
+
+
+def refresh_monthly(keys: Iterable[tuple[int, date]]) -> None:
+    """Recompute the aggregates of these (line, first day of a month) pairs from the daily
+    ones."""
+    by_month: dict[date, set[int]] = {}
+    for line_id, month in keys:
+        by_month.setdefault(month, set()).add(line_id)
+    for month, line_ids in sorted(by_month.items()):
+        UsageMonthly.objects.filter(line_id__in=line_ids, month=month).delete()
+        days = UsageDaily.objects.filter(
+            line_id__in=line_ids, day__gte=month, day__lt=first_of_next_month(month)
+        )
+        rows = (
+            days.values("line_id", "kind", "roaming")
+            .annotate(total=Sum("quantity"), spent=Sum("cost"), count=Sum("records"))
+            .order_by()
+        )
+        UsageMonthly.objects.bulk_create(
+            (
+                UsageMonthly(
+                    line_id=row["line_id"],
+                    month=month,
                     kind=row["kind"],
                     roaming=row["roaming"],
                     quantity=row["total"],

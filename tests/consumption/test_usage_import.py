@@ -10,10 +10,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.management import call_command
 from django.db.models import Sum
+from django.db.models.functions import TruncMonth
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from consumption.models import UsageDaily, UsageRecord
+from consumption.models import UsageDaily, UsageMonthly, UsageRecord
 from consumption.services import usage_import_csv
 from tests.conftest import World
 
@@ -140,7 +141,9 @@ records = st.lists(
 def test_aggregates_equal_the_raw_records(first, second, world: World) -> None:  # type: ignore[no-untyped-def]
     UsageRecord.objects.all().delete()
     UsageDaily.objects.all().delete()
-    start = datetime(2026, 10, 20, 22, 0, tzinfo=ROME)  # across the end of summer time
+    UsageMonthly.objects.all().delete()
+    # Across the end of summer time and the end of a month.
+    start = datetime(2026, 10, 20, 22, 0, tzinfo=ROME)
     lines = [world.user_line, world.lr_line]
 
     def rows(batch, prefix):  # type: ignore[no-untyped-def]
@@ -171,6 +174,25 @@ def test_aggregates_equal_the_raw_records(first, second, world: World) -> None: 
                 q=Sum("quantity")
             )
             assert raw_line["q"] == daily_line["q"]
+    assert_months_agree_with_days()
+
+
+def assert_months_agree_with_days() -> None:
+    by_month = (
+        UsageDaily.objects.annotate(month=TruncMonth("day"))
+        .values("line_id", "month", "kind", "roaming")
+        .annotate(q=Sum("quantity"), c=Sum("cost"), n=Sum("records"))
+        .order_by()
+    )
+    expected = {
+        (r["line_id"], r["month"], r["kind"], r["roaming"]): (r["q"], r["c"], r["n"])
+        for r in by_month
+    }
+    months = {
+        (m.line_id, m.month, m.kind, m.roaming): (m.quantity, m.cost, m.records)
+        for m in UsageMonthly.objects.all()
+    }
+    assert months == expected
 
 
 def test_the_portable_path_agrees(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -187,3 +209,4 @@ def test_the_portable_path_agrees(world: World, monkeypatch: pytest.MonkeyPatch)
     assert usage_import_csv(csv_of(rows)).loaded == 0
     days = sorted((d.day.isoformat(), d.kind, d.quantity) for d in UsageDaily.objects.all())
     assert days == [("2026-10-05", "VOICE", 120), ("2026-10-06", "DATA", 2048)]
+    assert_months_agree_with_days()
