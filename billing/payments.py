@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.exceptions import ActionRefused
 from accounts.models import User
 from area_clienti.mail import send_templated_email
 from billing.gateway import REFERENCE_PLACEHOLDER, GatewayUnavailable, Outcome, get_gateway
@@ -34,7 +35,7 @@ FAILURE_MESSAGES = {
 }
 
 
-class PaymentRefused(Exception):
+class PaymentRefused(ActionRefused):
     """The payment cannot start; the message is for the customer."""
 
 

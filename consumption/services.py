@@ -16,6 +16,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.exceptions import ActionRefused
 from accounts.models import Line, User
 from area_clienti.mail import send_templated_email
 from billing.models import Payment
@@ -300,8 +301,8 @@ def _chunks(items: list[tuple[date, set[int]]], size: int) -> Iterator[list[tupl
 # --- Top-ups (C5): paid through billing's payment gateway, credited exactly once ---------
 
 
-class TopUpRefused(Exception):
-    """The message is for the customer."""
+class TopUpRefused(ActionRefused):
+    """The top-up cannot start; the message is for the customer."""
 
 
 @transaction.atomic
