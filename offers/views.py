@@ -19,6 +19,7 @@ from accounts.selectors import company_id_of
 from offers import selectors, services
 from offers.forms import OfferActivationForm
 from offers.models import Offer
+from tracking.models import Request
 
 C = Capability
 
@@ -30,6 +31,18 @@ def offer_list(request: HttpRequest) -> HttpResponse:
     return render(request, "offers/offer_list.html", {"company": company, "offers": offers})
 
 
+def _pending_rows(pending: list[Request]) -> list[dict[str, Any]]:
+    """The open activations as the page states them: their lines by number when the
+    request lists them all, else how many."""
+    rows = []
+    for tracked in pending:
+        numbers = tracked.details.get("line_numbers") or []
+        count = tracked.details.get("line_count", len(numbers))
+        listed = numbers if len(numbers) == count and count <= services.LISTED_LINES else []
+        rows.append({"request": tracked, "numbers": listed, "count": count})
+    return rows
+
+
 def _detail_context(user: User, offer: Offer, data: QueryDict | None = None) -> dict[str, Any]:
     """The offer's page: its open activations, and the activation form (bound to `data`)
     for those who may activate it."""
@@ -37,7 +50,7 @@ def _detail_context(user: User, offer: Offer, data: QueryDict | None = None) -> 
     context: dict[str, Any] = {
         "offer": offer,
         "valid_today": offer.is_valid_on(timezone.localdate()),
-        "pending": pending,
+        "pending": _pending_rows(pending),
     }
     if can(user, C.ACTIVATE_OFFER):
         lines = selectors.eligible_lines(user=user, offer=offer, pending=pending)
@@ -67,7 +80,9 @@ def offer_activate(request: HttpRequest, code: str) -> HttpResponseBase:
         context = {"offer": offer, "form": form, "lines": lines, **offer.totals_for(len(lines))}
         return render(request, "offers/offer_confirm.html", context)
     try:
-        tracked = services.offer_activation_request(actor=user, offer=offer, lines=lines)
+        tracked = services.offer_activation_request(
+            actor=user, offer=offer, line_ids=[line.pk for line in lines]
+        )
     except ActionRefused as refusal:
         messages.error(request, str(refusal))
     else:

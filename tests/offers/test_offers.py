@@ -90,7 +90,12 @@ def test_summary_shows_costs_then_confirmation_opens_a_request(world: World) -> 
     assert response.status_code == 302
     tracked = Request.objects.get(kind=RequestKind.OFFER)
     assert tracked.requester == world.lr
-    assert tracked.details["line_ids"] == sorted([world.lr_line.pk, world.full_line.pk])
+    assert {row.line_id for row in tracked.offer_lines.all()} == {
+        world.lr_line.pk,
+        world.full_line.pk,
+    }
+    assert tracked.details["line_count"] == 2
+    assert tracked.details["line_numbers"] == sorted([world.lr_line.number, world.full_line.number])
     assert tracked.details["monthly_total"] == "12.00"
 
 
