@@ -74,6 +74,7 @@ DETAIL_LABELS = {
     "service_kind": gettext_lazy("tipo"),
     "line_ids": gettext_lazy("linee (id)"),
     "line_numbers": gettext_lazy("linee"),
+    "line_count": gettext_lazy("numero di linee"),
     "monthly_fee": gettext_lazy("canone mensile"),
     "activation_fee": gettext_lazy("costo di attivazione"),
     "monthly_total": gettext_lazy("canoni mensili in totale"),

@@ -17,10 +17,15 @@ from lines.models import BlockReason, SimChangeReason
 from lines.services import RELOCATION_HORIZON_DAYS, RELOCATION_NOTICE_DAYS
 
 
-class LineFilterForm(forms.Form):
+class LineSearchForm(forms.Form):
+    """The words `selectors.filter_lines` looks for in a line's number, label and assignee."""
+
     q = forms.CharField(
         label=_("Numero, descrizione o assegnatario"), max_length=100, required=False
     )
+
+
+class LineFilterForm(LineSearchForm):
     kind = forms.ChoiceField(
         label=_("Tipo"), choices=[("", _("Tutte")), *Contract.Kind.choices], required=False
     )

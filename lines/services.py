@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -194,33 +195,42 @@ def _apply_relocation(tracked: Request) -> None:
     )
 
 
-def line_service_add(
+def line_services_add(
     *,
-    line: Line,
+    lines: QuerySet[Line],
     code: str,
     name: str,
     kind: ServiceKind,
     monthly_fee: Decimal,
     request: Request | None = None,
-) -> LineService:
-    """Activate a service on `line` from today; one already active is kept as it is."""
-    active = LineService.objects.filter(line=line, code=code, until__isnull=True).first()
-    if active is not None:
-        return active
-    service = LineService.objects.create(
-        line=line,
-        code=code,
-        name=name,
-        kind=kind,
-        monthly_fee=monthly_fee,
-        since=timezone.localdate(),
-        request=request,
+) -> list[LineService]:
+    """Activate a service on each of `lines` from today, each with its history entry, in
+    the same few queries for one line or thousands; a line that has it active keeps it as
+    it is. Returns the services added."""
+    already = LineService.objects.filter(line=OuterRef("pk"), code=code, until__isnull=True)
+    targets = list(lines.exclude(Exists(already)).order_by("pk").values_list("pk", flat=True))
+    today = timezone.localdate()
+    services = LineService.objects.bulk_create(
+        LineService(
+            line_id=pk,
+            code=code,
+            name=name,
+            kind=kind,
+            monthly_fee=monthly_fee,
+            since=today,
+            request=request,
+        )
+        for pk in targets
     )
-    _record(
-        line,
-        LineEvent.Kind.SERVICE_ACTIVATED,
-        None,
-        service=name,
-        request=request.reference if request else "",
+    actor_name = _("Servizio clienti")
+    details = {"service": name, "request": request.reference if request else ""}
+    LineEvent.objects.bulk_create(
+        LineEvent(
+            line_id=pk,
+            kind=LineEvent.Kind.SERVICE_ACTIVATED,
+            actor_name=actor_name,
+            details=details,
+        )
+        for pk in targets
     )
-    return service
+    return services

@@ -68,3 +68,25 @@ class Offer(models.Model):
             "monthly": self.monthly_fee * line_count,
             "activation": self.activation_fee * line_count,
         }
+
+
+class ActivationLine(models.Model):
+    """A line chosen in an offer activation request. One row a line rather than a list in
+    the request's details: a request on thousands of SIMs is one bulk insert, and "already
+    waiting for this offer" is an indexed join instead of a list read back and sent again."""
+
+    # The unique constraint's index, led by the request, serves the request's lookups.
+    request = models.ForeignKey(
+        "tracking.Request", on_delete=models.CASCADE, related_name="offer_lines", db_index=False
+    )
+    line = models.ForeignKey("accounts.Line", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("linea dell'attivazione")
+        verbose_name_plural = _("linee dell'attivazione")
+        constraints = [
+            models.UniqueConstraint(fields=["request", "line"], name="activation_line_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request_id}: {self.line_id}"

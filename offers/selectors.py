@@ -9,7 +9,7 @@ from accounts.models import Company, Line, User
 from accounts.roles import Capability
 from accounts.selectors import company_id_of, lines_for_user
 from lines.models import LineService
-from offers.models import Offer
+from offers.models import ActivationLine, Offer
 from tracking.models import OPEN_STATES, Request, RequestKind
 
 
@@ -33,20 +33,27 @@ def eligible_lines(*, user: User, offer: Offer, pending: list[Request]) -> Query
     """Active lines of the offer's kind in `user`'s scope that neither have it nor wait for
     it in one of the `pending` activations (see `pending_activations`)."""
     has_it = LineService.objects.filter(line=OuterRef("pk"), code=offer.code, until__isnull=True)
-    waiting = [line_id for request in pending for line_id in request.details.get("line_ids", [])]
-    return (
+    lines = (
         lines_for_user(user=user, capability=Capability.ACTIVATE_OFFER)
         .filter(contract__kind=offer.line_kind, state=Line.State.ACTIVE)
         .exclude(Exists(has_it))
-        .exclude(pk__in=waiting)
-        .select_related("contract", "assignee")
-        .order_by("number")
     )
+    if pending:
+        lines = lines.exclude(Exists(waiting_lines(pending).filter(line=OuterRef("pk"))))
+    return lines.select_related("contract", "assignee").order_by("number")
+
+
+def waiting_lines(pending: list[Request]) -> QuerySet[ActivationLine]:
+    """The lines of the `pending` activation requests."""
+    return ActivationLine.objects.filter(request__in=[request.pk for request in pending])
 
 
 def pending_activations(*, company: Company | int, offer: Offer) -> list[Request]:
     """The company's open activation requests of `offer`."""
     requests = Request.objects.filter(
-        company=company, kind=RequestKind.OFFER, state__in=OPEN_STATES
-    ).order_by("created_at")
-    return [request for request in requests if request.details.get("offer_code") == offer.code]
+        company=company,
+        kind=RequestKind.OFFER,
+        state__in=OPEN_STATES,
+        details__offer_code=offer.code,
+    )
+    return list(requests.order_by("created_at"))

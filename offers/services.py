@@ -2,79 +2,106 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.exceptions import ActionRefused
 from accounts.models import Company, Line, User
-from accounts.selectors import company_id_of
+from accounts.selectors import company_id_of, company_lines
 from lines.models import LineService, ServiceKind
-from lines.services import line_service_add
-from offers.models import Offer
-from offers.selectors import pending_activations
+from lines.services import line_services_add
+from offers.models import ActivationLine, Offer
+from offers.selectors import pending_activations, waiting_lines
 from tracking.models import Request, RequestKind
 from tracking.services import on_completion, request_create
 
+# A request lists its lines' numbers in its details when there are at most this many, for
+# the people who read it; its lines themselves are its ActivationLine rows.
+LISTED_LINES = 20
+
 
 @transaction.atomic
-def offer_activation_request(*, actor: User, offer: Offer, lines: list[Line]) -> Request:
-    """Ask to activate `offer` on `lines`. Refused when the offer is not for the company or
-    not valid today, when a line cannot have it, has it already, or is in an activation of
-    the same offer still open. The company's row lock makes concurrent submissions queue."""
+def offer_activation_request(*, actor: User, offer: Offer, line_ids: Collection[int]) -> Request:
+    """Ask to activate `offer` on the lines `line_ids`, all or none. Refused when the offer
+    is not for the company or not valid today, when a line is not the company's, cannot have
+    it, has it already, or is in an activation of the same offer still open. The company's
+    row lock makes concurrent submissions queue. A fixed number of queries, whatever the
+    number of lines."""
     company = Company.objects.select_for_update().get(pk=company_id_of(actor))
     if not offer.is_for(company):
         raise ActionRefused(_("Questa offerta non è riservata alla tua azienda."))
     if not offer.is_valid_on(timezone.localdate()):
         raise ActionRefused(_("L'offerta non è più valida: non si può attivare."))
-    if not lines:
+    chosen = set(line_ids)
+    if not chosen:
         raise ActionRefused(_("Scegli almeno una linea."))
-    for line in lines:
-        if (
-            line.contract.company_id != company.pk
-            or line.contract.kind != offer.line_kind
-            or line.state != Line.State.ACTIVE
-        ):
+    pending = pending_activations(company=company, offer=offer)
+    has_it = LineService.objects.filter(line=OuterRef("pk"), code=offer.code, until__isnull=True)
+    waiting_in = waiting_lines(pending).filter(line=OuterRef("pk")).values("request__reference")
+    lines = list(
+        company_lines(company=company)
+        .filter(pk__in=chosen)
+        .annotate(has_it=Exists(has_it), waiting_in=Subquery(waiting_in[:1]))
+        .values_list("pk", "number", "contract__kind", "state", "has_it", "waiting_in")
+        .order_by("number")
+    )
+    if len(lines) != len(chosen):
+        raise ActionRefused(_("Una delle linee scelte non è tra quelle della tua azienda."))
+    for _pk, number, kind, state, has_offer, waiting_in_reference in lines:
+        if kind != offer.line_kind or state != Line.State.ACTIVE:
             raise ActionRefused(
-                _("L'offerta non si può attivare sulla linea %(number)s.") % {"number": line.number}
+                _("L'offerta non si può attivare sulla linea %(number)s.") % {"number": number}
             )
-    active = LineService.objects.filter(line__in=lines, code=offer.code, until__isnull=True)
-    if already := active.select_related("line").first():
-        raise ActionRefused(
-            _("L'offerta è già attiva sulla linea %(number)s.") % {"number": already.line.number}
-        )
-    chosen = {line.pk for line in lines}
-    for pending in pending_activations(company=company, offer=offer):
-        if chosen & set(pending.details.get("line_ids", [])):
+        if has_offer:
+            raise ActionRefused(
+                _("L'offerta è già attiva sulla linea %(number)s.") % {"number": number}
+            )
+        if waiting_in_reference:
             raise ActionRefused(
                 _(
                     "C'è già una richiesta di attivazione di questa offerta in lavorazione per "
                     "alcune delle linee scelte (%(reference)s)."
                 )
-                % {"reference": pending.reference}
+                % {"reference": waiting_in_reference}
             )
-    totals = offer.totals_for(len(lines))
-    return request_create(
+    count = len(lines)
+    totals = offer.totals_for(count)
+    details = {
+        "offer_code": offer.code,
+        "offer_name": offer.name,
+        "service_kind": offer.service_kind,
+        "line_count": count,
+        "monthly_fee": str(offer.monthly_fee),
+        "activation_fee": str(offer.activation_fee),
+        "monthly_total": str(totals["monthly"]),
+        "activation_total": str(totals["activation"]),
+    }
+    if count <= LISTED_LINES:
+        details["line_numbers"] = [number for _pk, number, *_rest in lines]
+    single = Line.objects.select_related("contract").get(pk=lines[0][0]) if count == 1 else None
+    tracked = request_create(
         company=company,
         kind=RequestKind.OFFER,
         requester=actor,
-        line=lines[0] if len(lines) == 1 else None,
-        summary=_("Attivazione dell'offerta «%(name)s» su %(count)d linee")
-        % {"name": offer.name, "count": len(lines)},
-        details={
-            "offer_code": offer.code,
-            "offer_name": offer.name,
-            "service_kind": offer.service_kind,
-            "line_ids": sorted(chosen),
-            "line_numbers": sorted(line.number for line in lines),
-            "monthly_fee": str(offer.monthly_fee),
-            "activation_fee": str(offer.activation_fee),
-            "monthly_total": str(totals["monthly"]),
-            "activation_total": str(totals["activation"]),
-        },
+        line=single,
+        summary=ngettext(
+            "Attivazione dell'offerta «%(name)s» su %(count)d linea",
+            "Attivazione dell'offerta «%(name)s» su %(count)d linee",
+            count,
+        )
+        % {"name": offer.name, "count": count},
+        details=details,
     )
+    ActivationLine.objects.bulk_create(
+        ActivationLine(request=tracked, line_id=pk) for pk, *_rest in lines
+    )
+    return tracked
 
 
 @on_completion(RequestKind.OFFER)
@@ -83,13 +110,12 @@ def _apply_offer(tracked: Request) -> None:
     details = tracked.details
     if "offer_code" not in details:
         return  # opened by another channel without the catalogue's data: nothing to apply
-    lines = Line.objects.filter(pk__in=details["line_ids"], contract__company=tracked.company_id)
-    for line in lines.order_by("pk"):
-        line_service_add(
-            line=line,
-            code=details["offer_code"],
-            name=details["offer_name"],
-            kind=ServiceKind(details["service_kind"]),
-            monthly_fee=Decimal(details["monthly_fee"]),
-            request=tracked,
-        )
+    chosen = ActivationLine.objects.filter(request=tracked).values("line")
+    line_services_add(
+        lines=company_lines(company=tracked.company_id).filter(pk__in=chosen),
+        code=details["offer_code"],
+        name=details["offer_name"],
+        kind=ServiceKind(details["service_kind"]),
+        monthly_fee=Decimal(details["monthly_fee"]),
+        request=tracked,
+    )

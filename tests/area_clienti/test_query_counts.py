@@ -79,3 +79,27 @@ def test_employee_page_runs_a_fixed_number_of_queries(world: World, rf) -> None:
     for _ in range(30):
         LineFactory(contract=world.mobile, assignee=UserFactory(company=world.company))
     assert queries_for(client, path) == small
+
+
+def test_offer_activation_pages_run_a_fixed_number_of_queries(world: World) -> None:
+    """The offer's page with its line chooser, and the summary of the choice: the same
+    queries for a few lines as for a company of hundreds, chosen or pending."""
+    from tests.offers.helpers import activate, bulk_lines, choose, confirm
+
+    offer = OfferFactory()
+    client = Client()
+    client.force_login(world.lr)
+    assert activate(client, offer, [world.lr_line]).status_code == 302  # an open request
+    choose(client, offer, [world.full_line])
+    pages = [f"/offerte/{offer.code}/", f"/offerte/{offer.code}/riepilogo/"]
+    small = [queries_for(client, path) for path in pages]
+    bulk_lines(world.mobile, 100, label="Cantiere")
+    bulk_lines(world.mobile, 300, label="Flotta", start=1000)
+    # Another open request, of a hundred lines, and three hundred lines chosen.
+    choose(client, offer, [], action="clear")
+    choose(client, offer, [], action="select_found", searched="cantiere")
+    assert confirm(client, offer).status_code == 302
+    choose(client, offer, [], action="select_found", searched="flotta")
+    assert len(client.session[f"offers.selection.{offer.code}"]) == 300
+    assert [queries_for(client, path) for path in pages] == small
+    assert queries_for(client, f"/offerte/{offer.code}/?q=flotta&pagina=3") == small[0]

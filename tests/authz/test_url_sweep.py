@@ -46,6 +46,8 @@ SAMPLE_KWARGS: dict[str, Callable[[World], dict[str, Any]]] = {
     "lines:sim-change": lambda w: {"pk": w.lr_line.pk},
     "lines:relocation": lambda w: {"pk": w.fixed_line.pk},
     "offers:detail": lambda w: {"code": OfferFactory(segments=[w.company.segment]).code},
+    "offers:choose": lambda w: {"code": OfferFactory(segments=[w.company.segment]).code},
+    "offers:summary": lambda w: {"code": OfferFactory(segments=[w.company.segment]).code},
     "offers:activate": lambda w: {"code": OfferFactory(segments=[w.company.segment]).code},
     "backoffice:request-detail": lambda w: {"pk": request_of(w.company).pk},
     "tracking:detail": lambda w: {"reference": request_of(w.company).reference},
@@ -120,6 +122,8 @@ OUTSIDER_KWARGS: dict[str, tuple[str, Callable[[World], dict[str, Any]]]] = {
     "lines:relocation": ("post", lambda w: {"pk": outsider_fixed_line(w).pk}),
     # Offers reserved to another segment are not the company's to see.
     "offers:detail": ("get", lambda w: {"code": offer_for_others(w).code}),
+    "offers:choose": ("post", lambda w: {"code": offer_for_others(w).code}),
+    "offers:summary": ("get", lambda w: {"code": offer_for_others(w).code}),
     "offers:activate": ("post", lambda w: {"code": offer_for_others(w).code}),
     "tracking:detail": ("get", lambda w: {"reference": request_of(w.outsider_company).reference}),
     "support:chat": ("get", lambda w: {"pk": conversation_of(w.outsider_lr).pk}),

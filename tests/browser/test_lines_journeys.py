@@ -56,6 +56,27 @@ def test_lr_activates_an_offer_on_two_lines(page: Page, demo_site: str) -> None:
     assert_accessible(page, "legale-offer-requested")
 
 
+def test_lr_chooses_lines_by_search_and_select_all(page: Page, demo_site: str) -> None:
+    """The chooser without JavaScript's help: a search by Enter, "all the lines found",
+    a tick after another search, and the choice is still whole in the summary."""
+    sign_in(page, demo_site, "legale")
+    page.goto(f"{demo_site}/offerte/roaming-mondo/")
+    search = page.get_by_label("Numero, descrizione o assegnatario")
+    search.fill("335200001")
+    search.press("Enter")
+    expect(page.get_by_role("table")).to_contain_text("10 linee trovate")
+    page.get_by_role("button", name="Scegli tutte le 10 linee trovate").click()
+    expect(page.get_by_text("Scelte tutte le 10 linee trovate.")).to_be_visible()
+    expect(page.get_by_label("+393352000013")).to_be_checked()
+    assert_accessible(page, "legale-offer-chooser")
+    page.get_by_role("button", name="Mostra tutte le linee").click()
+    page.get_by_label("+393352000002").check()
+    page.get_by_role("button", name="Vedi il riepilogo dei costi").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Riepilogo dell'attivazione")
+    expect(page.get_by_text("su 11 linee")).to_be_visible()
+    expect(page.get_by_role("table")).to_contain_text("165,00 €")  # 11 × 15,00 €
+
+
 def test_sim_change_form_shows_only_what_applies(page: Page, demo_site: str) -> None:
     sign_in(page, demo_site, "full")
     page.goto(f"{demo_site}/linee/")

@@ -3,7 +3,6 @@ summary and a confirmation; completing the request adds the offer to the lines' 
 
 from datetime import timedelta
 from decimal import Decimal
-from html import unescape
 
 import pytest
 from django.urls import reverse
@@ -14,21 +13,11 @@ from lines.models import LineService
 from tests.accounts.helpers import signed_in
 from tests.conftest import World
 from tests.factories import LineServiceFactory, OfferFactory
+from tests.offers.helpers import activate, html
 from tracking.models import Request, RequestKind, RequestState
 from tracking.services import request_transition
 
 pytestmark = pytest.mark.django_db
-
-
-def html(response) -> str:  # type: ignore[no-untyped-def]
-    return unescape(response.content.decode())
-
-
-def activate(client, offer, lines: list[Line], confirmed: bool = True):  # type: ignore[no-untyped-def]
-    data: dict[str, object] = {"lines": [line.pk for line in lines]}
-    if confirmed:
-        data["confirmed"] = "1"
-    return client.post(reverse("offers:activate", args=[offer.code]), data)
 
 
 def test_catalogue_shows_current_offers_of_the_companys_segment(world: World) -> None:
@@ -90,7 +79,12 @@ def test_summary_shows_costs_then_confirmation_opens_a_request(world: World) -> 
     assert response.status_code == 302
     tracked = Request.objects.get(kind=RequestKind.OFFER)
     assert tracked.requester == world.lr
-    assert tracked.details["line_ids"] == sorted([world.lr_line.pk, world.full_line.pk])
+    assert {row.line_id for row in tracked.offer_lines.all()} == {
+        world.lr_line.pk,
+        world.full_line.pk,
+    }
+    assert tracked.details["line_count"] == 2
+    assert tracked.details["line_numbers"] == sorted([world.lr_line.number, world.full_line.number])
     assert tracked.details["monthly_total"] == "12.00"
 
 

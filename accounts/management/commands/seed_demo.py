@@ -463,7 +463,7 @@ class Command(BaseCommand):
                 offer_activation_request(
                     actor=people["legale"],
                     offer=Offer.objects.get(code="giga-extra-50"),
-                    lines=[mobile[0], mobile[1]],
+                    line_ids=[mobile[0].pk, mobile[1].pk],
                 ),
                 [S.IN_PROGRESS],
                 None,
