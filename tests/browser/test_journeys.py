@@ -47,6 +47,23 @@ def sign_in(page: Page, base: str, username: str) -> None:
     expect(page).to_have_url(f"{base}/")
 
 
+def tab_to(page: Page, text: str, limit: int = 120) -> None:
+    """Press Tab until the focused element is the one showing `text` (its own text, or
+    its label's): the way a keyboard user gets there."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(
+            """() => {
+                const el = document.activeElement;
+                const label = el.labels && el.labels.length ? el.labels[0].textContent : "";
+                return (el.textContent + " " + label + " " + (el.value || "")).trim();
+            }"""
+        )
+        if text in focused:
+            return
+    raise AssertionError(f"{text!r} cannot be reached with the keyboard")
+
+
 @pytest.mark.parametrize("username", list(MENUS))
 def test_profile_journey(page: Page, demo_site: str, username: str) -> None:
     profile, sections = MENUS[username]
@@ -166,3 +183,23 @@ def test_user_tops_up_their_sim(page: Page, demo_site: str) -> None:
     page.get_by_role("button", name="Paga").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Ricarica effettuata")
     assert_accessible(page, "utente-top-up-done")
+
+
+def test_full_admin_pays_an_invoice_with_the_keyboard_only(page: Page, demo_site: str) -> None:
+    sign_in(page, demo_site, "full")
+    page.goto(f"{demo_site}/fatture/?status=OPEN")
+    number = page.locator("tbody th a").first.inner_text()
+    tab_to(page, number)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(number)
+    tab_to(page, "Paga online")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Pagamento con carta")
+    tab_to(page, "Numero della carta")
+    page.keyboard.type("4242 4242 4242 4242")
+    page.keyboard.press("Tab")
+    page.keyboard.type("12/39")
+    page.keyboard.press("Tab")
+    page.keyboard.type("123")
+    page.keyboard.press("Enter")  # submits the form, as a keyboard user does
+    expect(page.get_by_role("heading", level=1)).to_have_text("Pagamento riuscito")

@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_journeys import assert_accessible, open_section, sign_in
+from tests.browser.test_journeys import assert_accessible, open_section, sign_in, tab_to
 
 pytestmark = pytest.mark.browser
 
@@ -91,23 +91,6 @@ def test_sim_change_form_shows_only_what_applies(page: Page, demo_site: str) -> 
     page.get_by_role("radio", name="eSIM").check()
     expect(address).to_be_hidden()
     assert_accessible(page, "full-sim-change")
-
-
-def tab_to(page: Page, text: str, limit: int = 120) -> None:
-    """Press Tab until the focused element is the one showing `text` (its own text, or
-    its label's): the way a keyboard user gets there."""
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        focused = page.evaluate(
-            """() => {
-                const el = document.activeElement;
-                const label = el.labels && el.labels.length ? el.labels[0].textContent : "";
-                return (el.textContent + " " + label + " " + (el.value || "")).trim();
-            }"""
-        )
-        if text in focused:
-            return
-    raise AssertionError(f"{text!r} cannot be reached with the keyboard")
 
 
 def test_lr_blocks_a_sim_with_the_keyboard_only(page: Page, demo_site: str) -> None:
