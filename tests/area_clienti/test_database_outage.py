@@ -16,6 +16,7 @@ import pytest
 from django.db import close_old_connections, connection
 from django.test import Client
 
+from billing import payments
 from billing.gateway import sign
 from billing.models import Invoice, Payment
 from load.dbproxy import DatabaseProxy
@@ -108,3 +109,35 @@ def test_a_payment_confirmed_during_the_outage_is_applied_once(
     assert payment.status == Payment.Status.SUCCEEDED
     assert Payment.objects.filter(invoice=world.invoice).count() == 1
 
+
+def test_a_session_left_unsaved_by_the_outage_is_a_503_not_a_bad_request(
+    world: World, outage: DatabaseProxy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL goes away after the view did its work, while the session is being saved
+    (Django reports a failed session update as SessionInterrupted, a 400): the customer
+    gets the 503 page that invites a retry, and the retry finds the payment already
+    started, once."""
+    client = Client(raise_request_exception=False)
+    client.force_login(world.full)
+    start_then_cut = payments.payment_start
+
+    def payment_start_then_outage(**kwargs):  # type: ignore[no-untyped-def]
+        started = start_then_cut(**kwargs)  # committed
+        outage.cut()
+        return started
+
+    monkeypatch.setattr(payments, "payment_start", payment_start_then_outage)
+    pay = f"/fatture/{world.invoice.pk}/paga/"
+    key = {"idempotency_key": "0" * 32}
+    close_old_connections()
+    cut = client.post(pay, key)
+    assert cut.status_code == 503 and cut["Retry-After"]
+    assert "Servizio momentaneamente non disponibile" in cut.content.decode()
+
+    monkeypatch.undo()
+    outage.restore()
+    close_old_connections()
+    retried = client.post(pay, key)
+    payment = Payment.objects.get(invoice=world.invoice)  # one attempt, not two
+    assert retried.status_code == 302
+    assert retried["Location"] == f"/fatture/pagamenti/sandbox/{payment.provider_reference}/"
