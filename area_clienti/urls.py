@@ -22,6 +22,7 @@ urlpatterns = [
     path("readyz", views.readyz, name="readyz"),
 ]
 
+handler400 = "area_clienti.views.bad_request"
 handler403 = "area_clienti.views.permission_denied"
 handler404 = "area_clienti.views.page_not_found"
 handler500 = "area_clienti.views.server_error"

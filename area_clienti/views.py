@@ -5,6 +5,7 @@ from django.db import DatabaseError, InterfaceError, OperationalError, connectio
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -43,6 +44,14 @@ def readyz(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
 
 
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """A session Django could not save because the database went away (after the view did
+    its work) is reported as SessionInterrupted, a 400; it is an outage: 503, retry."""
+    if _database_unreachable(exception):
+        return _unavailable(request)
+    return defaults.bad_request(request, exception)
+
+
 def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
     return render(request, "403.html", status=403)
 
@@ -53,10 +62,22 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 def server_error(request: HttpRequest) -> HttpResponse:
     """A lost database is a temporary outage (503 with Retry-After), not a server bug."""
-    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+    if _database_unreachable(sys.exc_info()[1]):
         return _unavailable(request)
     # Rendered without the request: the context processors may need the database.
     return HttpResponse(render_to_string("500.html"), status=500)
+
+
+def _database_unreachable(error: BaseException | None) -> bool:
+    """Whether `error`, or an error it was raised from or while handling, is the database
+    being unreachable (not a bad query: those are bugs)."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, OperationalError | InterfaceError):
+            return True
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return False
 
 
 def _unavailable(request: HttpRequest) -> HttpResponse:

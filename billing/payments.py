@@ -59,12 +59,14 @@ def payment_start(
 ) -> tuple[Payment, str]:
     """Start paying `invoice` and return the attempt with where to send the customer.
     The same key again (a double click, a reload of the POST) returns the same attempt."""
-    existing = Payment.objects.filter(idempotency_key=idempotency_key).first()
-    if existing is not None:
-        if existing.invoice_id != invoice.pk:
-            raise PaymentRefused(_("Richiesta di pagamento non valida: ricarica la pagina."))
-        return existing, payment_continue_url(existing)
+    if (again := _attempt_again(invoice, idempotency_key)) is not None:
+        return again
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    # The same submission twice at once (a double click, a retry while the first still
+    # ran) queued on the lock above: the first one's attempt is there now, and is not
+    # "another payment in progress".
+    if (again := _attempt_again(invoice, idempotency_key)) is not None:
+        return again
     if invoice.status == Invoice.Status.PAID:
         raise PaymentRefused(_("La fattura risulta già pagata."))
     recent = invoice.payments.filter(
@@ -87,6 +89,15 @@ def payment_start(
         base_url=base_url,
         invoice=invoice,
     )
+
+
+def _attempt_again(invoice: Invoice, idempotency_key: str) -> tuple[Payment, str] | None:
+    existing = Payment.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is None:
+        return None
+    if existing.invoice_id != invoice.pk:
+        raise PaymentRefused(_("Richiesta di pagamento non valida: ricarica la pagina."))
+    return existing, payment_continue_url(existing)
 
 
 def payment_open(

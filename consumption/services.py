@@ -310,14 +310,15 @@ def top_up_start(
     *, user: User, line: Line, amount: Decimal, idempotency_key: str, base_url: str
 ) -> tuple[TopUp, str]:
     """Start a top-up of `line`; the same key again returns the same attempt."""
-    existing = TopUp.objects.filter(payment__idempotency_key=idempotency_key).first()
-    if existing is not None:
-        if existing.line_id != line.pk:
-            raise TopUpRefused(_("Richiesta non valida: ricarica la pagina."))
-        return existing, payment_continue_url(existing.payment)
+    if (again := _top_up_again(line, idempotency_key)) is not None:
+        return again
     if amount not in {Decimal(value) for value in TopUp.AMOUNTS}:
         raise TopUpRefused(_("Scegli uno degli importi proposti."))
     line = Line.objects.select_for_update().get(pk=line.pk)
+    # The same submission twice at once (a double click, a retry while the first still
+    # ran) queued on the lock above: the first one's attempt is there now.
+    if (again := _top_up_again(line, idempotency_key)) is not None:
+        return again
     if line.state == Line.State.BLOCKED:
         raise TopUpRefused(
             _("La SIM è bloccata: non si può ricaricare finché non viene sbloccata.")
@@ -338,6 +339,15 @@ def top_up_start(
         raise TopUpRefused(str(refusal)) from refusal
     top_up = TopUp.objects.create(line=line, amount=amount, payment=payment, requested_by=user)
     return top_up, next_url
+
+
+def _top_up_again(line: Line, idempotency_key: str) -> tuple[TopUp, str] | None:
+    existing = TopUp.objects.filter(payment__idempotency_key=idempotency_key).first()
+    if existing is None:
+        return None
+    if existing.line_id != line.pk:
+        raise TopUpRefused(_("Richiesta non valida: ricarica la pagina."))
+    return existing, payment_continue_url(existing.payment)
 
 
 @on_payment_settled(Payment.Purpose.TOP_UP)

@@ -117,6 +117,8 @@ class ExpertForm(forms.Form):
         help_text=_("Un PDF o un'immagine PNG o JPEG, fino a 5 MB."),
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/png,image/jpeg"}),
     )
+    # One per rendering of the page: a double submit, or a retry, opens one request.
+    idempotency_key = forms.RegexField(regex=r"^[0-9a-f]{32}$", widget=forms.HiddenInput)
 
     def clean_attachment(self) -> UploadedFile[bytes] | None:
         upload: UploadedFile[bytes] | None = self.cleaned_data.get("attachment")

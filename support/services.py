@@ -15,7 +15,7 @@ from accounts.models import Company, Line, User
 from accounts.selectors import company_id_of
 from support.diagnostics import diagnostics
 from support.models import Attachment, Conversation, Message
-from tracking.models import Request, RequestKind
+from tracking.models import Channel, Request, RequestKind
 from tracking.services import request_create, request_create_once
 
 # --- Chat (S1) -------------------------------------------------------------------------
@@ -107,14 +107,27 @@ def expert_request(
     message: str,
     attachment: UploadedFile[bytes] | None,
     content_type: str,
+    idempotency_key: str,
 ) -> Request:
-    tracked = request_create(
-        company=_company(actor),
-        kind=RequestKind.EXPERT,
-        requester=actor,
-        summary=_("Richiesta agli esperti: %(topic)s") % {"topic": topic},
-        details={"topic": topic, "message": message},
-    )
+    """Open a request to the experts. The form's key makes it once: the same key again (a
+    double click, the retry of a submission whose answer was lost while the database was
+    away) returns the request it opened."""
+    if (opened := _expert_request_sent(actor, idempotency_key)) is not None:
+        return opened
+    try:
+        tracked = request_create(
+            company=_company(actor),
+            kind=RequestKind.EXPERT,
+            requester=actor,
+            summary=_("Richiesta agli esperti: %(topic)s") % {"topic": topic},
+            details={"topic": topic, "message": message},
+            # The web channel's own identifier of the request: the submission's key.
+            external_id=idempotency_key,
+        )
+    except IntegrityError:  # the same key, submitted twice at the same moment
+        if (opened := _expert_request_sent(actor, idempotency_key)) is not None:
+            return opened
+        raise
     if attachment is not None:
         digest = hashlib.sha256()
         for chunk in attachment.chunks():
@@ -132,6 +145,12 @@ def expert_request(
         stored.file.save(f"{tracked.reference}.{extension[content_type]}", attachment, save=False)
         stored.save()
     return tracked
+
+
+def _expert_request_sent(actor: User, idempotency_key: str) -> Request | None:
+    return Request.objects.filter(
+        channel=Channel.WEB, external_id=idempotency_key, requester=actor, kind=RequestKind.EXPERT
+    ).first()
 
 
 def fault_report(

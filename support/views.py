@@ -3,6 +3,8 @@ and the requests one made."""
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.forms import Form
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
@@ -120,7 +122,9 @@ def callback(request: HttpRequest) -> HttpResponseBase:
 @requires(C.ASK_EXPERT)
 @require_http_methods(["GET", "POST"])
 def expert(request: HttpRequest) -> HttpResponseBase:
-    form = ExpertForm(request.POST or None, request.FILES or None)
+    form = ExpertForm(
+        request.POST or None, request.FILES or None, initial={"idempotency_key": uuid.uuid4().hex}
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         tracked = services.expert_request(
@@ -129,6 +133,7 @@ def expert(request: HttpRequest) -> HttpResponseBase:
             message=data["message"],
             attachment=data["attachment"],
             content_type=getattr(form, "content_type", None) or "",
+            idempotency_key=data["idempotency_key"],
         )
         return _sent(request, tracked.reference)
     return _form_page(

@@ -92,8 +92,9 @@ class Request(models.Model):
     details: models.JSONField[dict[str, Any]] = models.JSONField(
         _("dettagli"), default=dict, blank=True
     )
-    # The request's identifier in the channel's own system (a shop's ticket): a channel that
-    # sends the same request twice gets the first one back.
+    # The request's identifier in the channel's own system (a shop's ticket; on the web, the
+    # key of the form that sent it): a channel that sends the same request twice gets the
+    # first one back.
     external_id = models.CharField(_("riferimento esterno"), max_length=64, blank=True)
     created_at = models.DateTimeField(_("creata il"), auto_now_add=True)
     updated_at = models.DateTimeField(_("aggiornata il"), auto_now=True)

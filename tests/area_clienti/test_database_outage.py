@@ -3,14 +3,12 @@ recovers by itself, and a payment confirmed during the outage is applied once, w
 provider retries its callback.
 
 The outage is real at the network level: the app reaches PostgreSQL through a TCP proxy
-that this test cuts (dropping every open connection and refusing new ones) and restores."""
+(load/dbproxy.py, also used by `make load-outage`) that this test cuts (dropping every open
+connection and refusing new ones) and restores."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-import socket
-import threading
 import time
 from collections.abc import Iterator
 
@@ -18,71 +16,24 @@ import pytest
 from django.db import close_old_connections, connection
 from django.test import Client
 
+from billing import payments
 from billing.gateway import sign
 from billing.models import Invoice, Payment
+from load.dbproxy import DatabaseProxy
 from tests.conftest import World
 
 
-class Outage:
-    """A TCP proxy in front of PostgreSQL that can be cut and restored."""
-
-    def __init__(self, target: tuple[str, int]) -> None:
-        self.target = target
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        self.up = True
-        self.open: list[socket.socket] = []
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            if not self.up:
-                client.close()
-                continue
-            upstream = socket.create_connection(self.target)
-            self.open += [client, upstream]
-            for source, sink in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
-
-    @staticmethod
-    def _pipe(source: socket.socket, sink: socket.socket) -> None:
-        try:
-            while data := source.recv(65536):
-                sink.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for end in (source, sink):
-                with contextlib.suppress(OSError):
-                    end.close()
-
-    def cut(self) -> None:
-        self.up = False
-        for end in self.open:
-            with contextlib.suppress(OSError):
-                end.shutdown(socket.SHUT_RDWR)
-        self.open.clear()
-
-    def restore(self) -> None:
-        self.up = True
-
-
 @pytest.fixture
-def outage(transactional_db: None) -> Iterator[Outage]:
+def outage(transactional_db: None) -> Iterator[DatabaseProxy]:
     settings = connection.settings_dict
-    proxy = Outage((settings["HOST"] or "127.0.0.1", int(settings["PORT"] or 5432)))
+    proxy = DatabaseProxy((settings["HOST"] or "127.0.0.1", int(settings["PORT"] or 5432)))
     original = settings["HOST"], settings["PORT"]
     connection.close()
     settings["HOST"], settings["PORT"] = "127.0.0.1", str(proxy.port)
     yield proxy
     connection.close()
-    proxy.cut()  # no connection through the proxy outlives the test
+    proxy.close()  # no connection through the proxy outlives the test
     settings["HOST"], settings["PORT"] = original
-    proxy.listener.close()
 
 
 def get(client: Client, path: str):  # type: ignore[no-untyped-def]
@@ -104,7 +55,7 @@ def callback(payment: Payment) -> bytes:
 
 
 def test_pages_answer_503_while_the_database_is_away_and_recover(
-    world: World, outage: Outage
+    world: World, outage: DatabaseProxy
 ) -> None:
     client = Client(raise_request_exception=False)
     client.force_login(world.full)
@@ -125,7 +76,7 @@ def test_pages_answer_503_while_the_database_is_away_and_recover(
 
 
 def test_a_payment_confirmed_during_the_outage_is_applied_once(
-    world: World, outage: Outage
+    world: World, outage: DatabaseProxy
 ) -> None:
     payment = Payment.objects.create(
         invoice=world.invoice,
@@ -157,3 +108,36 @@ def test_a_payment_confirmed_during_the_outage_is_applied_once(
     assert world.invoice.status == Invoice.Status.PAID
     assert payment.status == Payment.Status.SUCCEEDED
     assert Payment.objects.filter(invoice=world.invoice).count() == 1
+
+
+def test_a_session_left_unsaved_by_the_outage_is_a_503_not_a_bad_request(
+    world: World, outage: DatabaseProxy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL goes away after the view did its work, while the session is being saved
+    (Django reports a failed session update as SessionInterrupted, a 400): the customer
+    gets the 503 page that invites a retry, and the retry finds the payment already
+    started, once."""
+    client = Client(raise_request_exception=False)
+    client.force_login(world.full)
+    start_then_cut = payments.payment_start
+
+    def payment_start_then_outage(**kwargs):  # type: ignore[no-untyped-def]
+        started = start_then_cut(**kwargs)  # committed
+        outage.cut()
+        return started
+
+    monkeypatch.setattr(payments, "payment_start", payment_start_then_outage)
+    pay = f"/fatture/{world.invoice.pk}/paga/"
+    key = {"idempotency_key": "0" * 32}
+    close_old_connections()
+    cut = client.post(pay, key)
+    assert cut.status_code == 503 and cut["Retry-After"]
+    assert "Servizio momentaneamente non disponibile" in cut.content.decode()
+
+    monkeypatch.undo()
+    outage.restore()
+    close_old_connections()
+    retried = client.post(pay, key)
+    payment = Payment.objects.get(invoice=world.invoice)  # one attempt, not two
+    assert retried.status_code == 302
+    assert retried["Location"] == f"/fatture/pagamenti/sandbox/{payment.provider_reference}/"

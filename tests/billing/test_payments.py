@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 from django.core import mail
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
 
@@ -242,3 +242,39 @@ def test_the_card_form_explains_mistakes(
     response = client.post(checkout, data)
     assert response.status_code == 200 and message in response.content.decode()
     assert Payment.objects.get().status == Payment.Status.PENDING
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_submission_twice_at_once_is_one_attempt_not_a_refusal() -> None:
+    """A double click (or a retry sent while the first request still runs): both requests
+    pass the first look-up for the key, then queue on the invoice's lock; the second finds
+    the first one's attempt instead of refusing "a payment is already in progress"."""
+    from billing.payments import payment_start
+    from tests.conftest import build_world
+
+    world = build_world()
+    key = uuid.uuid4().hex
+    answers: list[object] = []
+
+    def submit() -> None:
+        try:
+            started = payment_start(
+                user=world.lr, invoice=world.invoice, idempotency_key=key, base_url=""
+            )
+            answers.append(started)
+        except Exception as error:  # the test reports it
+            answers.append(error)
+        finally:
+            connection.close()
+
+    with transaction.atomic():  # holds the invoice's lock while both requests arrive
+        Invoice.objects.select_for_update().get(pk=world.invoice.pk)
+        threads = [threading.Thread(target=submit) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        time.sleep(0.5)
+    for thread in threads:
+        thread.join()
+    assert not [a for a in answers if isinstance(a, Exception)], answers
+    assert Payment.objects.count() == 1
+    assert len({str(a[1]) for a in answers if isinstance(a, tuple)}) == 1  # the same checkout

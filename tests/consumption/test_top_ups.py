@@ -1,11 +1,14 @@
 """Remaining credit (C4), online top-up (C5) and its history (C6): credited exactly once."""
 
 import json
+import threading
+import time
 import uuid
 from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
 
@@ -120,3 +123,44 @@ def test_another_persons_receipt_is_404(who: str, world: World) -> None:
     viewer = world.user if who == "user" else world.outsider_lr
     response = client_for(viewer).get(reverse("consumption:top-up-result", args=[reference]))
     assert response.status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_submission_twice_at_once_opens_one_top_up() -> None:
+    """A double click (or a retry sent while the first request still runs): both requests
+    pass the first look-up for the key before either has written, then queue on the SIM's
+    lock; the second must find the first one's attempt, not fail on it."""
+    from consumption.services import top_up_start
+    from tests.conftest import build_world
+
+    world = build_world()
+    key = uuid.uuid4().hex
+    answers: list[object] = []
+
+    def submit() -> None:
+        try:
+            answers.append(
+                top_up_start(
+                    user=world.lr,
+                    line=world.lr_line,
+                    amount=Decimal("25"),
+                    idempotency_key=key,
+                    base_url="",
+                )
+            )
+        except Exception as error:  # the test reports it
+            answers.append(error)
+        finally:
+            connection.close()
+
+    with transaction.atomic():  # holds the SIM's lock while both requests arrive
+        Line.objects.select_for_update().get(pk=world.lr_line.pk)
+        threads = [threading.Thread(target=submit) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        time.sleep(0.5)
+    for thread in threads:
+        thread.join()
+    assert not [a for a in answers if isinstance(a, Exception)], answers
+    assert TopUp.objects.count() == 1
+    assert len({str(a[1]) for a in answers if isinstance(a, tuple)}) == 1  # the same checkout

@@ -3,6 +3,8 @@ requests one made."""
 
 import hashlib
 import io
+import re
+import uuid
 from datetime import timedelta
 from html import unescape
 
@@ -79,8 +81,12 @@ def png() -> bytes:
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
-def ask(client, upload=None):  # type: ignore[no-untyped-def]
-    data = {"topic": "SECURITY", "message": "Come proteggiamo la rete dell'ufficio?"}
+def ask(client, upload=None, key=None):  # type: ignore[no-untyped-def]
+    data = {
+        "topic": "SECURITY",
+        "message": "Come proteggiamo la rete dell'ufficio?",
+        "idempotency_key": key or uuid.uuid4().hex,
+    }
     if upload is not None:
         data["attachment"] = upload
     return client.post(reverse("support:expert"), data)
@@ -109,6 +115,53 @@ def test_a_png_is_accepted(world: World) -> None:
     upload = SimpleUploadedFile("schermata.png", png(), content_type="image/png")
     assert ask(signed_in(world.lr), upload).status_code == 302
     assert Attachment.objects.get().content_type == "image/png"
+
+
+def test_the_same_submission_again_opens_one_request(world: World) -> None:
+    """A double click, or the retry of a submission whose answer was lost (the database
+    went away just after the commit): the same key finds the request it opened."""
+    client = signed_in(world.lr)
+    form = client.get(reverse("support:expert"))
+    key = re.search(r'name="idempotency_key" value="([0-9a-f]{32})"', text(form))
+    assert key is not None
+    first = ask(client, key=key[1])
+    again = ask(client, key=key[1])
+    assert first.status_code == again.status_code == 302
+    assert first["Location"] == again["Location"]
+    assert Request.objects.filter(kind=RequestKind.EXPERT).count() == 1
+    # A new page is a new key: a second question is a second request.
+    assert ask(client).status_code == 302
+    assert Request.objects.filter(kind=RequestKind.EXPERT).count() == 2
+
+
+def test_the_same_submission_racing_itself_opens_one_request(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two requests with the same key, both past the look-up before either wrote: the
+    database's constraint stops the second, which answers with the first."""
+    from support import services
+
+    really_sent = services._expert_request_sent
+    lookups: list[str] = []
+
+    def first_look_misses(actor, key):  # type: ignore[no-untyped-def]
+        lookups.append(key)
+        return None if len(lookups) <= 2 else really_sent(actor, key)
+
+    monkeypatch.setattr(services, "_expert_request_sent", first_look_misses)
+    key = uuid.uuid4().hex
+    first = ask(signed_in(world.lr), key=key)
+    second = ask(signed_in(world.lr), key=key)
+    assert first["Location"] == second["Location"]
+    assert Request.objects.filter(kind=RequestKind.EXPERT).count() == 1
+
+
+def test_a_submission_without_its_key_opens_nothing(world: World) -> None:
+    response = signed_in(world.lr).post(
+        reverse("support:expert"), {"topic": "SECURITY", "message": "Domanda"}
+    )
+    assert response.status_code == 200
+    assert not Request.objects.exists()
 
 
 @pytest.mark.parametrize(
