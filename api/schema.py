@@ -174,6 +174,10 @@ ERRORS = {
     "401": {"description": "No valid token", "content": _json("Error")},
     "413": {"description": "The body is too large", "content": _json("Error")},
     "429": {"description": "Too many requests from this address", "content": _json("Error")},
+    "503": {
+        "description": "The service is briefly unavailable: retry after Retry-After seconds",
+        "content": _json("Error"),
+    },
 }
 REFERENCE = {
     "name": "reference",

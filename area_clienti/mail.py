@@ -18,4 +18,6 @@ def send_templated_email(template: str, context: dict[str, Any], to: Sequence[st
         to=list(to),
     )
     message.attach_alternative(render_to_string(f"{template}_body.html", context), "text/html")
-    transaction.on_commit(message.send)
+    # robust: a mail server that is down is logged, never turned into an error page for
+    # a change that is already saved.
+    transaction.on_commit(message.send, robust=True)

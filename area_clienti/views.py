@@ -2,7 +2,7 @@ import sys
 
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.views import defaults
@@ -81,6 +81,12 @@ def _database_unreachable(error: BaseException | None) -> bool:
 
 
 def _unavailable(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse(render_to_string("503.html"), status=503)
+    response: HttpResponse
+    if request.path.startswith("/api/"):  # client systems read JSON, as for every API error
+        response = JsonResponse(
+            {"error": "Service temporarily unavailable: retry later."}, status=503
+        )
+    else:
+        response = HttpResponse(render_to_string("503.html"), status=503)
     response["Retry-After"] = str(settings.RETRY_AFTER_SECONDS)
     return response

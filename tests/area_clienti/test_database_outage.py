@@ -68,6 +68,11 @@ def test_pages_answer_503_while_the_database_is_away_and_recover(
     assert get(client, "/readyz").status_code == 503
     # The process itself is fine: the load balancer's check (no cookie) says so.
     assert Client().get("/healthz").status_code == 200
+    # Client systems get the API's JSON errors, with the same advice to retry.
+    api_client = Client(raise_request_exception=False, HTTP_AUTHORIZATION="Bearer any-token")
+    api = get(api_client, "/api/v1/requests/R-1/")
+    assert api.status_code == 503 and api["Retry-After"]
+    assert api.json() == {"error": "Service temporarily unavailable: retry later."}
 
     outage.restore()
     # No restart: the next request replaces the broken connection.
