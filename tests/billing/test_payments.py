@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 from django.core import mail
-from django.db import connection, transaction
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -15,6 +15,7 @@ from accounts.roles import Profile
 from billing.gateway import SIGNATURE_HEADER, sign
 from billing.models import GatewayEvent, Invoice, Payment
 from billing.payments import payment_callback
+from tests.concurrency import twice_while_locked
 from tests.conftest import World
 
 SUCCESS, DECLINED, NO_FUNDS = "4242 4242 4242 4242", "4000000000000002", "4000000000009995"
@@ -254,27 +255,12 @@ def test_the_same_submission_twice_at_once_is_one_attempt_not_a_refusal() -> Non
 
     world = build_world()
     key = uuid.uuid4().hex
-    answers: list[object] = []
-
-    def submit() -> None:
-        try:
-            started = payment_start(
-                user=world.lr, invoice=world.invoice, idempotency_key=key, base_url=""
-            )
-            answers.append(started)
-        except Exception as error:  # the test reports it
-            answers.append(error)
-        finally:
-            connection.close()
-
-    with transaction.atomic():  # holds the invoice's lock while both requests arrive
-        Invoice.objects.select_for_update().get(pk=world.invoice.pk)
-        threads = [threading.Thread(target=submit) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        time.sleep(0.5)
-    for thread in threads:
-        thread.join()
+    answers = twice_while_locked(
+        lambda: payment_start(
+            user=world.lr, invoice=world.invoice, idempotency_key=key, base_url=""
+        ),
+        Invoice.objects.filter(pk=world.invoice.pk),
+    )
     assert not [a for a in answers if isinstance(a, Exception)], answers
     assert Payment.objects.count() == 1
     assert len({str(a[1]) for a in answers if isinstance(a, tuple)}) == 1  # the same checkout

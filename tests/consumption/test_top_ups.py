@@ -1,14 +1,11 @@
 """Remaining credit (C4), online top-up (C5) and its history (C6): credited exactly once."""
 
 import json
-import threading
-import time
 import uuid
 from decimal import Decimal
 
 import pytest
 from django.core import mail
-from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
 
@@ -16,6 +13,7 @@ from accounts.models import Line
 from billing.gateway import SIGNATURE_HEADER, sign
 from billing.payments import payment_callback
 from consumption.models import SimCredit, TopUp
+from tests.concurrency import twice_while_locked
 from tests.conftest import World
 
 CARD = {"card_number": "4242424242424242", "expiry": "12/39", "cvc": "123"}
@@ -135,32 +133,16 @@ def test_the_same_submission_twice_at_once_opens_one_top_up() -> None:
 
     world = build_world()
     key = uuid.uuid4().hex
-    answers: list[object] = []
-
-    def submit() -> None:
-        try:
-            answers.append(
-                top_up_start(
-                    user=world.lr,
-                    line=world.lr_line,
-                    amount=Decimal("25"),
-                    idempotency_key=key,
-                    base_url="",
-                )
-            )
-        except Exception as error:  # the test reports it
-            answers.append(error)
-        finally:
-            connection.close()
-
-    with transaction.atomic():  # holds the SIM's lock while both requests arrive
-        Line.objects.select_for_update().get(pk=world.lr_line.pk)
-        threads = [threading.Thread(target=submit) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        time.sleep(0.5)
-    for thread in threads:
-        thread.join()
+    answers = twice_while_locked(
+        lambda: top_up_start(
+            user=world.lr,
+            line=world.lr_line,
+            amount=Decimal("25"),
+            idempotency_key=key,
+            base_url="",
+        ),
+        Line.objects.filter(pk=world.lr_line.pk),
+    )
     assert not [a for a in answers if isinstance(a, Exception)], answers
     assert TopUp.objects.count() == 1
     assert len({str(a[1]) for a in answers if isinstance(a, tuple)}) == 1  # the same checkout
