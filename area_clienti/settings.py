@@ -204,6 +204,9 @@ STORAGES = {
 # Without collectstatic (demo, tests) whitenoise serves straight from the finders.
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+# The largest request body read into memory: the usage API takes up to 10,000 records a
+# call (some 2 to 3 MB of JSON); bigger bodies get a 413.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Files customers attach to requests to the experts.
 ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
 

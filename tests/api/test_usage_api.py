@@ -86,3 +86,10 @@ def test_no_token_no_entry(world: World) -> None:
     )
     assert response.status_code == 401
     assert not UsageRecord.objects.exists()
+
+
+def test_a_body_over_the_size_limit_is_a_json_413(token: str, settings) -> None:  # type: ignore[no-untyped-def]
+    padding = "x" * settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    response = post({"records": [], "padding": padding}, token)
+    assert response.status_code == 413
+    assert response.json() == {"error": "The body is too large."}
