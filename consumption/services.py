@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import IO
+from typing import IO, Any, TypeVar
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -243,21 +243,7 @@ def refresh_daily(keys: Iterable[tuple[int, date]]) -> None:
             .annotate(total=Sum("quantity"), spent=Sum("cost"), count=Count("id"))
             .order_by()
         )
-        UsageDaily.objects.bulk_create(
-            (
-                UsageDaily(
-                    line_id=row["line_id"],
-                    day=row["day"],
-                    kind=row["kind"],
-                    roaming=row["roaming"],
-                    quantity=row["total"],
-                    cost=row["spent"],
-                    records=row["count"],
-                )
-                for row in rows
-            ),
-            batch_size=BATCH,
-        )
+        _store_aggregates(UsageDaily, rows)
 
 
 def refresh_monthly(keys: Iterable[tuple[int, date]]) -> None:
@@ -276,21 +262,27 @@ def refresh_monthly(keys: Iterable[tuple[int, date]]) -> None:
             .annotate(total=Sum("quantity"), spent=Sum("cost"), count=Sum("records"))
             .order_by()
         )
-        UsageMonthly.objects.bulk_create(
-            (
-                UsageMonthly(
-                    line_id=row["line_id"],
-                    month=month,
-                    kind=row["kind"],
-                    roaming=row["roaming"],
-                    quantity=row["total"],
-                    cost=row["spent"],
-                    records=row["count"],
-                )
-                for row in rows
-            ),
-            batch_size=BATCH,
-        )
+        _store_aggregates(UsageMonthly, rows, month=month)
+
+
+Aggregate = TypeVar("Aggregate", UsageDaily, UsageMonthly)
+
+# The sums of a grouped query of usage, by the aggregate field each fills.
+_SUMS = {"total": "quantity", "spent": "cost", "count": "records"}
+
+
+def _store_aggregates(
+    model: type[Aggregate], rows: Iterable[Mapping[str, object]], **common: Any
+) -> None:
+    """Store grouped rows (their group keys, and the sums `total`, `spent`, `count`) as
+    `model`'s aggregates; `common` holds what every row shares."""
+    model.objects.bulk_create(
+        (
+            model(**common, **{_SUMS.get(key, key): value for key, value in row.items()})
+            for row in rows
+        ),
+        batch_size=BATCH,
+    )
 
 
 def _chunks(items: list[tuple[date, set[int]]], size: int) -> Iterator[list[tuple[date, set[int]]]]:
