@@ -42,8 +42,11 @@ class UsageRecord(models.Model):
     """One record from the billing system. `record_id` is the system's own id: loading the
     same record twice stores it once."""
 
-    record_id = models.CharField(max_length=64, unique=True)
-    line = models.ForeignKey("accounts.Line", on_delete=models.CASCADE, related_name="+")
+    record_id = models.CharField(max_length=64)
+    # The (line, started_at) index serves the line's own lookups: no second index on line.
+    line = models.ForeignKey(
+        "accounts.Line", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     started_at = models.DateTimeField()
     kind = models.CharField(max_length=5, choices=UsageKind.choices)
     roaming = models.BooleanField(default=False)
@@ -53,7 +56,10 @@ class UsageRecord(models.Model):
     class Meta:
         indexes = [models.Index(fields=["line", "started_at"])]
         constraints = [
-            models.CheckConstraint(condition=Q(quantity__gte=0), name="usage_quantity_positive")
+            # A constraint rather than unique=True: the field would add a LIKE index on
+            # PostgreSQL that no query uses and every import would keep up.
+            models.UniqueConstraint(fields=["record_id"], name="one_usage_record_per_id"),
+            models.CheckConstraint(condition=Q(quantity__gte=0), name="usage_quantity_positive"),
         ]
 
     def __str__(self) -> str:
@@ -63,7 +69,10 @@ class UsageRecord(models.Model):
 class UsageDaily(models.Model):
     """The records of a line for a day (Europe/Rome), a kind and national/roaming."""
 
-    line = models.ForeignKey("accounts.Line", on_delete=models.CASCADE, related_name="daily_usage")
+    # Lookups by line use the unique constraint's index, which starts with it.
+    line = models.ForeignKey(
+        "accounts.Line", on_delete=models.CASCADE, related_name="daily_usage", db_index=False
+    )
     day = models.DateField()
     kind = models.CharField(max_length=5, choices=UsageKind.choices)
     roaming = models.BooleanField(default=False)
@@ -87,7 +96,10 @@ class UsageMonthly(models.Model):
     """The daily aggregates of a line for a calendar month, a kind and national/roaming:
     what the all-SIMs page reads for whole months (a row a month instead of thirty)."""
 
-    line = models.ForeignKey("accounts.Line", on_delete=models.CASCADE, related_name="+")
+    # Lookups by line use the unique constraint's index, which starts with it.
+    line = models.ForeignKey(
+        "accounts.Line", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     month = models.DateField()  # its first day
     kind = models.CharField(max_length=5, choices=UsageKind.choices)
     roaming = models.BooleanField(default=False)
