@@ -66,6 +66,8 @@ def test_pages_answer_503_while_the_database_is_away_and_recover(
     assert down.status_code == 503 and down["Retry-After"]
     assert "Servizio momentaneamente non disponibile" in down.content.decode()
     assert get(client, "/readyz").status_code == 503
+    # Someone about to sign in learns it before typing a password, not after.
+    assert get(Client(raise_request_exception=False), "/accedi/").status_code == 503
     # The process itself is fine: the load balancer's check (no cookie) says so.
     assert Client().get("/healthz").status_code == 200
     # Client systems get the API's JSON errors, with the same advice to retry.
@@ -78,6 +80,7 @@ def test_pages_answer_503_while_the_database_is_away_and_recover(
     # No restart: the next request replaces the broken connection.
     assert get(client, "/fatture/").status_code == 200
     assert get(client, "/readyz").status_code == 200
+    assert get(Client(), "/accedi/").status_code == 200
 
 
 def test_a_payment_confirmed_during_the_outage_is_applied_once(
