@@ -423,7 +423,7 @@ def main() -> int:
     for label, value, bar, unit in figures:
         ok = value >= bar if unit == ">=" else value <= bar
         failed += not ok
-        print(f"{label:<72} {value:>9.3f} {bar:>6} {unit:<2} {'ok' if ok else 'MISSED'}")
+        print(f"{label:<72} {value:>9.3f} {bar:>6.4g} {unit:<2} {'ok' if ok else 'MISSED'}")
     print(f"\nself peak memory: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB")
     return 1 if failed else 0
 

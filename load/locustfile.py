@@ -94,18 +94,19 @@ class Person(HttpUser):
         self.username, self.pages, sources = next(_turns)
         deadline = time.monotonic() + PERSEVERANCE
         while True:  # a sign-in page that says "come back later" is tried again
-            self.client.get("/accedi/", name="/accedi/", timeout=REQUEST_TIMEOUT)
-            response = self.client.post(
-                "/accedi/",
-                {
-                    "username": self.username,
-                    "password": PASSWORD,
-                    "csrfmiddlewaretoken": self.client.cookies.get("csrftoken", ""),
-                },
-                name="/accedi/ (POST)",
-                allow_redirects=False,
-                timeout=REQUEST_TIMEOUT,
-            )
+            response = self.client.get("/accedi/", name="/accedi/", timeout=REQUEST_TIMEOUT)
+            if not _come_back_later(response):
+                response = self.client.post(
+                    "/accedi/",
+                    {
+                        "username": self.username,
+                        "password": PASSWORD,
+                        "csrfmiddlewaretoken": self.client.cookies.get("csrftoken", ""),
+                    },
+                    name="/accedi/ (POST)",
+                    allow_redirects=False,
+                    timeout=REQUEST_TIMEOUT,
+                )
             if not _come_back_later(response) or time.monotonic() + RETRY_EVERY > deadline:
                 break
             time.sleep(RETRY_EVERY)
