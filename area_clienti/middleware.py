@@ -44,6 +44,21 @@ class PermissionsPolicyMiddleware:
         return response
 
 
+class NoStoreMiddleware:
+    """Nothing the app answers is kept by a browser or a proxy cache: invoices, PDFs,
+    attachments and PUKs stay off shared and back-button caches. Only the static files
+    (served by whitenoise, above this middleware) are cacheable. A response that chose its
+    own policy keeps it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
 SESSION_RENEWED_AT = "renewed_at"
 SESSION_RENEWAL_SECONDS = 60
 

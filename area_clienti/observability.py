@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 
 from django.http import HttpRequest, HttpResponse
 
+from area_clienti.proxies import client_address
+
 REQUEST_ID: ContextVar[str] = ContextVar("request_id", default="-")
 # An id from the load balancer is kept only when it looks like one (no log injection).
 INCOMING_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -46,6 +48,7 @@ class RequestIdMiddleware:
                     "status": response.status_code,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                     "user_id": user.pk if user is not None and user.is_authenticated else None,
+                    "client": client_address(request),
                 },
             )
             return response
@@ -59,7 +62,7 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
-EXTRA_FIELDS = ("status", "duration_ms", "user_id")
+EXTRA_FIELDS = ("status", "duration_ms", "user_id", "client")
 
 
 class JsonFormatter(logging.Formatter):

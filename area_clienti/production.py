@@ -5,8 +5,10 @@ from .settings import STORAGES, env_bool, env_int
 
 DEBUG = False
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-# Behind a TLS-terminating load balancer that sets X-Forwarded-Proto.
+# Behind a TLS-terminating load balancer that sets X-Forwarded-Proto and appends the
+# client's address to X-Forwarded-For (more than one proxy in front: say how many).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True

@@ -16,14 +16,14 @@ from django.shortcuts import render
 from django_ratelimit.core import is_ratelimited
 
 from accounts.access import View
+from area_clienti.proxies import client_address
 
 RETRY_AFTER = "60"
 
 
-def client_address(group: str, request: HttpRequest) -> str:
-    """The client's address as django-axes reads it (through the proxies it is told to
-    trust), or the socket's; some WSGI servers set neither."""
-    return getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR") or "-"
+def _rate_key(group: str, request: HttpRequest) -> str:
+    """The client's address, as lockout counts it; some WSGI servers give none."""
+    return client_address(request) or "-"
 
 
 def rate_limited(group: str, *, as_json: bool = False) -> Callable[[View], View]:
@@ -36,7 +36,7 @@ def rate_limited(group: str, *, as_json: bool = False) -> Callable[[View], View]
             if request.method == "POST" and is_ratelimited(
                 request,
                 group=group,
-                key=client_address,
+                key=_rate_key,
                 rate=settings.RATE_LIMITS[group],
                 method="POST",
                 increment=True,

@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "area_clienti.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "area_clienti.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "area_clienti.middleware.SessionRenewalMiddleware",
     "area_clienti.middleware.LanguageMiddleware",
@@ -130,6 +131,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # The pages' queries are short: JIT compilation costs more (100 ms and up, once the
     # statistics say a query is big) than it could ever save them.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The demo: the web server's threads and the task worker write to one file. A
+    # transaction takes the write lock when it begins (IMMEDIATE), so two writers queue
+    # for up to `timeout` seconds instead of one failing with "database is locked" when it
+    # upgrades a read; WAL lets pages read while somebody writes.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -184,6 +197,13 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# Lockout, rate limits and logs count the client's address, read through the trusted proxies.
+AXES_CLIENT_IP_CALLABLE = "area_clienti.proxies.client_address"
+
+# How many proxies (load balancers) in front of the app append to X-Forwarded-For: the
+# client's address is the one the outermost of them saw. 0 (the default) trusts none and
+# counts the socket's address; production says how many it has (area_clienti/proxies.py).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
 LANGUAGE_CODE = "it"
 LANGUAGES = [("it", _("Italiano")), ("en", _("English"))]

@@ -252,6 +252,8 @@ def test_url_answers_as_declared(route: Route, persona: str, world: World) -> No
         client.force_login(user)
     response = client.get(_url(route, world, user))
     login_url = reverse("accounts:login")
+    # Invoices, PDFs, attachments, PUKs: no page or download is kept by a cache.
+    assert "no-store" in response.get("Cache-Control", ""), response.get("Cache-Control")
 
     if access.kind == "api":
         # Client systems only, by token: a person's session is not enough.
