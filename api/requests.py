@@ -11,7 +11,8 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Company, Line, User
-from api.auth import api_client, api_error
+from api.auth import api_client, api_error, client_of
+from api.models import API_CHANNELS, ApiClient, ApiScope
 from api.payloads import json_object
 from tracking.models import TRANSITIONS, Channel, Request, RequestKind, RequestState
 from tracking.services import (
@@ -20,9 +21,6 @@ from tracking.services import (
     request_create,
     request_transition,
 )
-
-# The customer area itself is the WEB channel; client systems speak for the others.
-API_CHANNELS = [choice for choice in Channel.choices if choice[0] != Channel.WEB]
 
 
 class RequestCreateForm(forms.Form):
@@ -34,8 +32,13 @@ class RequestCreateForm(forms.Form):
     requester = forms.CharField(max_length=150, required=False)
     external_id = forms.CharField(max_length=64, required=False)
 
+    def __init__(self, *args: Any, companies: QuerySet[Company], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.companies = companies
+
     def clean_customer_code(self) -> Company:
-        company = Company.objects.filter(customer_code=self.cleaned_data["customer_code"]).first()
+        # A customer the client does not act for is, to it, no customer at all.
+        company = self.companies.filter(customer_code=self.cleaned_data["customer_code"]).first()
         if company is None:
             raise forms.ValidationError("No customer has this code.")
         return company
@@ -116,11 +119,15 @@ def _requests() -> QuerySet[Request]:
     return Request.objects.select_related("company", "line", "requester")
 
 
-def _get(reference: str) -> Request | None:
-    return _requests().filter(reference=reference).first()
+def _get(reference: str, client: ApiClient) -> Request | None:
+    """A request of the client's customers; any other is absent (404) to it."""
+    found = _requests().filter(reference=reference)
+    if not client.all_companies:
+        found = found.filter(company__in=client.customers())
+    return found.first()
 
 
-@api_client
+@api_client(ApiScope.REQUESTS_WRITE)
 @require_POST
 def request_create_view(request: HttpRequest) -> JsonResponse:
     """Open a request made through another channel; an `external_id` sent again returns the
@@ -136,13 +143,23 @@ def request_create_view(request: HttpRequest) -> JsonResponse:
     data = _strings(payload, RequestCreateForm)
     if isinstance(data, JsonResponse):
         return data
-    form = RequestCreateForm(data)
+    client = client_of(request)
+    form = RequestCreateForm(data, companies=client.customers())
     if not form.is_valid():
         return _form_error(form, "The request was not created.")
     cleaned = form.cleaned_data
-    existing = _existing(cleaned["channel"], cleaned["external_id"])
+    if not client.opens_for(cleaned["channel"]):
+        return api_error(
+            403,
+            "This token may not open requests for this channel.",
+            field="channel",
+            detail=f"Allowed: {', '.join(client.channels) or 'none'}.",
+        )
+    existing = _existing(cleaned["channel"], cleaned["external_id"], client)
     if existing is not None:
         return JsonResponse(serialize(existing), status=200)
+    if _external_id_taken(cleaned["channel"], cleaned["external_id"], client):
+        return _external_id_refused()
     try:
         tracked = request_create(
             company=cleaned["customer_code"],
@@ -155,33 +172,59 @@ def request_create_view(request: HttpRequest) -> JsonResponse:
             external_id=cleaned["external_id"],
         )
     except IntegrityError:  # the same external_id, sent twice at once
-        existing = _existing(cleaned["channel"], cleaned["external_id"])
+        existing = _existing(cleaned["channel"], cleaned["external_id"], client)
         if existing is None:
+            if _external_id_taken(cleaned["channel"], cleaned["external_id"], client):
+                return _external_id_refused()
             raise
         return JsonResponse(serialize(existing), status=200)
     return JsonResponse(serialize(tracked), status=201)
 
 
-def _existing(channel: str, external_id: str) -> Request | None:
+def _existing(channel: str, external_id: str, client: ApiClient) -> Request | None:
     if not external_id:
         return None
-    return _requests().filter(channel=channel, external_id=external_id).first()
+    return (
+        _requests()
+        .filter(channel=channel, external_id=external_id, company__in=client.customers())
+        .first()
+    )
 
 
-@api_client
+def _external_id_taken(channel: str, external_id: str, client: ApiClient) -> bool:
+    """The channel's identifier names a request of a customer the client does not act for:
+    refused without a word about that request."""
+    return bool(external_id) and (
+        Request.objects.filter(channel=channel, external_id=external_id)
+        .exclude(company__in=client.customers())
+        .exists()
+    )
+
+
+def _external_id_refused() -> JsonResponse:
+    return api_error(
+        409,
+        "The request was not created.",
+        field="external_id",
+        detail="Already used for another request of this channel.",
+    )
+
+
+@api_client(ApiScope.REQUESTS_READ)
 @require_GET
 def request_detail_view(request: HttpRequest, reference: str) -> JsonResponse:
-    tracked = _get(reference)
+    tracked = _get(reference, client_of(request))
     if tracked is None:
         return api_error(404, "No request has this reference.")
     return JsonResponse(serialize(tracked))
 
 
-@api_client
+@api_client(ApiScope.REQUESTS_WRITE)
 @require_POST
 def request_transition_view(request: HttpRequest, reference: str) -> JsonResponse:
     """Move a request to another state, if the state machine allows it."""
-    tracked = _get(reference)
+    client = client_of(request)
+    tracked = _get(reference, client)
     if tracked is None:
         return api_error(404, "No request has this reference.")
     payload = json_object(request)
@@ -214,4 +257,4 @@ def request_transition_view(request: HttpRequest, reference: str) -> JsonRespons
         )
     except CompletionRefused as refusal:
         return api_error(422, str(refusal))
-    return JsonResponse(serialize(_get(moved.reference) or moved))
+    return JsonResponse(serialize(_get(moved.reference, client) or moved))

@@ -172,6 +172,11 @@ def _json(schema: str) -> dict[str, Any]:
 ERRORS = {
     "400": {"description": "Invalid payload, and why", "content": _json("Error")},
     "401": {"description": "No valid token", "content": _json("Error")},
+    "403": {
+        "description": "The token's scopes do not include this endpoint (or, opening a "
+        "request, its channel)",
+        "content": _json("Error"),
+    },
     "413": {"description": "The body is too large", "content": _json("Error")},
     "429": {"description": "Too many requests from this address", "content": _json("Error")},
     "503": {
@@ -191,7 +196,10 @@ OPENAPI: dict[str, Any] = {
     "info": {
         "title": "Area Clienti Business API",
         "version": "1.0.0",
-        "description": "For the operator's other systems (billing, shops, agents).",
+        "description": "For the operator's other systems (billing, shops, agents). Each "
+        "token has scopes (invoices:write, usage:write, requests:read, requests:write), the "
+        "channels it opens requests for, and the customers it acts for: another customer's "
+        "request, line or invoice is absent to it.",
     },
     "servers": [{"url": "/api/v1"}],
     "components": {
@@ -218,6 +226,10 @@ OPENAPI: dict[str, Any] = {
                         "content": _json("Request"),
                     },
                     **ERRORS,
+                    "409": {
+                        "description": "The external_id names another request of the channel",
+                        "content": _json("Error"),
+                    },
                 },
             }
         },
@@ -228,7 +240,11 @@ OPENAPI: dict[str, Any] = {
                 "responses": {
                     "200": {"description": "The request", "content": _json("Request")},
                     "401": ERRORS["401"],
-                    "404": {"description": "No such request", "content": _json("Error")},
+                    "403": ERRORS["403"],
+                    "404": {
+                        "description": "No such request among the token's customers",
+                        "content": _json("Error"),
+                    },
                 },
             }
         },
@@ -240,7 +256,10 @@ OPENAPI: dict[str, Any] = {
                 "responses": {
                     "200": {"description": "Moved", "content": _json("Request")},
                     **ERRORS,
-                    "404": {"description": "No such request", "content": _json("Error")},
+                    "404": {
+                        "description": "No such request among the token's customers",
+                        "content": _json("Error"),
+                    },
                     "409": {
                         "description": "Not allowed from the current state",
                         "content": _json("Error"),

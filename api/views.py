@@ -2,24 +2,38 @@
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import public
-from api.auth import api_client, api_error
+from accounts.models import Company
+from api.auth import api_client, api_error, client_of
+from api.models import ApiScope
 from api.payloads import json_object
 from api.schema import OPENAPI
 from billing.services import InvoiceDataError, invoice_import
 from consumption.services import usage_import_rows
 
 
-@api_client
+@api_client(ApiScope.INVOICES_WRITE)
 @require_POST
 def invoices(request: HttpRequest) -> JsonResponse:
     """Load one invoice from the billing system; idempotent on its number."""
     record = json_object(request)
     if isinstance(record, JsonResponse):
         return record
+    client = client_of(request)
+    if not client.all_companies:
+        vat_number = str(record.get("company_vat_number", ""))
+        if not client.customers().filter(vat_number=vat_number).exists():
+            # A customer the client does not act for is, to it, no customer at all.
+            return api_error(
+                400,
+                "The invoice was not loaded.",
+                field="company_vat_number",
+                detail="no such customer",
+            )
     try:
         outcome = invoice_import(record)
     except InvoiceDataError as error:
@@ -45,7 +59,7 @@ def openapi(request: HttpRequest) -> JsonResponse:
 MAX_USAGE_RECORDS = 10_000
 
 
-@api_client
+@api_client(ApiScope.USAGE_WRITE)
 @require_POST
 def usage(request: HttpRequest) -> JsonResponse:
     """Load usage records: {"records": [{record_id, number, started_at, kind, roaming,
@@ -62,7 +76,9 @@ def usage(request: HttpRequest) -> JsonResponse:
         (position, _as_text(record) if isinstance(record, dict) else {})
         for position, record in enumerate(records)
     )
-    report = usage_import_rows(rows)
+    client = client_of(request)
+    companies: QuerySet[Company] | None = None if client.all_companies else client.customers()
+    report = usage_import_rows(rows, companies=companies)
     body = {
         "read": report.read,
         "loaded": report.loaded,

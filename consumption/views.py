@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import itertools
-import tempfile
 import uuid
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 
-import xlsxwriter
 from django.core.paginator import Paginator
 from django.db.models import QuerySet, Sum
 from django.http import (
@@ -27,6 +23,7 @@ from accounts.access import requires, user_of
 from accounts.models import Line
 from accounts.roles import Capability
 from accounts.selectors import lines_for_user
+from area_clienti.exports import csv_response, xlsx_response
 from billing.models import InvoiceItem
 from billing.payments import failure_message
 from billing.selectors import billed_items, billed_services
@@ -152,36 +149,19 @@ def _filename(start: date, end: date, extension: str) -> str:
     return f"consumi-sim-{start:%Y%m%d}-{end:%Y%m%d}.{extension}"
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def _csv_export(sims: QuerySet[Line], start: date, end: date) -> StreamingHttpResponse:
     """Streamed: thousands of SIMs never sit in memory at once."""
-    writer = csv.writer(_Echo())
-    lines = (writer.writerow(row) for row in [EXPORT_HEADER, *_rows(sims)])
-    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_filename(start, end, "csv")}"'
-    return response
+    return csv_response(
+        filename=_filename(start, end, "csv"), header=EXPORT_HEADER, rows=_rows(sims)
+    )
 
 
 def _xlsx_export(sims: QuerySet[Line], start: date, end: date) -> FileResponse:
-    """Written row by row to a temporary file (xlsxwriter's constant-memory mode)."""
-    spool = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it when sent
-    workbook = xlsxwriter.Workbook(spool, {"constant_memory": True, "in_memory": False})
-    sheet = workbook.add_worksheet(_("Consumi"))
-    bold = workbook.add_format({"bold": True})
-    sheet.write_row(0, 0, EXPORT_HEADER, bold)
-    for index, row in enumerate(_rows(sims), start=1):
-        sheet.write_row(index, 0, [*row[:5], float(row[5]), float(row[6]), row[7]])
-    workbook.close()
-    spool.seek(0)
-    return FileResponse(
-        spool,
-        as_attachment=True,
+    return xlsx_response(
         filename=_filename(start, end, "xlsx"),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        sheet=_("Consumi"),
+        header=EXPORT_HEADER,
+        rows=_rows(sims),
     )
 
 
@@ -198,7 +178,6 @@ def billed_report(request: HttpRequest) -> HttpResponseBase:
     )
     rows = billed_services(items)
     if request.GET.get("formato") == "csv":
-        writer = csv.writer(_Echo())
         header = (
             "linea",
             "fattura",
@@ -212,20 +191,15 @@ def billed_report(request: HttpRequest) -> HttpResponseBase:
             (
                 row["line__number"],
                 row["invoice__number"],
-                row["invoice__period_start"].isoformat(),
-                row["invoice__period_end"].isoformat(),
+                row["invoice__period_start"],
+                row["invoice__period_end"],
                 row["category"],
                 row["service"],
-                f"{row['amount']:.2f}",
+                row["amount"].quantize(Decimal("0.01")),
             )
             for row in rows.iterator(chunk_size=2000)
         )
-        response = StreamingHttpResponse(
-            (writer.writerow(row) for row in itertools.chain([header], body)),
-            content_type="text/csv; charset=utf-8",
-        )
-        response["Content-Disposition"] = 'attachment; filename="servizi-fatturati.csv"'
-        return response
+        return csv_response(filename="servizi-fatturati.csv", header=header, rows=body)
     page = Paginator(rows, 100).get_page(request.GET.get("pagina"))
     query = request.GET.copy()
     query.pop("pagina", None)

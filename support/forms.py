@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import threading
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
 
@@ -10,7 +14,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageFile, UnidentifiedImageError
 
 from accounts.forms import OneLineChoiceField
 from accounts.models import Line
@@ -88,22 +92,74 @@ SIGNATURES = {
     b"\x89PNG\r\n\x1a\n": "image/png",
     b"\xff\xd8\xff": "image/jpeg",
 }
+IMAGE_FORMATS = {"image/png": "PNG", "image/jpeg": "JPEG"}
+# Any phone's photo fits; decoding one takes at most about 160 MB. A few kilobytes can claim
+# billions of pixels, so the header's size is checked before a single pixel is decoded.
+IMAGE_MAX_PIXELS = 40_000_000
 
 
-def attachment_type(upload: UploadedFile[bytes]) -> str | None:
-    """The file's real type when it is an accepted one (a PDF or a sound image)."""
+_STRICT = threading.Lock()
+
+
+@contextmanager
+def _strict_decoding() -> Iterator[None]:
+    """WeasyPrint, once imported, turns on Pillow's global LOAD_TRUNCATED_IMAGES, with which
+    load() fills broken or missing data with black instead of failing: the check needs it
+    off while it decodes. (WeasyPrint renders only the app's own static images, never
+    truncated, so the moment it is off does not matter to it.)"""
+    with _STRICT:
+        before = ImageFile.LOAD_TRUNCATED_IMAGES
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+        try:
+            yield
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = before
+
+
+def attachment_type(upload: UploadedFile[bytes]) -> str:
+    """The file's real type: a PDF, or a PNG or JPEG that decodes whole within
+    IMAGE_MAX_PIXELS. Anything else is a ValidationError that says why."""
     upload.seek(0)
     head = upload.read(16)
     upload.seek(0)
     detected = next((kind for magic, kind in SIGNATURES.items() if head.startswith(magic)), None)
-    if detected in ("image/png", "image/jpeg"):
+    if detected is None:
+        raise forms.ValidationError(_("Si possono allegare solo PDF e immagini PNG o JPEG valide."))
+    if detected in IMAGE_FORMATS:
         try:
-            with Image.open(upload) as image:
-                image.verify()
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-            detected = None
-        upload.seek(0)
+            _check_image(upload, IMAGE_FORMATS[detected])
+        finally:
+            upload.seek(0)
     return detected
+
+
+def _check_image(upload: UploadedFile[bytes], image_format: str) -> None:
+    too_large = forms.ValidationError(
+        _(
+            "L'immagine è troppo grande: al massimo %(megapixels)d megapixel "
+            "(per esempio 8000 × 5000 pixel). Riducila e allegala di nuovo."
+        )
+        % {"megapixels": IMAGE_MAX_PIXELS // 1_000_000}
+    )
+    try:
+        with warnings.catch_warnings():
+            # Pillow only warns past its own limit (and refuses at twice it): a refusal here.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(upload, formats=[image_format]) as image:
+                width, height = image.size
+                if width * height > IMAGE_MAX_PIXELS:
+                    raise too_large
+                image.verify()  # the chunks' checksums
+            upload.seek(0)
+            with _strict_decoding(), Image.open(upload, formats=[image_format]) as image:
+                # Every pixel: a valid header in front of garbage fails only here.
+                image.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise too_large from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
+        raise forms.ValidationError(
+            _("L'immagine è danneggiata o incompleta: non si riesce ad aprirla.")
+        ) from None
 
 
 class ExpertForm(forms.Form):
@@ -127,10 +183,6 @@ class ExpertForm(forms.Form):
         if (upload.size or 0) > settings.ATTACHMENT_MAX_BYTES:
             raise forms.ValidationError(_("Il file è troppo grande: al massimo 5 MB."))
         self.content_type = attachment_type(upload)
-        if self.content_type is None:
-            raise forms.ValidationError(
-                _("Si possono allegare solo PDF e immagini PNG o JPEG valide.")
-            )
         return upload
 
     @property

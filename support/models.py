@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -83,6 +86,21 @@ class Message(models.Model):
         return self.body[:50]
 
 
+# The extension of each accepted type, as detected from the file's content.
+EXTENSIONS = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
+
+
+def download_name(original_name: str, content_type: str) -> str:
+    """The name a file is downloaded under: the uploader's base name reduced to ASCII
+    letters, digits, `_` and `-` (no path, quotes, control characters or dots), and the
+    extension of the type detected from the content, never the one the uploader gave it."""
+    base = re.split(r"[\\/]", original_name)[-1]
+    stem = base.rpartition(".")[0] or base
+    ascii_stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
+    safe = re.sub(r"[^A-Za-z0-9_-]+", "_", ascii_stem).strip("_-")[:80]
+    return f"{safe or 'allegato'}.{EXTENSIONS.get(content_type, 'bin')}"
+
+
 class Attachment(models.Model):
     """A file sent with a request. MEDIA_ROOT is never served directly: files leave only
     through a view that checks who asks."""
@@ -103,3 +121,8 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+    @property
+    def download_name(self) -> str:
+        """Derived when served, so files stored before this rule are named safely too."""
+        return download_name(self.original_name, self.content_type)

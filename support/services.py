@@ -14,7 +14,7 @@ from accounts.exceptions import ActionRefused
 from accounts.models import Company, Line, User
 from accounts.selectors import company_id_of
 from support.diagnostics import diagnostics
-from support.models import Attachment, Conversation, Message
+from support.models import EXTENSIONS, Attachment, Conversation, Message
 from tracking.models import Channel, Request, RequestKind
 from tracking.services import request_create, request_create_once
 
@@ -141,8 +141,7 @@ def expert_request(
             sha256=digest.hexdigest(),
         )
         # A random name on disk: the customer's file name is kept only as data.
-        extension = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
-        stored.file.save(f"{tracked.reference}.{extension[content_type]}", attachment, save=False)
+        stored.file.save(f"{tracked.reference}.{EXTENSIONS[content_type]}", attachment, save=False)
         stored.save()
     return tracked
 

@@ -21,7 +21,7 @@ from accounts.selectors import lines_for_user
 from support import chat, selectors, services
 from support.diagnostics import diagnostics
 from support.forms import CallbackForm, ChatStartForm, DiagnosisForm, ExpertForm, FaultForm
-from support.models import Attachment
+from support.models import EXTENSIONS, Attachment
 from tracking.models import RequestKind
 from tracking.selectors import requests_for_user
 from tracking.services import open_request_of
@@ -253,11 +253,14 @@ def my_request_detail(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 def attachment_response(attachment: Attachment) -> FileResponse:
+    """Always a download, under a safe name with the detected type's extension, of the type
+    detected at upload; `nosniff` stops a browser from guessing another one."""
+    known = attachment.content_type in EXTENSIONS
     response = FileResponse(
         attachment.file.open("rb"),
         as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
+        filename=attachment.download_name,
+        content_type=attachment.content_type if known else "application/octet-stream",
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response

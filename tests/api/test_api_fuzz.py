@@ -17,6 +17,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from api.auth import api_client_create
+from api.models import API_CHANNELS, ApiScope
 from tests.conftest import World
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
@@ -43,7 +44,13 @@ def wsgi_keeps_the_test_connection() -> Iterator[None]:
 def token(world: World, wsgi_keeps_the_test_connection: None, settings) -> str:  # type: ignore[no-untyped-def]
     # Hundreds of calls a minute: the fuzzer is not the client the limit is for.
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "api": "100000/m"}
-    return api_client_create(name="fuzzer")[1]
+    # Every endpoint, channel and customer: the fuzzer explores what is behind the scopes.
+    return api_client_create(
+        name="fuzzer",
+        scopes=ApiScope.values,
+        channels=[value for value, _label in API_CHANNELS],
+        all_companies=True,
+    )[1]
 
 
 @schema.parametrize()

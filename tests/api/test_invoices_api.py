@@ -7,6 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from api.auth import api_client_create
+from api.models import ApiScope
 from billing.models import Invoice
 from tests.billing.test_import import record
 from tests.conftest import World
@@ -16,7 +17,10 @@ URL = "/api/v1/invoices/"
 
 @pytest.fixture
 def token(db: None) -> str:
-    return api_client_create(name="billing-system")[1]
+    # The billing system invoices every customer.
+    return api_client_create(
+        name="billing-system", scopes=[ApiScope.INVOICES_WRITE], all_companies=True
+    )[1]
 
 
 def post(body: object, token: str | None) -> object:
@@ -49,7 +53,9 @@ def test_no_valid_token_no_entry(bad: str | None, world: World, token: str) -> N
 
 
 def test_a_disabled_client_is_refused(world: World) -> None:
-    client, token = api_client_create(name="old-system")
+    client, token = api_client_create(
+        name="old-system", scopes=[ApiScope.INVOICES_WRITE], all_companies=True
+    )
     client.is_active = False
     client.save()
     assert post(record(world), token).status_code == 401  # type: ignore[attr-defined]

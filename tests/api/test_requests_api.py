@@ -8,6 +8,7 @@ from django.test import Client
 
 from accounts.models import Line
 from api.auth import api_client_create
+from api.models import ApiScope
 from tests.conftest import World
 from tracking.models import Channel, Request, RequestKind, RequestState
 
@@ -15,8 +16,14 @@ URL = "/api/v1/requests/"
 
 
 @pytest.fixture
-def token(db: None) -> str:
-    return api_client_create(name="negozi")[1]
+def token(world: World) -> str:
+    # The shops' system, for the company the tests open requests for.
+    return api_client_create(
+        name="negozi",
+        scopes=[ApiScope.REQUESTS_READ, ApiScope.REQUESTS_WRITE],
+        channels=[Channel.SHOP],
+        companies=[world.company],
+    )[1]
 
 
 def call(method: str, url: str, body: object, token: str):  # type: ignore[no-untyped-def]

@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 from api.auth import api_client_create
+from api.models import ApiScope
 from consumption.models import UsageDaily, UsageRecord
 from tests.conftest import World
 
@@ -14,7 +15,8 @@ URL = "/api/v1/usage/"
 
 @pytest.fixture
 def token(db: None) -> str:
-    return api_client_create(name="mediation")[1]
+    # The mediation system sends every customer's traffic.
+    return api_client_create(name="mediation", scopes=[ApiScope.USAGE_WRITE], all_companies=True)[1]
 
 
 def post(body: object, token: str):  # type: ignore[no-untyped-def]

@@ -70,8 +70,13 @@ def test_filter_by_line_and_csv(billed: World) -> None:
     assert "Traffico roaming" in page and "7,50\xa0€" in page
     assert "Totale fatturato, IVA esclusa: 7,50\xa0€." in page
     response = client.get(URL, {"line": billed.user_line.pk, "formato": "csv"})
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
-    assert rows[0][0] == "linea" and rows[1][0] == billed.user_line.number and rows[1][-1] == "7.50"
+    content = b"".join(response.streaming_content).decode()
+    rows = list(csv.reader(io.StringIO(content), delimiter=";"))
+    assert (
+        rows[0][0] == "linea"
+        and rows[1][0] == "'" + billed.user_line.number
+        and rows[1][-1] == "7,50"
+    )
 
 
 def test_another_companys_line_cannot_be_chosen(billed: World) -> None:

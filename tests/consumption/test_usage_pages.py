@@ -116,7 +116,9 @@ def test_csv_export(usage: World) -> None:
         reverse("consumption:all-sims"), {"month": "2026-10", "formato": "csv"}
     )
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    # Italian spreadsheets: `;` between cells, the decimal comma.
+    content = b"".join(response.streaming_content).decode()
+    rows = list(csv.reader(io.StringIO(content), delimiter=";"))
     assert rows[0] == [
         "numero",
         "assegnatario",
@@ -127,13 +129,15 @@ def test_csv_export(usage: World) -> None:
         "credito_euro",
         "stato",
     ]
-    by_number = {row[0]: row for row in rows[1:]}
+    # "+39…" is written as text ('+39…): a spreadsheet would make it a number, or a formula.
+    by_number = {row[0].removeprefix("'"): row for row in rows[1:]}
+    assert by_number[usage.user_line.number][0] == "'" + usage.user_line.number
     assert by_number[usage.user_line.number][2:] == [
         "1200",
         "0",
         str(2 * 1024 * 1024),
-        "1.50",
-        "0.00",
+        "1,50",
+        "0,00",
         "Attiva",
     ]
     assert usage.outsider_line.number not in by_number

@@ -4,7 +4,9 @@ requests one made."""
 import hashlib
 import io
 import re
+import struct
 import uuid
+import zlib
 from datetime import timedelta
 from html import unescape
 
@@ -12,12 +14,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
-from PIL import Image
+from PIL import Image, ImageFile
 
 from accounts.models import Line
 from area_clienti.workdays import first_working_day_from, is_working_day
 from support.diagnostics import SimulatedDiagnostics
-from support.models import Attachment
+from support.models import Attachment, download_name
 from tests.accounts.helpers import signed_in
 from tests.conftest import World
 from tests.factories import LineFactory
@@ -164,19 +166,111 @@ def test_a_submission_without_its_key_opens_nothing(world: World) -> None:
     assert not Request.objects.exists()
 
 
+ONLY_PDF_AND_IMAGES = "Si possono allegare solo PDF e immagini"
+BROKEN_IMAGE = "L'immagine è danneggiata o incompleta"
+TOO_MANY_PIXELS = "L'immagine è troppo grande: al massimo 40 megapixel"
+
+
+def png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def png_claiming(width: int, height: int, pixels: bytes) -> bytes:
+    """A PNG whose header, and every chunk's checksum, are valid, whatever its data."""
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + png_chunk(b"IHDR", header)
+        + png_chunk(b"IDAT", pixels)
+        + png_chunk(b"IEND", b"")
+    )
+
+
 @pytest.mark.parametrize(
-    ("name", "content"),
+    ("name", "content", "message"),
     [
-        ("fattura.pdf", b"MZ\x90\x00 this is a program, not a PDF"),
-        ("foto.png", b"\x89PNG\r\n\x1a\n" + b"broken image"),
-        ("pagina.html", b"<html><script>alert(1)</script></html>"),
+        ("fattura.pdf", b"MZ\x90\x00 this is a program, not a PDF", ONLY_PDF_AND_IMAGES),
+        ("foto.png", b"\x89PNG\r\n\x1a\n" + b"broken image", BROKEN_IMAGE),
+        ("pagina.html", b"<html><script>alert(1)</script></html>", ONLY_PDF_AND_IMAGES),
+        # A valid header and checksums in front of data that is no image.
+        ("rumore.png", png_claiming(64, 64, zlib.compress(b"garbage" * 100)), BROKEN_IMAGE),
+        ("tronca.png", png_claiming(64, 64, zlib.compress(b"\x00" * 100)), BROKEN_IMAGE),
+        ("foto.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 64, BROKEN_IMAGE),
+        # Header sizes: past Pillow's own refusal (a 500 before), and past ours.
+        ("bomba.png", png_claiming(30_000, 30_000, zlib.compress(b"\x00" * 1000)), TOO_MANY_PIXELS),
+        (
+            "enorme.png",
+            png_claiming(10_000, 10_000, zlib.compress(b"\x00" * 1000)),
+            TOO_MANY_PIXELS,
+        ),
+        ("grande.png", png_claiming(8_000, 6_000, zlib.compress(b"\x00" * 1000)), TOO_MANY_PIXELS),
     ],
 )
-def test_attachments_are_checked_by_content(world: World, name: str, content: bytes) -> None:
+def test_attachments_are_checked_by_content(
+    world: World, name: str, content: bytes, message: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As it is in the running app once WeasyPrint (the invoice PDFs) is imported.
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
     upload = SimpleUploadedFile(name, content, content_type="application/pdf")
     response = ask(signed_in(world.lr), upload)
-    assert "Si possono allegare solo PDF e immagini" in text(response)
+    assert response.status_code == 200
+    assert message in text(response)
     assert not Request.objects.exists() and not Attachment.objects.exists()
+
+
+def test_a_jpeg_within_the_pixel_limit_is_accepted(world: World) -> None:
+    buffer = io.BytesIO()
+    Image.new("RGB", (800, 600), "blue").save(buffer, format="JPEG")
+    upload = SimpleUploadedFile("foto.jpeg", buffer.getvalue(), content_type="image/jpeg")
+    assert ask(signed_in(world.lr), upload).status_code == 302
+    assert Attachment.objects.get().content_type == "image/jpeg"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "served_as", "content_type"),
+    [
+        ('pagina "x";\tprova.html', png(), "pagina_x_prova.png", "image/png"),
+        ("Fattura più Marzo.PDF", PDF, "Fattura_piu_Marzo.pdf", "application/pdf"),
+        ("script.svg", png(), "script.png", "image/png"),
+        ("...", PDF, "allegato.pdf", "application/pdf"),
+    ],
+)
+def test_attachments_are_downloaded_under_a_safe_name_of_their_real_type(
+    world: World, name: str, content: bytes, served_as: str, content_type: str
+) -> None:
+    ask(signed_in(world.lr), SimpleUploadedFile(name, content, content_type="text/html"))
+    attachment = Attachment.objects.get()
+    assert attachment.file.name.endswith(served_as.rpartition(".")[2])
+    for download in [
+        signed_in(world.lr).get(reverse("support:attachment", args=[attachment.pk])),
+        signed_in(world.staff).get(reverse("backoffice:attachment", args=[attachment.pk])),
+    ]:
+        assert download["Content-Disposition"] == f'attachment; filename="{served_as}"'
+        assert download["Content-Type"] == content_type
+        assert download["X-Content-Type-Options"] == "nosniff"
+    page = text(
+        signed_in(world.lr).get(
+            reverse("support:request-detail", args=[attachment.request.reference])
+        )
+    )
+    assert served_as in page
+
+
+@pytest.mark.parametrize(
+    ("original", "content_type", "expected"),
+    [
+        ("../../etc/passwd", "application/pdf", "passwd.pdf"),
+        ("C:\\Users\\mario\\foto.exe", "image/jpeg", "foto.jpg"),
+        ("a\r\nSet-Cookie: x=1.png", "image/png", "a_Set-Cookie_x_1.png"),
+        ("città.tar.gz", "application/pdf", "citta_tar.pdf"),
+        ("", "image/png", "allegato.png"),
+        ("x" * 300 + ".pdf", "application/pdf", "x" * 80 + ".pdf"),
+    ],
+)
+def test_download_names_keep_no_path_quotes_or_control_characters(
+    original: str, content_type: str, expected: str
+) -> None:
+    assert download_name(original, content_type) == expected
 
 
 def test_attachments_over_the_limit_are_refused(world: World, settings) -> None:  # type: ignore[no-untyped-def]
