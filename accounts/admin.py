@@ -1,18 +1,26 @@
 """Back office (Django admin, staff only). The only place where a company's LR changes."""
 
+from datetime import datetime
 from typing import Any
 
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm
-from django.http import HttpRequest
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.access import user_of
 from accounts.models import AuditEntry, Company, Contract, Line, Sim, User
 from accounts.roles import ASSIGNABLE_PROFILES, Profile
-from accounts.services import audit_record, company_change_legal_representative
+from accounts.services import (
+    account_changed_by_staff,
+    account_password_changed,
+    company_change_legal_representative,
+)
 
 
 class CompanyAdminForm(forms.ModelForm[Company]):
@@ -80,18 +88,95 @@ class CompanyAdmin(admin.ModelAdmin[Company]):
             )
 
 
+def _profile_choices(*, blank: bool) -> list[tuple[str, str]]:
+    # LR is given only through the company's page (R1).
+    choices = [(p.value, str(p.label)) for p in ASSIGNABLE_PROFILES]
+    return [("", "---------"), *choices] if blank else choices
+
+
 class CustomerUserChangeForm(UserChangeForm[User]):
+    """The superuser's form: every field, but never LR, and company and profile together."""
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if "profile" in self.fields:
-            # LR is given only through the company's page (R1).
-            self.fields["profile"].choices = [("", "---------")] + [  # type: ignore[attr-defined]
-                (p.value, p.label) for p in ASSIGNABLE_PROFILES
-            ]
+            self.fields["profile"].choices = _profile_choices(blank=True)  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        company = cleaned.get("company", self.instance.company)
+        profile = cleaned.get("profile", self.instance.profile)
+        if (company is None) != (not profile):
+            raise forms.ValidationError(
+                _("Un cliente ha un'azienda e un profilo web; il personale non ha nessuno dei due.")
+            )
+        return cleaned
+
+
+class OperatorUserChangeForm(forms.ModelForm[User]):
+    """Back-office staff who are not superusers: a plain ModelForm, so fields the fieldsets
+    leave out (permissions, password) do not exist and a forged POST of them is ignored."""
+
+    class Meta:
+        model = User
+        fields: list[str] = []
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "profile" in self.fields:
+            field = self.fields["profile"]
+            field.choices = _profile_choices(blank=False)  # type: ignore[attr-defined]
+            field.required = True
+
+
+# What staff who are not superusers may see of a customer's account. Sign-in data, the
+# company and permissions are read-only or absent: the person changes their own e-mail and
+# password (with a confirmation), the LR only through the company's page (R1).
+OPERATOR_FIELDSETS = (
+    (None, {"fields": ("username", "email", "is_active")}),
+    (_("Dati personali"), {"fields": ("first_name", "last_name", "tax_code", "phone")}),
+    (_("Area Clienti"), {"fields": ("company", "profile")}),
+    (_("Date"), {"fields": ("last_login", "date_joined")}),
+)
+OPERATOR_READONLY = ["username", "email", "company", "last_login", "date_joined"]
+# The LR's profile and codice fiscale are the contract's (R1): the company's page changes them.
+LR_READONLY = ["company", "profile", "tax_code"]
+PASSWORD_FIELDS = frozenset({"password", "password1", "password2", "usable_password"})
+
+
+def _plain(value: Any) -> Any:
+    """A form value as the audit log's JSON keeps it."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, QuerySet | list | tuple | set):
+        return sorted(str(item) for item in value)
+    return str(value)
+
+
+def form_changes(form: forms.BaseForm) -> dict[str, dict[str, Any]]:
+    """What a bound, valid admin form changed: {field: {"label", "from", "to"}}; passwords
+    only as changed, never their value or hash."""
+    changes: dict[str, dict[str, Any]] = {}
+    for name in form.changed_data:
+        label = str(form.fields[name].label or name)
+        if name in PASSWORD_FIELDS:
+            changes["password"] = {"label": str(_("password")), "changed": True}
+            continue
+        changes[name] = {
+            "label": label,
+            "from": _plain(form.initial.get(name)),
+            "to": _plain(form.cleaned_data.get(name)),
+        }
+    return changes
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin[User]):
+    """Superusers keep Django's whole user admin; other staff see customers only, through
+    OPERATOR_FIELDSETS. Every change made here is audited (`account_changed_by_staff`)."""
+
     form = CustomerUserChangeForm
     list_display = ["username", "first_name", "last_name", "company", "profile", "is_staff"]
     list_filter = ["profile", "is_staff", "is_active"]
@@ -102,22 +187,60 @@ class UserAdmin(DjangoUserAdmin[User]):
         (_("Area Clienti"), {"fields": ("company", "profile", "tax_code", "phone")}),
     )
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
+        queryset = super().get_queryset(request)
+        if not request.user.is_superuser:
+            # Another staff account (a superuser's included) is out of an operator's reach.
+            queryset = queryset.filter(company__isnull=False)
+        return queryset
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Customers register themselves or are invited; staff accounts are a superuser's.
+        return bool(request.user.is_superuser) and super().has_add_permission(request)
+
+    def get_fieldsets(self, request: HttpRequest, obj: User | None = None) -> Any:
+        if obj is not None and not request.user.is_superuser:
+            return OPERATOR_FIELDSETS
+        return super().get_fieldsets(request, obj)
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        if obj is not None and not request.user.is_superuser:
+            kwargs["form"] = OperatorUserChangeForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
     def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> Any:
         readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and not request.user.is_superuser:
+            readonly += OPERATOR_READONLY
         if obj is not None and obj.profile == Profile.LR:
-            readonly += ["company", "profile"]
-        return readonly
+            readonly += LR_READONLY
+        return list(dict.fromkeys(readonly))
 
-    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
-        previous = User.objects.filter(pk=obj.pk).values_list("profile", flat=True).first()
-        super().save_model(request, obj, form, change)
-        if change and previous != obj.profile:
-            audit_record(
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        with transaction.atomic():
+            before = User.objects.filter(pk=id).values_list("password", flat=True).first()
+            response = super().user_change_password(request, id, form_url)
+            person = User.objects.filter(pk=id).first()
+            if person is not None and before is not None and person.password != before:
+                account_password_changed(person=person, actor=user_of(request))
+        return response
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        # After the many-to-many fields (groups, permissions) are saved too.
+        super().save_related(request, form, formsets, change)
+        changes = form_changes(form)
+        if changes:
+            account_changed_by_staff(
                 actor=user_of(request),
-                action=AuditEntry.Action.PROFILE_CHANGED,
-                company=obj.company,
-                target=obj,
-                changes={"from": previous, "to": obj.profile},
+                person=form.instance,
+                changes=changes,
+                old_email=form.initial.get("email") or form.instance.email,
             )
 
 

@@ -198,11 +198,6 @@ class PersonalDataForm(forms.Form):
     phone = forms.CharField(
         label=_("Telefono"), max_length=16, required=False, validators=[validate_phone_number]
     )
-    email = forms.EmailField(
-        label=_("E-mail"),
-        max_length=254,
-        help_text=_("Se la cambi, la nuova e-mail vale dopo la conferma dal link che ti inviamo."),
-    )
 
 
 class ConfirmPasswordForm(forms.Form):

@@ -303,6 +303,7 @@ class AuditEntry(models.Model):
         REFERENTE_CHANGED = "REFERENTE_CHANGED", _("Linee da Referente modificate")
         PERSONAL_DATA_CHANGED = "PERSONAL_DATA_CHANGED", _("Dati personali modificati")
         EMAIL_CHANGED = "EMAIL_CHANGED", _("E-mail personale modificata")
+        ACCOUNT_CHANGED = "ACCOUNT_CHANGED", _("Utenza modificata dal servizio clienti")
 
     at = models.DateTimeField(_("data e ora"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

@@ -12,7 +12,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from guardian.shortcuts import assign_perm, remove_perm
 
 from accounts.exceptions import ActionRefused
@@ -24,6 +26,7 @@ from accounts.tokens import (
     email_change_token,
     hash_token,
     new_secret_token,
+    registration_link_expires_at,
     registration_token,
 )
 from area_clienti.mail import send_templated_email
@@ -31,6 +34,10 @@ from tracking.models import Request, RequestKind
 from tracking.services import on_completion, request_create_once
 
 INVITATION_VALIDITY = timedelta(days=7)
+INVITATION_REFUSED = gettext_lazy(
+    "Non possiamo inviare un invito con questa e-mail o questo codice fiscale. Controlla i "
+    "dipendenti e gli inviti in attesa, o chiama il 191."
+)
 
 
 class LegalRepresentativeError(ValueError):
@@ -306,6 +313,87 @@ def personal_data_update(*, user: User, first_name: str, last_name: str, phone: 
     )
 
 
+# --- Sign-in data (username, e-mail, password) and changes made by staff -------------------
+
+SIGN_IN_FIELDS = frozenset({"username", "email", "password"})
+
+
+def _notify_sign_in_change(
+    *, person: User, old_email: str, changed: Iterable[str], by_staff: bool
+) -> None:
+    """Tell the address the account had before the change, so that whoever took it over
+    cannot hide it from its owner."""
+    changed = set(changed)
+    if not old_email or not changed:
+        return
+    send_templated_email(
+        "accounts/email/sign_in_changed",
+        {
+            "name": person.get_full_name() or person.username,
+            "password": "password" in changed,
+            "username": person.username if "username" in changed else "",
+            "email": person.email if "email" in changed else "",
+            "by_staff": by_staff,
+        },
+        [old_email],
+    )
+
+
+@transaction.atomic
+def account_password_changed(*, person: User, actor: User | None) -> None:
+    """Record a password change already saved (by the person, through a reset link, or by a
+    superuser in the admin) and tell the account's address."""
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.PASSWORD_CHANGED,
+        company=person.company,
+        target=person,
+    )
+    _notify_sign_in_change(
+        person=person,
+        old_email=person.email,
+        changed=["password"],
+        by_staff=actor is not None and actor.pk != person.pk,
+    )
+
+
+@transaction.atomic
+def account_changed_by_staff(
+    *, actor: User, person: User, changes: dict[str, dict[str, Any]], old_email: str
+) -> None:
+    """Record what the admin has just saved on `person` ({field: {"label", "from", "to"}};
+    a password only as changed, never its value). A profile change is logged like the LR's
+    (R5) and e-mailed to the person; a changed username, e-mail or password is told to the
+    address the account had."""
+    rest = dict(changes)
+    profile = rest.pop("profile", None)
+    if profile is not None:
+        audit_record(
+            actor=actor,
+            action=AuditEntry.Action.PROFILE_CHANGED,
+            company=person.company,
+            target=person,
+            changes={"from": profile["from"], "to": profile["to"]},
+        )
+        if person.email and person.profile:
+            send_templated_email(
+                "accounts/email/profile_changed",
+                {"person": person, "actor": actor},
+                [person.email],
+            )
+    if rest:
+        audit_record(
+            actor=actor,
+            action=AuditEntry.Action.ACCOUNT_CHANGED,
+            company=person.company,
+            target=person,
+            changes=rest,
+        )
+    _notify_sign_in_change(
+        person=person, old_email=old_email, changed=SIGN_IN_FIELDS & set(rest), by_staff=True
+    )
+
+
 # --- Legal seat: a request the back office verifies; completing it applies it ---------
 
 
@@ -398,7 +486,9 @@ def invitation_create(
     if profile not in ASSIGNABLE_PROFILES:
         raise ActionRefused(_("Scegli Amministratore Full, Amministratore Light o Utilizzatore."))
     if _person_known(email=email, tax_code=tax_code):
-        raise ActionRefused(_("Questa persona è già registrata o ha già un invito in attesa."))
+        # The same words whether the account or invitation is this company's or another's:
+        # an answer must never tell an LR who works for another customer.
+        raise ActionRefused(INVITATION_REFUSED)
     chosen = list(lines)
     if any(line.contract.company_id != company.pk for line in chosen):
         raise ActionRefused(_("Alcune linee scelte non appartengono all'azienda."))
@@ -481,43 +571,45 @@ def invitation_for_token(token: str) -> Invitation:
     return invitation
 
 
-@transaction.atomic
 def invitation_accept(*, token: str, username: str, password: str) -> User:
-    invitation = invitation_for_token(token)
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
-    if not invitation.is_open:  # accepted by a concurrent request
-        raise ActionRefused(_("Il link non è valido o è già stato usato."))
-    if User.objects.filter(username__iexact=username).exists():
-        raise ActionRefused(_("Questo nome utente è già in uso: scegline un altro."))
-    user = User.objects.create(
-        username=username,
-        password=make_password(password),
-        first_name=invitation.first_name,
-        last_name=invitation.last_name,
-        email=invitation.email,
-        tax_code=invitation.tax_code,
-        company=invitation.company,
-        profile=invitation.profile,
-    )
-    free_lines = [line.pk for line in invitation.lines.all() if line.assignee_id is None]
-    Line.objects.filter(pk__in=free_lines, assignee__isnull=True).update(assignee=user)
-    invitation.accepted_at = timezone.now()
-    invitation.user = user
-    invitation.save(update_fields=["accepted_at", "user"])
-    audit_record(
-        actor=user,
-        action=AuditEntry.Action.EMPLOYEE_REGISTERED,
-        company=invitation.company,
-        target=user,
-        changes={"profile": user.profile, "username": username},
-    )
-    return user
+    # Argon2 takes a good part of a second: hashed before the transaction, so nobody
+    # waits on its locks meanwhile (on the SQLite demo, the whole database's).
+    password_hash = make_password(password)
+    with transaction.atomic():
+        invitation = invitation_for_token(token)
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if not invitation.is_open:  # accepted by a concurrent request
+            raise ActionRefused(_("Il link non è valido o è già stato usato."))
+        if User.objects.filter(username__iexact=username).exists():
+            raise ActionRefused(_("Questo nome utente è già in uso: scegline un altro."))
+        user = User.objects.create(
+            username=username,
+            password=password_hash,
+            first_name=invitation.first_name,
+            last_name=invitation.last_name,
+            email=invitation.email,
+            tax_code=invitation.tax_code,
+            company=invitation.company,
+            profile=invitation.profile,
+        )
+        free_lines = [line.pk for line in invitation.lines.all() if line.assignee_id is None]
+        Line.objects.filter(pk__in=free_lines, assignee__isnull=True).update(assignee=user)
+        invitation.accepted_at = timezone.now()
+        invitation.user = user
+        invitation.save(update_fields=["accepted_at", "user"])
+        audit_record(
+            actor=user,
+            action=AuditEntry.Action.EMPLOYEE_REGISTERED,
+            company=invitation.company,
+            target=user,
+            changes={"profile": user.profile, "username": username},
+        )
+        return user
 
 
 # --- Self-registration of the legal representative -------------------------------------
 
 
-@transaction.atomic
 def legal_rep_register(
     *,
     vat_number: str,
@@ -530,48 +622,76 @@ def legal_rep_register(
 ) -> User:
     """The LR named in the contract opens their account; it is active once the e-mail is
     verified. The error never says which of the contract's data did not match."""
-    company = (
-        Company.objects.select_for_update()
-        .filter(
-            vat_number=vat_number,
-            customer_code__iexact=customer_code,
-            legal_rep_tax_code__iexact=tax_code,
-        )
-        .first()
-    )
-    mismatch = ActionRefused(
-        _("I dati inseriti non corrispondono a quelli del contratto. Controllali o chiama il 191.")
-    )
-    if company is None:
-        raise mismatch
-    existing = User.objects.filter(company=company, profile=Profile.LR).first()
-    if existing is not None:
-        if existing.is_active or existing.last_login is not None:
-            raise ActionRefused(
-                _("Il Rappresentante Legale di questa azienda è già registrato: accedi.")
+    # Argon2 takes a good part of a second: hashed before the transaction, so nobody
+    # waits on its locks meanwhile (on the SQLite demo, the whole database's).
+    password_hash = make_password(password)
+    with transaction.atomic():
+        company = (
+            Company.objects.select_for_update()
+            .filter(
+                vat_number=vat_number,
+                customer_code__iexact=customer_code,
+                legal_rep_tax_code__iexact=tax_code,
             )
-        existing.delete()  # an earlier registration never verified: start again
-    if User.objects.filter(username__iexact=username).exists():
-        raise ActionRefused(_("Questo nome utente è già in uso: scegline un altro."))
-    user = User.objects.create(
-        username=username,
-        password=make_password(password),
-        first_name=company.legal_rep_first_name,
-        last_name=company.legal_rep_last_name,
-        email=email,
-        tax_code=company.legal_rep_tax_code,
-        company=company,
-        profile=Profile.LR,
-        is_active=False,
-    )
-    link = base_url + reverse(
-        "accounts:registration-verify",
-        args=[user.pk, registration_token.make_token(user)],
-    )
-    send_templated_email(
-        "accounts/email/registration_verify", {"person": user, "link": link}, [email]
-    )
-    return user
+            .first()
+        )
+        mismatch = ActionRefused(
+            _(
+                "I dati inseriti non corrispondono a quelli del contratto. "
+                "Controllali o chiama il 191."
+            )
+        )
+        if company is None:
+            raise mismatch
+        existing = User.objects.filter(company=company, profile=Profile.LR).first()
+        if existing is not None:
+            if existing.is_active or existing.last_login is not None:
+                raise ActionRefused(
+                    _("Il Rappresentante Legale di questa azienda è già registrato: accedi.")
+                )
+            expires_at = registration_link_expires_at(existing)
+            if expires_at > timezone.now():
+                # A second registration must not silently replace one whose link still works:
+                # whoever started it (the real LR, or someone the company's contact address was
+                # warned about) keeps it until the link dies.
+                raise ActionRefused(
+                    _(
+                        "La registrazione del Rappresentante Legale di questa azienda è già in "
+                        "corso: apri il link che abbiamo inviato per e-mail. Se non l'hai chiesta "
+                        "tu, chiama il 191; altrimenti puoi registrarti di nuovo quando il link "
+                        "scade (%(when)s)."
+                    )
+                    % {"when": date_format(timezone.localtime(expires_at), "SHORT_DATETIME_FORMAT")}
+                )
+            existing.delete()  # an earlier registration whose link expired unverified
+        if User.objects.filter(username__iexact=username).exists():
+            raise ActionRefused(_("Questo nome utente è già in uso: scegline un altro."))
+        user = User.objects.create(
+            username=username,
+            password=password_hash,
+            first_name=company.legal_rep_first_name,
+            last_name=company.legal_rep_last_name,
+            email=email,
+            tax_code=company.legal_rep_tax_code,
+            company=company,
+            profile=Profile.LR,
+            is_active=False,
+        )
+        link = base_url + reverse(
+            "accounts:registration-verify",
+            args=[user.pk, registration_token.make_token(user)],
+        )
+        send_templated_email(
+            "accounts/email/registration_verify", {"person": user, "link": link}, [email]
+        )
+        # Whoever knows the contract's data can start a registration: the address the company
+        # gave in the contract hears of each one, and can call customer service.
+        send_templated_email(
+            "accounts/email/legal_rep_registration_notice",
+            {"company": company, "email": email, "username": username},
+            [company.contact_email],
+        )
+        return user
 
 
 @transaction.atomic

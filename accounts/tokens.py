@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core import signing
 
@@ -48,3 +50,10 @@ class RegistrationTokenGenerator(PasswordResetTokenGenerator):
 
 
 registration_token = RegistrationTokenGenerator()
+
+
+def registration_link_expires_at(user: Any) -> datetime:
+    """When the verification link of an unverified LR account dies: the token is made when
+    the account is created, and the generator honours PASSWORD_RESET_TIMEOUT."""
+    expires_at: datetime = user.date_joined + timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT)
+    return expires_at

@@ -55,7 +55,7 @@ urlpatterns = [
     path(
         "password/reimposta/<uidb64>/<token>/",
         public(
-            auth_views.PasswordResetConfirmView.as_view(
+            views.PasswordResetConfirmView.as_view(
                 success_url=reverse_lazy("accounts:password-reset-complete")
             )
         ),
@@ -77,6 +77,7 @@ urlpatterns = [
     path("profilo/inviti/<int:pk>/revoca/", views.invitation_revoke, name="invitation-revoke"),
     path("profilo/registro-attivita/", views.audit_log, name="audit-log"),
     path("profilo/dati-personali/", views.personal_data, name="personal-data"),
+    path("profilo/dati-personali/email/", views.personal_email, name="personal-email"),
     path("conferma-email/<str:token>/", views.email_confirm, name="email-confirm"),
     path("invito/<str:token>/", views.invitation_accept, name="invitation-accept"),
     path("registrazione/", views.registration, name="registration"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
@@ -37,7 +37,7 @@ from accounts.forms import (
     PersonalDataForm,
     ProfileChangeForm,
 )
-from accounts.models import AuditEntry, User
+from accounts.models import User
 from accounts.roles import REFERENTE_PROFILES, Capability, Profile
 from tracking.models import OPEN_STATES, RequestKind
 
@@ -68,12 +68,17 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         response = super().form_valid(form)
         mark_password_confirmed(self.request)
         user = user_of(self.request)
-        services.audit_record(
-            actor=user,
-            action=AuditEntry.Action.PASSWORD_CHANGED,
-            company=user.company,
-            target=user,
-        )
+        services.account_password_changed(person=user, actor=user)
+        return response
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """The forgotten-password path: the link sent to the account's address stands for the
+    recent password; the address is told once the new password is set."""
+
+    def form_valid(self, form: SetPasswordForm[User]) -> HttpResponse:
+        response = super().form_valid(form)
+        services.account_password_changed(person=form.user, actor=form.user)
         return response
 
 
@@ -107,16 +112,18 @@ def profile(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/profile.html", context)
 
 
-@requires(C.CHANGE_CONTACT_EMAIL)
-@recent_password
-def contact_email(request: HttpRequest) -> HttpResponse:
+def _email_change_page(
+    request: HttpRequest, *, target: str, template: str, done: str, context: dict[str, object]
+) -> HttpResponse:
+    """Ask for a new address and send it the confirmation link (D2, D6). The views put
+    @recent_password in front: an e-mail is where a password reset goes."""
     user = user_of(request)
     form = NewEmailForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.email_change_request(
                 actor=user,
-                target=services.EMAIL_TARGET_COMPANY,
+                target=target,
                 new_email=form.cleaned_data["new_email"],
                 base_url=_base_url(request),
             )
@@ -128,8 +135,20 @@ def contact_email(request: HttpRequest) -> HttpResponse:
                 _("Ti abbiamo inviato un link a %(email)s: la nuova e-mail vale dopo la conferma.")
                 % {"email": form.cleaned_data["new_email"]},
             )
-            return redirect("accounts:profile")
-    return render(request, "accounts/contact_email.html", {"form": form, "company": user.company})
+            return redirect(done)
+    return render(request, template, {"form": form, **context})
+
+
+@requires(C.CHANGE_CONTACT_EMAIL)
+@recent_password
+def contact_email(request: HttpRequest) -> HttpResponse:
+    return _email_change_page(
+        request,
+        target=services.EMAIL_TARGET_COMPANY,
+        template="accounts/contact_email.html",
+        done="accounts:profile",
+        context={"company": user_of(request).company},
+    )
 
 
 @requires(C.CHANGE_LEGAL_ADDRESS)
@@ -378,36 +397,27 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 @requires(C.EDIT_PERSONAL_DATA)
 def personal_data(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
-    initial = {
-        "first_name": user.first_name,
-        "last_name": user.last_name,
-        "phone": user.phone,
-        "email": user.email,
-    }
+    initial = {"first_name": user.first_name, "last_name": user.last_name, "phone": user.phone}
     form = PersonalDataForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        services.personal_data_update(
-            user=user,
-            first_name=data["first_name"],
-            last_name=data["last_name"],
-            phone=data["phone"],
-        )
+        services.personal_data_update(user=user, **form.cleaned_data)
         messages.success(request, _("Dati personali salvati."))
-        if data["email"].lower() != user.email.lower():
-            services.email_change_request(
-                actor=user,
-                target=services.EMAIL_TARGET_PERSONAL,
-                new_email=data["email"],
-                base_url=_base_url(request),
-            )
-            messages.info(
-                request,
-                _("Ti abbiamo inviato un link a %(email)s: la nuova e-mail vale dopo la conferma.")
-                % {"email": data["email"]},
-            )
         return redirect("accounts:personal-data")
     return render(request, "accounts/personal_data.html", {"form": form})
+
+
+@requires(C.EDIT_PERSONAL_DATA)
+@recent_password
+def personal_email(request: HttpRequest) -> HttpResponse:
+    """The personal e-mail is a sign-in identifier (password resets go there): a page of
+    its own behind the recent password, confirmed from the new address (D6)."""
+    return _email_change_page(
+        request,
+        target=services.EMAIL_TARGET_PERSONAL,
+        template="accounts/personal_email.html",
+        done="accounts:personal-data",
+        context={},
+    )
 
 
 @public

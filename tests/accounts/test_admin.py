@@ -1,14 +1,20 @@
 """Back office: the Django admin is staff-only and the only place the LR changes."""
 
-from django.contrib.auth.models import Permission
+from html import unescape
+
+from django.contrib.auth.models import Group, Permission
+from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
 from accounts.admin import CompanyAdminForm
+from accounts.management.commands.seed_demo import BACK_OFFICE_GROUP, Command
 from accounts.models import AuditEntry, Company, User
 from accounts.roles import Profile
 from accounts.services import company_change_legal_representative
+from tests.accounts.helpers import signed_in
 from tests.conftest import World
+from tests.factories import StaffFactory
 
 
 def operator_client(world: World) -> Client:
@@ -98,3 +104,185 @@ def test_profile_changes_in_the_admin_are_audited(world: World) -> None:
     entry = AuditEntry.objects.get(action=AuditEntry.Action.PROFILE_CHANGED)
     assert entry.changes == {"from": Profile.USER, "to": Profile.LIGHT}
     assert entry.actor == world.staff
+
+
+# --- Issue 13, item 2: an operator who is not a superuser cannot escalate or take over ----
+
+FORBIDDEN_FIELDS = ["is_superuser", "is_staff", "groups", "user_permissions", "password"]
+
+
+def back_office_client(world: World) -> Client:
+    """The operator as the demo sets them up: the back-office group, not a superuser."""
+    Command().operator()
+    world.staff.groups.set(Group.objects.filter(name=BACK_OFFICE_GROUP))
+    client = Client()
+    client.force_login(world.staff)
+    return client
+
+
+def superuser_client(world: World) -> tuple[Client, User]:
+    admin_user = StaffFactory(username="amministratore", is_superuser=True)
+    client = Client()
+    client.force_login(admin_user)
+    return client, admin_user
+
+
+def change_data(client: Client, url: str) -> dict[str, object]:
+    """What the change form would post back unchanged."""
+    form = client.get(url).context["adminform"].form
+    data: dict[str, object] = {}
+    for name in form.fields:
+        value = form.initial.get(name)
+        if isinstance(value, bool):
+            if value:
+                data[name] = "on"
+        elif isinstance(value, list):
+            data[name] = [item.pk for item in value]
+        elif name in {"last_login", "date_joined"} and value is not None:
+            data[f"{name}_0"], data[f"{name}_1"] = value.strftime("%d/%m/%Y"), "10:00:00"
+        elif value is not None:
+            data[name] = value
+    return data
+
+
+def test_an_operator_sees_no_permission_password_or_sign_in_field(world: World) -> None:
+    client = back_office_client(world)
+    response = client.get(reverse("admin:accounts_user_change", args=[world.user.pk]))
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert not set(FORBIDDEN_FIELDS) & set(form.fields)
+    page = response.content.decode()
+    for name in [*FORBIDDEN_FIELDS, "username", "email", "company"]:
+        assert f'name="{name}"' not in page
+    password_url = reverse("admin:auth_user_password_change", args=[world.user.pk])
+    assert password_url not in page
+    assert world.user.email in page  # shown, read-only
+
+
+def test_a_forged_post_changes_no_permission_and_no_sign_in_data(world: World) -> None:
+    client = back_office_client(world)
+    url = reverse("admin:accounts_user_change", args=[world.user.pk])
+    data = change_data(client, url) | {
+        "is_superuser": "on",
+        "is_staff": "on",
+        "groups": [Group.objects.get(name=BACK_OFFICE_GROUP).pk],
+        "user_permissions": [Permission.objects.get(codename="change_user").pk],
+        "password": "md5$salt$forged",
+        "username": "preso",
+        "email": "attaccante@example.com",
+        "company": world.outsider_company.pk,
+    }
+    before = User.objects.get(pk=world.user.pk)
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    after = User.objects.get(pk=world.user.pk)
+    assert (after.is_superuser, after.is_staff, after.password) == (False, False, before.password)
+    assert (after.username, after.email, after.company_id) == (
+        before.username,
+        before.email,
+        world.company.pk,
+    )
+    assert not after.groups.exists() and not after.user_permissions.exists()
+    assert not AuditEntry.objects.exists()  # nothing changed, nothing to record
+
+
+def test_an_operator_cannot_reach_staff_accounts_their_own_included(world: World) -> None:
+    client = back_office_client(world)
+    _, admin_user = superuser_client(world)
+    for person in (world.staff, admin_user):
+        url = reverse("admin:accounts_user_change", args=[person.pk])
+        assert client.get(url).status_code == 302  # "does not exist", back to the index
+        client.post(url, {"is_superuser": "on", "is_staff": "on", "email": "x@example.com"})
+    world.staff.refresh_from_db()
+    admin_user.refresh_from_db()
+    assert not world.staff.is_superuser
+    assert admin_user.email != "x@example.com"
+    listing = client.get(reverse("admin:accounts_user_changelist")).content.decode()
+    assert world.user.username in listing and admin_user.username not in listing
+
+
+def test_an_operator_cannot_set_passwords_or_add_users(world: World) -> None:
+    client = back_office_client(world)
+    password_url = reverse("admin:auth_user_password_change", args=[world.lr.pk])
+    before = User.objects.get(pk=world.lr.pk).password
+    assert client.get(password_url).status_code == 403
+    forged = {"password1": "Presa-2026-xyz", "password2": "Presa-2026-xyz"}
+    assert client.post(password_url, forged | {"usable_password": "true"}).status_code == 403
+    assert User.objects.get(pk=world.lr.pk).password == before
+    assert client.get(reverse("admin:accounts_user_add")).status_code == 403
+
+
+def test_the_lr_profile_and_tax_code_are_read_only_for_operators(world: World) -> None:
+    client = back_office_client(world)
+    url = reverse("admin:accounts_user_change", args=[world.lr.pk])
+    data = change_data(client, url) | {"profile": Profile.USER, "tax_code": "RSSMRA80A01H501U"}
+    assert client.post(url, data).status_code == 302
+    world.lr.refresh_from_db()
+    assert world.lr.profile == Profile.LR and world.lr.tax_code != "RSSMRA80A01H501U"
+
+
+def test_an_operators_change_is_audited_and_the_lr_sees_it(world: World) -> None:
+    client = back_office_client(world)
+    url = reverse("admin:accounts_user_change", args=[world.user.pk])
+    old_phone = world.user.phone
+    response = client.post(url, change_data(client, url) | {"phone": "+393409999999"})
+    assert response.status_code == 302
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.ACCOUNT_CHANGED)
+    assert (entry.actor, entry.target, entry.company) == (world.staff, world.user, world.company)
+    assert entry.changes["phone"]["from"] == old_phone
+    assert entry.changes["phone"]["to"] == "+393409999999"
+    page = unescape(signed_in(world.lr).get(reverse("accounts:audit-log")).content.decode())
+    assert "Utenza modificata dal servizio clienti" in page and "Telefono" in page
+
+
+def test_a_superusers_changes_are_audited_and_the_old_address_told(
+    world: World,
+    django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
+) -> None:
+    client, admin_user = superuser_client(world)
+    url = reverse("admin:accounts_user_change", args=[world.full.pk])
+    old_email = world.full.email
+    data = change_data(client, url)
+    assert "is_superuser" in client.get(url).context["adminform"].form.fields  # full power
+    data |= {"email": "laura.nuova@example.it", "is_staff": "on"}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    world.full.refresh_from_db()
+    assert world.full.email == "laura.nuova@example.it" and world.full.is_staff
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.ACCOUNT_CHANGED)
+    assert entry.actor == admin_user and entry.target == world.full
+    assert entry.changes["email"] | {"label": ""} == {
+        "label": "",
+        "from": old_email,
+        "to": "laura.nuova@example.it",
+    }
+    assert entry.changes["is_staff"]["to"] is True
+    [notice] = mail.outbox
+    assert notice.to == [old_email] and "laura.nuova@example.it" in notice.body
+
+
+def test_a_superusers_password_change_is_audited_and_told(
+    world: World,
+    django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
+) -> None:
+    client, admin_user = superuser_client(world)
+    url = reverse("admin:auth_user_password_change", args=[world.user.pk])
+    new = {"password1": "Nuova-Pass-2026-x", "password2": "Nuova-Pass-2026-x"}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, new | {"usable_password": "true"})
+    assert response.status_code == 302
+    assert User.objects.get(pk=world.user.pk).check_password("Nuova-Pass-2026-x")
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.PASSWORD_CHANGED)
+    assert (entry.actor, entry.target) == (admin_user, world.user)
+    [notice] = mail.outbox
+    assert notice.to == [world.user.email] and "servizio clienti ha modificato" in notice.body
+
+
+def test_a_customer_without_a_profile_is_a_message_not_a_500(world: World) -> None:
+    client, _ = superuser_client(world)
+    url = reverse("admin:accounts_user_change", args=[world.user.pk])
+    response = client.post(url, change_data(client, url) | {"profile": ""})
+    assert response.status_code == 200
+    assert "Un cliente ha un&#x27;azienda e un profilo web" in response.content.decode()
+    assert User.objects.get(pk=world.user.pk).profile == Profile.USER

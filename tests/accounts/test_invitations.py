@@ -12,9 +12,10 @@ from django.utils import timezone
 
 from accounts.models import AuditEntry, Invitation, User
 from accounts.roles import Profile
+from accounts.services import INVITATION_REFUSED
 from tests.accounts.helpers import signed_in
 from tests.conftest import World
-from tests.factories import _codice_fiscale
+from tests.factories import InvitationFactory, _codice_fiscale
 
 NEW_PASSWORD = "Benvenuta-in-Acme-2026"
 
@@ -119,6 +120,12 @@ def test_a_line_of_another_company_is_refused(
     assert not Invitation.objects.exists()
 
 
+def refusal(response) -> str:  # type: ignore[no-untyped-def]
+    assert response.status_code == 200
+    assert not Invitation.objects.filter(email__iexact="giulia.neri@acme.example.it").exists()
+    return " ".join(response.context["form"].non_field_errors())
+
+
 @pytest.mark.parametrize("same", ["email", "tax_code"])
 def test_a_registered_person_is_refused(
     same: str,
@@ -127,9 +134,37 @@ def test_a_registered_person_is_refused(
 ) -> None:
     existing = {"email": world.user.email, "tax_code": world.user.tax_code}[same]
     response = invite(world, django_capture_on_commit_callbacks, **{same: existing})
-    assert response.status_code == 200
-    assert "già registrata" in unescape(response.content.decode())
-    assert not Invitation.objects.exists()
+    assert refusal(response) == str(INVITATION_REFUSED)
+    assert not Invitation.objects.exists() and not mail.outbox
+
+
+@pytest.mark.parametrize("same", ["email", "tax_code"])
+def test_another_companys_person_gets_the_same_generic_answer(
+    same: str,
+    world: World,
+    django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
+) -> None:
+    """Issue 13, item 11: the answer for a person of another company, registered or invited
+    there, is word for word the one for a colleague already registered here, and names
+    neither a registration nor the other company."""
+    other_invited = InvitationFactory(
+        company=world.outsider_company,
+        email="invitata@concorrente.example.it",
+        tax_code=_codice_fiscale(4343),
+    )
+    answers = {}
+    for who, person in {
+        "colleague": {"email": world.user.email, "tax_code": world.user.tax_code},
+        "outsider": {"email": world.outsider_lr.email, "tax_code": world.outsider_lr.tax_code},
+        "invited elsewhere": {"email": other_invited.email, "tax_code": other_invited.tax_code},
+    }.items():
+        response = invite(world, django_capture_on_commit_callbacks, **{same: person[same]})
+        answers[who] = refusal(response)
+        page = unescape(response.content.decode())
+        assert "registrat" not in answers[who] and world.outsider_company.name not in page
+    assert set(answers.values()) == {str(INVITATION_REFUSED)}
+    assert Invitation.objects.filter(company=world.company).count() == 0
+    assert not mail.outbox
 
 
 def test_a_person_already_invited_is_refused(
@@ -138,7 +173,7 @@ def test_a_person_already_invited_is_refused(
 ) -> None:
     invite(world, django_capture_on_commit_callbacks)
     response = invite(world, django_capture_on_commit_callbacks)
-    assert "già un invito in attesa" in unescape(response.content.decode())
+    assert str(INVITATION_REFUSED) in unescape(response.content.decode())
     assert Invitation.objects.count() == 1
 
 

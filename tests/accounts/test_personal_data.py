@@ -60,14 +60,11 @@ def test_personal_email_changes_after_the_link(
     django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
 ) -> None:
     old = world.user.email
-    data = {
-        "first_name": world.user.first_name,
-        "last_name": world.user.last_name,
-        "phone": "",
-        "email": "sara.nuova@example.it",
-    }
     with django_capture_on_commit_callbacks(execute=True):
-        signed_in(world.user).post(reverse("accounts:personal-data"), data)
+        response = signed_in(world.user).post(
+            reverse("accounts:personal-email"), {"new_email": "sara.nuova@example.it"}
+        )
+    assert response["Location"] == reverse("accounts:personal-data")
     world.user.refresh_from_db()
     assert world.user.email == old
     [confirm] = mail.outbox
@@ -78,6 +75,106 @@ def test_personal_email_changes_after_the_link(
     world.user.refresh_from_db()
     assert world.user.email == "sara.nuova@example.it"
     assert mail.outbox[-1].to == [old]
+
+
+# --- Issue 13, item 6: a session alone cannot move the sign-in identifiers -------------------
+
+
+def test_the_personal_data_form_no_longer_changes_the_email(
+    world: World,
+    django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
+) -> None:
+    """The takeover: a session left open, the e-mail moved, then a password reset."""
+    old = world.user.email
+    data = {
+        "first_name": world.user.first_name,
+        "last_name": world.user.last_name,
+        "phone": "",
+        "email": "attaccante@example.com",
+        "username": "preso",
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        response = signed_in(world.user, password_confirmed=False).post(
+            reverse("accounts:personal-data"), data
+        )
+    assert response.status_code == 302
+    world.user.refresh_from_db()
+    assert (world.user.email, world.user.username) == (old, "acme-user")
+    assert not mail.outbox
+
+
+def test_the_email_page_asks_for_the_password_of_the_last_ten_minutes(
+    world: World,
+    django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
+) -> None:
+    client = signed_in(world.user)
+    session = client.session
+    session[PASSWORD_CONFIRMED_AT] = int(time.time()) - 11 * 60
+    session.save()
+    url = reverse("accounts:personal-email")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"new_email": "attaccante@example.com"})
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:confirm-password"))
+    assert not mail.outbox
+    client.post(response["Location"], {"password": PASSWORD, "next": url})
+    assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("profile", list(Profile))
+def test_every_profile_reaches_the_email_page_and_staff_does_not(
+    profile: Profile, world: World
+) -> None:
+    url = reverse("accounts:personal-email")
+    assert signed_in(world.by_profile(profile)).get(url).status_code == 200
+    assert signed_in(world.staff).get(url).status_code == 403
+    assert Client().get(url)["Location"].startswith(reverse("accounts:login"))
+
+
+def test_the_current_address_is_refused_as_the_new_one(world: World) -> None:
+    response = signed_in(world.user).post(
+        reverse("accounts:personal-email"), {"new_email": world.user.email.upper()}
+    )
+    assert response.status_code == 200
+    assert "È già l'indirizzo in uso" in unescape(response.content.decode())
+
+
+def test_a_password_change_is_told_to_the_accounts_address(
+    world: World,
+    django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        response = signed_in(world.full).post(
+            reverse("accounts:password-change"),
+            {
+                "old_password": PASSWORD,
+                "new_password1": "Nuova-Pass-2026",
+                "new_password2": "Nuova-Pass-2026",
+            },
+        )
+    assert response.status_code == 302
+    [notice] = mail.outbox
+    assert notice.to == [world.full.email] and "la password" in notice.body
+    assert "191" in notice.body
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.PASSWORD_CHANGED)
+    assert entry.actor == world.full == entry.target
+
+
+def test_a_password_reset_is_told_to_the_accounts_address(
+    world: World,
+    django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        Client().post(reverse("accounts:password-reset"), {"email": world.user.email})
+    link = re.search(r"https?://[^/\s]+(/password/reimposta/\S+/)", mail.outbox[0].body)
+    assert link is not None
+    client = Client()
+    form_url = client.get(link.group(1))["Location"]
+    new = {"new_password1": "Nuova-Pass-2026", "new_password2": "Nuova-Pass-2026"}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(form_url, new).status_code == 302
+    notice = mail.outbox[-1]
+    assert notice.to == [world.user.email] and "la password" in notice.body
 
 
 def test_sensitive_pages_ask_for_the_password_again(world: World) -> None:

@@ -277,11 +277,14 @@ class Command(BaseCommand):
 
     def operator(self) -> User:
         group, _ = Group.objects.get_or_create(name=BACK_OFFICE_GROUP)
+        # No add_user: customers register themselves or are invited, staff accounts are a
+        # superuser's. change_user reaches only what accounts.admin.UserAdmin lets a
+        # non-superuser see (no permissions, no password, no sign-in data).
         group.permissions.set(
             Permission.objects.filter(
                 content_type__app_label__in=["accounts", "tracking"],
                 codename__regex=r"^(view|change|add)_",
-            )
+            ).exclude(content_type__app_label="accounts", codename="add_user")
         )
         user, _ = User.objects.update_or_create(
             username="operatore",
