@@ -72,9 +72,11 @@ format: install
 typecheck: install
 	SECRET_KEY=$${SECRET_KEY:-typecheck-only} $(BIN)/mypy .
 
+# Production needs a real payment provider: dummy Stripe keys stand in for the real ones.
 check-deploy: install
 	DJANGO_SETTINGS_MODULE=area_clienti.production SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
-		ALLOWED_HOSTS=area-clienti.example.it $(BIN)/python manage.py check --deploy --fail-level WARNING
+		ALLOWED_HOSTS=area-clienti.example.it PAYMENT_GATEWAY=stripe STRIPE_API_KEY=sk_live_dummy \
+		STRIPE_WEBHOOK_SECRET=whsec_dummy $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 # Regenerates constraints.txt from a fresh resolution of pyproject.toml's ranges.
 lock:

@@ -1,7 +1,7 @@
 """Production: what differs from the environment-driven defaults (TLS, hashed static files)."""
 
 from .settings import *  # noqa: F403
-from .settings import STORAGES, env_bool, env_int
+from .settings import STORAGES, env_bool, env_int, env_str
 
 DEBUG = False
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
@@ -15,6 +15,10 @@ SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 LANGUAGE_COOKIE_SECURE = True
+# Real payments only: no default gateway, and the app refuses to start on the sandbox or on
+# a provider without its keys (billing/apps.py, billing/checks.py).
+PAYMENT_GATEWAY = env_str("PAYMENT_GATEWAY")
+PAYMENT_GATEWAY_REQUIRED = True
 WHITENOISE_USE_FINDERS = False  # collectstatic has run: serve the hashed, compressed files
 STORAGES = {
     **STORAGES,

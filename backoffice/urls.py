@@ -14,4 +14,5 @@ urlpatterns = [
     path("chat/<int:pk>/prendi/", views.chat_take, name="chat-take"),
     path("chat/<int:pk>/chiudi/", views.chat_close, name="chat-close"),
     path("ricerca/", views.search, name="search"),
+    path("rimborsi/", views.refunds, name="refunds"),
 ]

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.db.models import Q
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
@@ -15,6 +16,7 @@ from accounts.access import staff, user_of
 from accounts.exceptions import ActionRefused
 from accounts.models import Company, User
 from backoffice.forms import COMPLETION_FORMS, TransitionForm
+from billing.selectors import payments_refund_due
 from support import chat
 from support.models import Attachment, Conversation
 from support.selectors import conversations_for_operators
@@ -240,3 +242,13 @@ def chat_close(request: HttpRequest, pk: int) -> HttpResponseBase:
 @staff
 def attachment(request: HttpRequest, pk: int) -> FileResponse:
     return attachment_response(get_object_or_404(Attachment, pk=pk))
+
+
+@staff
+def refunds(request: HttpRequest) -> HttpResponse:
+    """Charges that paid nothing and that the provider has not confirmed refunding yet:
+    the task worker and `manage.py retry_refunds` keep asking; these are for an operator
+    to watch (and to take up with the provider when the error stays)."""
+    due = payments_refund_due()
+    page = Paginator(due, 50).get_page(request.GET.get("pagina"))
+    return render(request, "backoffice/refunds.html", {"page": page, "query": ""})

@@ -3,6 +3,7 @@ Money is Decimal in euro cents precision everywhere; never float."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TypedDict
 
@@ -48,6 +49,16 @@ class Invoice(models.Model):
         blank=True,
         related_name="personal_invoices",
     )
+    # Who a personal invoice was issued to: the line's holder when it was imported. It stays
+    # theirs (and only theirs) whoever holds the line later.
+    billed_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="personal_invoices",
+        verbose_name=_("intestatario"),
+    )
     number = models.CharField(_("numero"), max_length=30, unique=True)
     issue_date = models.DateField(_("data di emissione"))
     period_start = models.DateField(_("periodo dal"))
@@ -92,6 +103,10 @@ class Invoice(models.Model):
                 condition=Q(status="OPEN", paid_at__isnull=True)
                 | Q(status="PAID", paid_at__isnull=False),
                 name="invoice_paid_iff_paid_at",
+            ),
+            models.CheckConstraint(
+                condition=Q(personal_line__isnull=False) | Q(billed_to__isnull=True),
+                name="invoice_billed_to_only_personal",
             ),
         ]
 
@@ -155,6 +170,14 @@ class InvoiceItem(models.Model):
         return f"{self.service}: {self.amount}"
 
 
+# How long a checkout stays payable at the provider (Stripe's shortest session, 30 minutes).
+CHECKOUT_LIFETIME = timedelta(minutes=30)
+
+
+def checkout_deadline() -> datetime:
+    return timezone.now() + CHECKOUT_LIFETIME
+
+
 class Payment(models.Model):
     """One attempt to pay through the gateway: an invoice, or for another section (a SIM
     top-up). At most one succeeds per invoice."""
@@ -167,7 +190,11 @@ class Payment(models.Model):
         PENDING = "PENDING", _("In corso")
         SUCCEEDED = "SUCCEEDED", _("Riuscito")
         FAILED = "FAILED", _("Non riuscito")
-        # Charged after the invoice had been paid by another attempt: given back.
+        # Given up before the customer paid (by them, or because the invoice changed).
+        CANCELLED = "CANCELLED", _("Annullato")
+        # Charged but not applied (already paid, the invoice changed, the checkout had
+        # expired or was cancelled): to give back, until the provider confirms the refund.
+        REFUND_DUE = "REFUND_DUE", _("Da rimborsare")
         REFUNDED = "REFUNDED", _("Rimborsato")
 
     purpose = models.CharField(max_length=10, choices=Purpose.choices, default=Purpose.INVOICE)
@@ -180,8 +207,18 @@ class Payment(models.Model):
     amount = models.DecimalField(_("importo"), **MONEY)
     provider = models.CharField(max_length=20)
     provider_reference = models.CharField(max_length=100, unique=True)
-    # One per click on "Paga": a double submit or a reload finds the same attempt.
+    # One per click on "Paga": a double submit or a reload finds the same attempt. A key
+    # belongs to one purpose and one `subject` ("invoice:12", "line:7"): used for another,
+    # it is refused, never answered with this attempt.
     idempotency_key = models.CharField(max_length=64, unique=True)
+    subject = models.CharField(max_length=40, blank=True)
+    # The invoice's revision the checkout was opened on: settling compares it (and the
+    # amount) with the invoice's current one.
+    invoice_revision = models.PositiveIntegerField(null=True, blank=True)
+    # The provider's page, to take the customer back to it ("Riprendi il pagamento"),
+    # until the provider's checkout expires.
+    checkout_url = models.CharField(max_length=2000, blank=True)
+    expires_at = models.DateTimeField(_("scade il"), default=checkout_deadline)
     status = models.CharField(
         _("stato"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
@@ -191,6 +228,11 @@ class Payment(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    refund_reference = models.CharField(_("riferimento del rimborso"), max_length=100, blank=True)
+    refund_attempts = models.PositiveIntegerField(_("tentativi di rimborso"), default=0)
+    refund_error = models.CharField(_("ultimo errore del rimborso"), max_length=300, blank=True)
+    refund_tried_at = models.DateTimeField(null=True, blank=True)
+    refunded_at = models.DateTimeField(_("rimborsato il"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("pagamento")
@@ -206,10 +248,27 @@ class Payment(models.Model):
                 name="payment_invoice_iff_invoice_purpose",
             ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(purpose="INVOICE", invoice_revision__isnull=False)
+                | ~Q(purpose="INVOICE"),
+                name="payment_invoice_revision_known",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["refund_tried_at"],
+                condition=Q(status="REFUND_DUE"),
+                name="payment_refund_due",
+            )
         ]
 
     def __str__(self) -> str:
         return self.provider_reference
+
+    @property
+    def is_open(self) -> bool:
+        """Pending and not yet expired at the provider: the customer may still pay it."""
+        return self.status == self.Status.PENDING and self.expires_at > timezone.now()
 
 
 class GatewayEvent(models.Model):

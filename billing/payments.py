@@ -1,13 +1,19 @@
-"""Paying invoices online (B3). Never twice: one attempt per idempotency key, each
-callback once (by event id), at most one successful payment per invoice, and the invoice
-turns paid in the same transaction as its payment."""
+"""Paying online through the gateway: invoices (B3), and other sections' purposes (top-ups).
+
+Never twice, never for something else: one attempt per idempotency key, and a key belongs
+to one purpose and one object; each callback once (by event id); at most one successful
+payment per invoice, and the invoice turns paid in the same transaction as its payment.
+Settling checks what was paid against what is owed now (the amount, the invoice's
+revision, the payer's company, the checkout's expiry): money that pays nothing is
+refunded through the gateway, retried until the provider confirms."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -18,30 +24,68 @@ from django.utils.translation import gettext_lazy
 from accounts.exceptions import ActionRefused
 from accounts.models import User
 from area_clienti.mail import send_templated_email
-from billing.gateway import REFERENCE_PLACEHOLDER, GatewayUnavailable, Outcome, get_gateway
+from billing.gateway import (
+    REFERENCE_PLACEHOLDER,
+    CheckoutCompleted,
+    GatewayUnavailable,
+    Outcome,
+    callback_gateway,
+    get_gateway,
+)
 from billing.models import GatewayEvent, Invoice, Payment
 
 logger = logging.getLogger(__name__)
 
-# A started attempt blocks a new one for this long (the customer may still be paying).
-PENDING_WINDOW = timedelta(minutes=15)
-
+# Why an attempt did not pay, when nothing was charged.
 FAILURE_MESSAGES = {
     "card_declined": gettext_lazy("La carta è stata rifiutata."),
     "insufficient_funds": gettext_lazy("Fondi insufficienti sulla carta."),
+    "expired": gettext_lazy("La sessione di pagamento è scaduta: non è stato addebitato nulla."),
+    "cancelled": gettext_lazy("Il pagamento è stato annullato: non è stato addebitato nulla."),
+    "invoice_changed": gettext_lazy(
+        "La fattura è stata aggiornata dopo l'avvio del pagamento, che è stato annullato senza "
+        "addebiti: controlla il nuovo importo e riprova."
+    ),
+}
+# Why a charge was not applied and is given back (REFUND_DUE, then REFUNDED).
+REFUND_MESSAGES = {
     "already_paid": gettext_lazy(
         "La fattura era già stata pagata con un altro pagamento: l'importo ti viene rimborsato."
     ),
+    "invoice_changed": gettext_lazy(
+        "La fattura è stata aggiornata dopo l'avvio del pagamento e l'importo pagato non è "
+        "quello dovuto: la fattura resta da pagare e l'importo ti viene rimborsato."
+    ),
+    "expired": gettext_lazy(
+        "Il pagamento è arrivato dopo la scadenza della sessione di pagamento: non è stato "
+        "applicato e l'importo ti viene rimborsato."
+    ),
+    "cancelled": gettext_lazy(
+        "Il pagamento era stato annullato: non è stato applicato e l'importo ti viene rimborsato."
+    ),
+    "payer_changed": gettext_lazy(
+        "Chi ha avviato il pagamento non può più pagare per questa azienda: l'importo viene "
+        "rimborsato."
+    ),
 }
+
+# Until the provider confirms a refund, it is asked again after these waits, then every 6 h.
+REFUND_RETRY_DELAYS = (
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=6),
+)
 
 
 class PaymentRefused(ActionRefused):
-    """The payment cannot start; the message is for the customer."""
+    """The payment cannot start (or be cancelled); the message is for the customer."""
 
 
 SettledHandler = Callable[[Payment], None]
 # What a settled payment of another purpose does (credit a top-up...), registered by the
-# section that owns the purpose; runs in the transaction that settles the payment.
+# section that owns the purpose; runs in the transaction that settles the payment, also
+# when it did not succeed (failed, cancelled, or charged but to be refunded).
 SETTLED_HANDLERS: dict[str, SettledHandler] = {}
 
 
@@ -53,35 +97,66 @@ def on_payment_settled(purpose: str) -> Callable[[SettledHandler], SettledHandle
     return register
 
 
+def invoice_subject(invoice: Invoice) -> str:
+    return f"invoice:{invoice.pk}"
+
+
+def payment_for_key(*, idempotency_key: str, purpose: str, subject: str) -> Payment | None:
+    """The attempt made with this key for this purpose and object. A key already used for
+    another purpose or object is refused: it never answers with that other attempt."""
+    existing = Payment.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is None:
+        return None
+    if existing.purpose != purpose or existing.subject != subject:
+        raise PaymentRefused(
+            _(
+                "Questa richiesta di pagamento è già stata usata per un'altra operazione: "
+                "ricarica la pagina e riprova."
+            )
+        )
+    return existing
+
+
 @transaction.atomic
 def payment_start(
     *, user: User, invoice: Invoice, idempotency_key: str, base_url: str
 ) -> tuple[Payment, str]:
     """Start paying `invoice` and return the attempt with where to send the customer.
     The same key again (a double click, a reload of the POST) returns the same attempt."""
-    if (again := _attempt_again(invoice, idempotency_key)) is not None:
+    subject = invoice_subject(invoice)
+    if (again := _attempt_again(idempotency_key, subject)) is not None:
         return again
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     # The same submission twice at once (a double click, a retry while the first still
     # ran) queued on the lock above: the first one's attempt is there now, and is not
     # "another payment in progress".
-    if (again := _attempt_again(invoice, idempotency_key)) is not None:
+    if (again := _attempt_again(idempotency_key, subject)) is not None:
         return again
     if invoice.status == Invoice.Status.PAID:
         raise PaymentRefused(_("La fattura risulta già pagata."))
-    recent = invoice.payments.filter(
-        status=Payment.Status.PENDING, created_at__gte=timezone.now() - PENDING_WINDOW
-    ).first()
-    if recent is not None:
+    current = open_payment_of(invoice)
+    if current is not None:
+        if current.created_by_id == user.pk:
+            raise PaymentRefused(
+                _(
+                    "Hai già un pagamento in corso per questa fattura: riprendilo o annullalo "
+                    "da questa pagina."
+                )
+            )
         raise PaymentRefused(
             _(
-                "C'è già un pagamento in corso per questa fattura: completalo o riprova tra "
-                "qualche minuto."
+                "C'è già un pagamento in corso per questa fattura, avviato da %(name)s: "
+                "potrai pagare se viene annullato o dopo la sua scadenza (%(expires)s)."
             )
+            % {
+                "name": _payer_name(current),
+                "expires": timezone.localtime(current.expires_at).strftime("%H:%M"),
+            }
         )
     return payment_open(
         user=user,
         purpose=Payment.Purpose.INVOICE,
+        subject=subject,
         amount=invoice.total,
         description=_("Fattura %(number)s") % {"number": invoice.number},
         idempotency_key=idempotency_key,
@@ -91,19 +166,37 @@ def payment_start(
     )
 
 
-def _attempt_again(invoice: Invoice, idempotency_key: str) -> tuple[Payment, str] | None:
-    existing = Payment.objects.filter(idempotency_key=idempotency_key).first()
+def _attempt_again(idempotency_key: str, subject: str) -> tuple[Payment, str] | None:
+    existing = payment_for_key(
+        idempotency_key=idempotency_key, purpose=Payment.Purpose.INVOICE, subject=subject
+    )
     if existing is None:
         return None
-    if existing.invoice_id != invoice.pk:
-        raise PaymentRefused(_("Richiesta di pagamento non valida: ricarica la pagina."))
     return existing, payment_continue_url(existing)
+
+
+def _payer_name(payment: Payment) -> str:
+    payer = payment.created_by
+    if payer is None:
+        return str(_("un collega"))
+    return payer.get_full_name() or payer.username
+
+
+def open_payment_of(invoice: Invoice) -> Payment | None:
+    """The attempt the customer may still be paying on: pending and not expired at the
+    provider. While there is one, nobody starts another."""
+    return (
+        invoice.payments.select_related("created_by")
+        .filter(status=Payment.Status.PENDING, expires_at__gt=timezone.now())
+        .first()
+    )
 
 
 def payment_open(
     *,
     user: User,
     purpose: str,
+    subject: str,
     amount: Decimal,
     description: str,
     idempotency_key: str,
@@ -111,9 +204,10 @@ def payment_open(
     base_url: str,
     invoice: Invoice | None = None,
 ) -> tuple[Payment, str]:
-    """Open a checkout at the gateway and record the attempt (any purpose). The caller
-    holds the locks its purpose needs; the key makes a concurrent double submit one."""
-    existing = Payment.objects.filter(idempotency_key=idempotency_key).first()
+    """Open a checkout at the gateway and record the attempt (any purpose), for the object
+    named by `subject`. The caller holds the locks its purpose needs; the key makes a
+    concurrent double submit one."""
+    existing = payment_for_key(idempotency_key=idempotency_key, purpose=purpose, subject=subject)
     if existing is not None:
         return existing, payment_continue_url(existing)
     gateway = get_gateway()
@@ -135,32 +229,101 @@ def payment_open(
         with transaction.atomic():
             payment = Payment.objects.create(
                 purpose=purpose,
+                subject=subject,
                 invoice=invoice,
+                invoice_revision=invoice.revision if invoice is not None else None,
                 amount=amount,
                 description=description,
                 return_path=result_path.replace(REFERENCE_PLACEHOLDER, checkout.provider_reference),
                 provider=gateway.name,
                 provider_reference=checkout.provider_reference,
+                checkout_url=checkout.redirect_url,
+                expires_at=checkout.expires_at,
                 idempotency_key=idempotency_key,
                 created_by=user,
             )
     except IntegrityError:  # the same key, submitted twice at the same moment
-        payment = Payment.objects.get(idempotency_key=idempotency_key)
-    return payment, checkout.redirect_url
+        raced = payment_for_key(idempotency_key=idempotency_key, purpose=purpose, subject=subject)
+        if raced is None:
+            raise
+        payment = raced
+    return payment, payment_continue_url(payment)
 
 
 def payment_continue_url(payment: Payment) -> str:
-    """Where an attempt takes the customer now: the provider's page, or the result."""
-    if payment.status == Payment.Status.PENDING and payment.provider == "sandbox":
-        return reverse("billing:sandbox-checkout", args=[payment.provider_reference])
+    """Where an attempt takes the customer now: the provider's page while it can still be
+    paid there, or the result."""
+    if payment.is_open and payment.checkout_url:
+        return payment.checkout_url
     return payment.return_path
+
+
+def payment_cancel(*, user: User, invoice: Invoice) -> Payment:
+    """Cancel the attempt `user` started on `invoice` ("Annulla"): first at the provider,
+    so that nobody pays it afterwards, then here; a colleague may then start another."""
+    payment = open_payment_of(invoice)
+    if payment is None:
+        raise PaymentRefused(_("Non c'è un pagamento in corso da annullare."))
+    if payment.created_by_id != user.pk:
+        raise PaymentRefused(_("Solo chi ha avviato il pagamento può annullarlo."))
+    try:
+        get_gateway(payment.provider).expire_checkout(provider_reference=payment.provider_reference)
+    except CheckoutCompleted as completed:
+        raise PaymentRefused(
+            _(
+                "Il pagamento risulta già completato presso il circuito: attendi qualche "
+                "istante la conferma."
+            )
+        ) from completed
+    except (GatewayUnavailable, TimeoutError, ConnectionError) as failure:
+        logger.warning("payment gateway %s unavailable: %s", payment.provider, failure)
+        raise PaymentRefused(
+            _("Il servizio di pagamento non risponde: riprova ad annullare tra qualche minuto.")
+        ) from failure
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        if payment.status == Payment.Status.PENDING:
+            payment.status = Payment.Status.CANCELLED
+            payment.failure_reason = "cancelled"
+            payment.completed_at = timezone.now()
+            payment.save(update_fields=["status", "failure_reason", "completed_at"])
+            _after_settled(payment)
+    return payment
+
+
+def payments_cancel_for_invoice(*, invoice: Invoice) -> int:
+    """The invoice changed (a new revision): its open checkouts are for an amount no longer
+    owed. Cancelled here, in the caller's transaction, and expired at the provider once
+    it commits; one paid meanwhile is refunded when its callback comes."""
+    pending = list(
+        Payment.objects.select_for_update().filter(invoice=invoice, status=Payment.Status.PENDING)
+    )
+    now = timezone.now()
+    for payment in pending:
+        payment.status = Payment.Status.CANCELLED
+        payment.failure_reason = "invoice_changed"
+        payment.completed_at = now
+        payment.save(update_fields=["status", "failure_reason", "completed_at"])
+        transaction.on_commit(
+            partial(_expire_quietly, payment.provider, payment.provider_reference), robust=True
+        )
+    return len(pending)
+
+
+def _expire_quietly(provider: str, reference: str) -> None:
+    try:
+        get_gateway(provider).expire_checkout(provider_reference=reference)
+    except (CheckoutCompleted, GatewayUnavailable, TimeoutError, ConnectionError) as failure:
+        # Its success callback, if it comes, is refunded: the attempt is cancelled here.
+        logger.warning("could not expire checkout %s at %s: %r", reference, provider, failure)
 
 
 @transaction.atomic
 def payment_callback(*, provider: str, body: bytes, headers: Mapping[str, str]) -> str:
     """Handle a provider's callback. Returns what happened: "processed", "duplicate",
-    "ignored". Raises gateway.InvalidCallback for anything untrustworthy."""
-    outcome = get_gateway(provider).parse_callback(body=body, headers=headers)
+    "ignored". Raises gateway.InvalidCallback for anything untrustworthy, LookupError for
+    a provider that is not the configured one."""
+    outcome = callback_gateway(provider).parse_callback(body=body, headers=headers)
     try:
         with transaction.atomic():
             GatewayEvent.objects.create(provider=provider, event_id=outcome.event_id)
@@ -171,45 +334,142 @@ def payment_callback(*, provider: str, body: bytes, headers: Mapping[str, str]) 
         .filter(provider=provider, provider_reference=outcome.provider_reference)
         .first()
     )
-    if payment is None or payment.status != Payment.Status.PENDING:
-        # Unknown, or already settled: a late or out-of-order event changes nothing.
+    if payment is None:
         return "ignored"
-    _settle(payment, outcome)
-    return "processed"
+    return "processed" if _settle(payment, outcome) else "ignored"
 
 
-def _settle(payment: Payment, outcome: Outcome) -> None:
+def _settle(payment: Payment, outcome: Outcome) -> bool:
+    """Apply an outcome to a locked attempt; False when it changes nothing."""
     now = timezone.now()
-    payment.completed_at = now
     if not outcome.succeeded:
+        if payment.status != Payment.Status.PENDING:
+            return False  # a late or out-of-order failure
         payment.status = Payment.Status.FAILED
         payment.failure_reason = outcome.failure_reason
+        payment.completed_at = now
         payment.save(update_fields=["status", "failure_reason", "completed_at"])
         _after_settled(payment)
-        return
+        return True
+    if payment.status in {
+        Payment.Status.SUCCEEDED,
+        Payment.Status.REFUND_DUE,
+        Payment.Status.REFUNDED,
+    }:
+        return False  # the same charge reported again
+    if payment.status != Payment.Status.PENDING:
+        # Charged on an attempt given up here (cancelled, failed): it pays nothing.
+        given_up = payment.failure_reason
+        _refund_due(
+            payment, given_up if given_up in {"invoice_changed", "expired"} else "cancelled", now
+        )
+        return True
+    if (outcome.occurred_at or now) > payment.expires_at:
+        _refund_due(payment, "expired", now)
+        return True
     if payment.invoice_id is None:  # another section's purpose: its handler does the rest
         payment.status = Payment.Status.SUCCEEDED
+        payment.completed_at = now
         payment.save(update_fields=["status", "completed_at"])
         _after_settled(payment)
-        return
+        return True
     invoice = Invoice.objects.select_for_update().get(pk=payment.invoice_id)
     if invoice.status == Invoice.Status.PAID:
-        payment.status = Payment.Status.REFUNDED
-        payment.failure_reason = "already_paid"
-        payment.save(update_fields=["status", "failure_reason", "completed_at"])
-        return
+        _refund_due(payment, "already_paid", now)
+        return True
+    if payment.invoice_revision != invoice.revision or payment.amount != invoice.total:
+        _refund_due(payment, "invoice_changed", now)
+        return True
+    payer = payment.created_by
+    if payer is not None and payer.company_id != invoice.company_id:
+        _refund_due(payment, "payer_changed", now)
+        return True
     payment.status = Payment.Status.SUCCEEDED
+    payment.completed_at = now
     payment.save(update_fields=["status", "completed_at"])
     invoice.status = Invoice.Status.PAID
     invoice.paid_at = now
     invoice.save(update_fields=["status", "paid_at"])
-    payer = payment.created_by
     if payer is not None and payer.email:
         send_templated_email(
             "billing/email/receipt",
             {"payment": payment, "invoice": invoice, "person": payer},
             [payer.email],
         )
+    return True
+
+
+def _refund_due(payment: Payment, reason: str, now: datetime) -> None:
+    """Charged, but it pays nothing: recorded as owed back, the customer told, and the
+    refund asked of the provider once this commits (then retried until it confirms)."""
+    from billing.tasks import refund_payment
+
+    payment.status = Payment.Status.REFUND_DUE
+    payment.failure_reason = reason
+    payment.completed_at = payment.completed_at or now
+    payment.save(update_fields=["status", "failure_reason", "completed_at"])
+    _after_settled(payment)
+    payer = payment.created_by
+    if payer is not None and payer.email:
+        send_templated_email(
+            "billing/email/refund_due",
+            {"payment": payment, "person": payer, "reason": failure_message(payment)},
+            [payer.email],
+        )
+    payment_id = payment.pk
+    transaction.on_commit(lambda: refund_payment.enqueue(payment_id), robust=True)
+
+
+def payment_refund(*, payment_id: int) -> Payment:
+    """Ask the provider to refund a REFUND_DUE payment, once. It turns REFUNDED (and the
+    customer is e-mailed) when the provider confirms; otherwise the attempt and its error
+    are recorded for the retries and the back office. Safe to run twice at once: the
+    provider's refund is idempotent by key, the row is locked to record it."""
+    payment = Payment.objects.get(pk=payment_id)
+    if payment.status != Payment.Status.REFUND_DUE:
+        return payment
+    refund, error = None, ""
+    try:
+        refund = get_gateway(payment.provider).refund(
+            provider_reference=payment.provider_reference,
+            amount=payment.amount,
+            idempotency_key=f"refund-{payment.idempotency_key}",
+        )
+    except (GatewayUnavailable, TimeoutError, ConnectionError, LookupError) as failure:
+        logger.warning("refund of payment %s failed: %r", payment.pk, failure)
+        error = str(failure) or failure.__class__.__name__
+    with transaction.atomic():
+        payment = (
+            Payment.objects.select_for_update(of=("self",))
+            .select_related("created_by")
+            .get(pk=payment_id)
+        )
+        if payment.status != Payment.Status.REFUND_DUE:
+            return payment
+        now = timezone.now()
+        payment.refund_attempts += 1
+        payment.refund_tried_at = now
+        if refund is not None:
+            payment.refund_reference = refund.reference
+        if refund is not None and refund.confirmed:
+            payment.status = Payment.Status.REFUNDED
+            payment.refunded_at = now
+            payment.refund_error = ""
+            payer = payment.created_by
+            if payer is not None and payer.email:
+                send_templated_email(
+                    "billing/email/refunded", {"payment": payment, "person": payer}, [payer.email]
+                )
+        else:
+            payment.refund_error = (error or "pending at the provider")[:300]
+        payment.save()
+    return payment
+
+
+def refund_retry_delay(payment: Payment) -> timedelta:
+    """How long to wait before asking the provider again about this refund."""
+    index = min(max(payment.refund_attempts - 1, 0), len(REFUND_RETRY_DELAYS) - 1)
+    return REFUND_RETRY_DELAYS[index]
 
 
 def _after_settled(payment: Payment) -> None:
@@ -219,4 +479,9 @@ def _after_settled(payment: Payment) -> None:
 
 
 def failure_message(payment: Payment) -> str:
+    """Why the attempt did not pay, for the customer."""
+    if payment.status in {Payment.Status.REFUND_DUE, Payment.Status.REFUNDED}:
+        return str(REFUND_MESSAGES.get(payment.failure_reason, REFUND_MESSAGES["cancelled"]))
+    if payment.status == Payment.Status.PENDING and not payment.is_open:
+        return str(FAILURE_MESSAGES["expired"])
     return str(FAILURE_MESSAGES.get(payment.failure_reason, _("Il pagamento non è riuscito.")))

@@ -15,7 +15,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.roles import Capability, can
 from accounts.selectors import company_id_of
-from billing.models import Invoice, InvoiceItem
+from billing.models import Invoice, InvoiceItem, Payment
 
 ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=14, decimal_places=2))
 
@@ -28,13 +28,12 @@ def company_invoices(*, user: User) -> QuerySet[Invoice]:
 
 
 def personal_invoices(*, user: User) -> QuerySet[Invoice]:
-    """Invoices of the Dual Billing lines assigned to `user` (B7), and nobody else's."""
+    """The personal invoices of Dual Billing lines issued to `user` (B7), and nobody
+    else's: they stay the person's billed, whoever holds the line later."""
     if not can(user, Capability.VIEW_PERSONAL_INVOICES):
         return Invoice.objects.none()
     return Invoice.objects.filter(
-        company_id=company_id_of(user),
-        personal_line__assignee=user,
-        personal_line__dual_billing=True,
+        company_id=company_id_of(user), personal_line__isnull=False, billed_to=user
     )
 
 
@@ -149,4 +148,14 @@ def billed_services(items: QuerySet[InvoiceItem]) -> QuerySet[Any, Any]:
         )
         .annotate(amount=Coalesce(Sum("amount"), ZERO))
         .order_by("line__number", "-invoice__period_start", "category", "service")
+    )
+
+
+def payments_refund_due() -> QuerySet[Payment]:
+    """Charges that paid nothing and that the provider has not confirmed refunding yet,
+    the longest waiting first (the back office's list, the retries)."""
+    return (
+        Payment.objects.filter(status=Payment.Status.REFUND_DUE)
+        .select_related("invoice__company", "created_by__company")
+        .order_by("completed_at", "id")
     )

@@ -20,6 +20,7 @@ from billing.models import (
     InvoiceVat,
     PaymentMethod,
 )
+from billing.payments import payments_cancel_for_invoice
 from tracking.models import OPEN_STATES, Request, RequestKind
 from tracking.services import on_completion, request_create_once
 
@@ -107,15 +108,22 @@ def invoice_import(record: dict[str, Any]) -> ImportOutcome:
             return ImportOutcome(invoice, created=False, changed=False)
         if invoice.status == Invoice.Status.PAID:
             raise InvoiceDataError("number: the invoice is paid and cannot change")
+        if invoice.personal_line_id != (personal_line.pk if personal_line else None):
+            invoice.billed_to = personal_line.assignee if personal_line else None
+        # Otherwise a correction stays the person's it was issued to, whoever holds the
+        # line now.
         for key, value in {**fields, **amounts}.items():
             setattr(invoice, key, value)
         invoice.revision += 1
         invoice.save()
+        # A checkout opened on the old revision is for an amount no longer owed.
+        payments_cancel_for_invoice(invoice=invoice)
         invoice.items.all().delete()
         invoice.vat_lines.all().delete()
         created = False
     else:
-        invoice = Invoice.objects.create(number=number, **fields, **amounts)
+        billed_to = personal_line.assignee if personal_line else None
+        invoice = Invoice.objects.create(number=number, billed_to=billed_to, **fields, **amounts)
         created = True
     for item in items:
         item.invoice = invoice

@@ -27,3 +27,19 @@ def make_invoice_document(document_id: int) -> None:
         document.status = InvoiceDocument.Status.READY
         document.finished_at = timezone.now()
         document.save(update_fields=["file", "status", "finished_at"])
+
+
+@task()
+def refund_payment(payment_id: int) -> None:
+    """Ask the provider to refund a payment that paid nothing (REFUND_DUE); until it
+    confirms, ask again later (the backend permitting), and `manage.py retry_refunds`
+    catches whatever a lost task left behind."""
+    from billing.models import Payment
+    from billing.payments import payment_refund, refund_retry_delay
+
+    payment = payment_refund(payment_id=payment_id)
+    if payment.status != Payment.Status.REFUND_DUE:
+        return
+    if refund_payment.get_backend().supports_defer:
+        run_after = timezone.now() + refund_retry_delay(payment)
+        refund_payment.using(run_after=run_after).enqueue(payment_id)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("<int:pk>/", views.invoice_detail, name="invoice-detail"),
     path("<int:pk>/pdf/", views.invoice_pdf, name="invoice-pdf"),
     path("<int:pk>/paga/", views.invoice_pay, name="invoice-pay"),
+    path("<int:pk>/paga/annulla/", views.payment_cancel, name="payment-cancel"),
     path("personali/", views.personal_invoice_list, name="personal-invoices"),
     path("impostazioni/", views.billing_settings, name="settings"),
     path("impostazioni/spedizione/", views.shipping_address, name="shipping-address"),

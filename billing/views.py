@@ -6,11 +6,12 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.forms import Form
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -75,9 +76,12 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
 def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = selectors.invoice_get_for_user(user=user_of(request), pk=pk)
     by_line = Paginator(selectors.invoice_by_line(invoice), 50).get_page(request.GET.get("pagina"))
+    current_payment = payments.open_payment_of(invoice)
     context = {
         "invoice": invoice,
         "pay_form": PayForm(initial={"idempotency_key": uuid.uuid4().hex}),
+        "current_payment": current_payment,
+        "resume_url": payments.payment_continue_url(current_payment) if current_payment else "",
         "vat_lines": invoice.vat_lines.all(),
         "by_line": by_line,
         "by_service": [
@@ -149,6 +153,21 @@ def invoice_pay(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 
 @requires(C.PAY_INVOICE)
+@require_POST
+def payment_cancel(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """The person who started the invoice's payment gives it up ("Annulla")."""
+    user = user_of(request)
+    invoice = get_object_or_404(selectors.company_invoices(user=user), pk=pk)
+    try:
+        payments.payment_cancel(user=user, invoice=invoice)
+    except payments.PaymentRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, _("Pagamento annullato: non è stato addebitato nulla."))
+    return redirect("billing:invoice-detail", pk=invoice.pk)
+
+
+@requires(C.PAY_INVOICE)
 def payment_result(request: HttpRequest, reference: str) -> HttpResponse:
     user = user_of(request)
     payment = get_object_or_404(
@@ -165,6 +184,9 @@ def payment_result(request: HttpRequest, reference: str) -> HttpResponse:
 @csrf_exempt  # a provider's server-to-server call, authenticated by its signature
 @require_POST
 def payment_webhook(request: HttpRequest, provider: str) -> HttpResponse:
+    # Only the configured provider has a webhook: the sandbox's is not there in production.
+    if provider != settings.PAYMENT_GATEWAY:
+        raise Http404
     try:
         result = payments.payment_callback(
             provider=provider, body=request.body, headers=request.headers
@@ -176,11 +198,22 @@ def payment_webhook(request: HttpRequest, provider: str) -> HttpResponse:
 
 @public
 def sandbox_checkout(request: HttpRequest, reference: str) -> HttpResponseBase:
-    """The sandbox provider's hosted payment page (in a real deployment, the provider's)."""
+    """The sandbox provider's hosted payment page (in a real deployment, the provider's);
+    it exists only where the sandbox is the configured gateway."""
+    if settings.PAYMENT_GATEWAY != "sandbox":
+        raise Http404
     payment = get_object_or_404(
         Payment.objects.select_related("invoice"), provider="sandbox", provider_reference=reference
     )
     if payment.status != Payment.Status.PENDING:
+        return redirect(payment.return_path)
+    if not payment.is_open:
+        # Like a provider's session past its expiry: no card is taken, and the provider
+        # tells the shop the checkout expired.
+        body = sandbox_event(provider_reference=reference, card_number=None)
+        payments.payment_callback(
+            provider="sandbox", body=body, headers={SIGNATURE_HEADER: sign(body)}
+        )
         return redirect(payment.return_path)
     form = SandboxCardForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -99,6 +99,7 @@ def seed_credit(lines: list[Line], requester: User) -> None:
         reference = f"sbx_demo_{line.number[-4:]}_{days_ago}"
         payment = Payment.objects.create(
             purpose=Payment.Purpose.TOP_UP,
+            subject=f"line:{line.pk}",
             amount=amount,
             description=f"Ricarica della SIM {line.number}",
             return_path=reverse("consumption:top-up-result", args=[reference]),

@@ -11,19 +11,20 @@ from typing import IO, Any, TypeVar
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.exceptions import ActionRefused
-from accounts.models import Line, User
+from accounts.models import Company, Line, User
 from area_clienti.mail import send_templated_email
 from billing.models import Payment
 from billing.payments import (
     PaymentRefused,
     on_payment_settled,
     payment_continue_url,
+    payment_for_key,
     payment_open,
 )
 from consumption.models import (
@@ -76,10 +77,18 @@ def usage_import_csv(stream: IO[str]) -> ImportReport:
     return usage_import_rows((reader.line_num, row) for row in reader)
 
 
-def usage_import_rows(rows: Iterable[tuple[int, dict[str, str]]]) -> ImportReport:
-    """Load (position, record) pairs, in batches; the position names a refused row."""
+def usage_import_rows(
+    rows: Iterable[tuple[int, dict[str, str]]], *, companies: QuerySet[Company] | None = None
+) -> ImportReport:
+    """Load (position, record) pairs, in batches; the position names a refused row. With
+    `companies`, only their lines: a record of any other is refused as of no such line."""
     report = ImportReport()
-    lines = dict(Line.objects.values_list("number", "id"))
+    known = (
+        Line.objects.all()
+        if companies is None
+        else Line.objects.filter(contract__company__in=companies)
+    )
+    lines = dict(known.values_list("number", "id"))
     batch: list[Parsed] = []
     for position, row in rows:
         report.read += 1
@@ -323,6 +332,7 @@ def top_up_start(
         payment, next_url = payment_open(
             user=user,
             purpose=Payment.Purpose.TOP_UP,
+            subject=line_subject(line),
             amount=amount,
             description=_("Ricarica della SIM %(number)s") % {"number": line.number},
             idempotency_key=idempotency_key,
@@ -335,12 +345,27 @@ def top_up_start(
     return top_up, next_url
 
 
+def line_subject(line: Line) -> str:
+    """What a top-up's idempotency key is bound to: its SIM."""
+    return f"line:{line.pk}"
+
+
 def _top_up_again(line: Line, idempotency_key: str) -> tuple[TopUp, str] | None:
-    existing = TopUp.objects.filter(payment__idempotency_key=idempotency_key).first()
+    """The top-up of `line` made with this key; a key used for anything else (an invoice
+    payment, another SIM) is refused, never bound to this top-up."""
+    try:
+        payment = payment_for_key(
+            idempotency_key=idempotency_key,
+            purpose=Payment.Purpose.TOP_UP,
+            subject=line_subject(line),
+        )
+    except PaymentRefused as refusal:
+        raise TopUpRefused(str(refusal)) from refusal
+    if payment is None:
+        return None
+    existing = TopUp.objects.select_related("payment").filter(payment=payment).first()
     if existing is None:
         return None
-    if existing.line_id != line.pk:
-        raise TopUpRefused(_("Richiesta non valida: ricarica la pagina."))
     return existing, payment_continue_url(existing.payment)
 
 

@@ -387,7 +387,8 @@ def _stored(url: str, marks: dict[str, int]) -> tuple[dict[str, set[str]], Decim
         }
         balance = _credit(conn)
         refunded = conn.execute(
-            "SELECT count(*) FROM billing_payment WHERE id > %s AND status = 'REFUNDED'",
+            "SELECT count(*) FROM billing_payment WHERE id > %s "
+            "AND status IN ('REFUND_DUE', 'REFUNDED')",
             [marks["payment"]],
         ).fetchone()
     stored = {action: {row[0] for row in found} for action, found in rows.items()}

@@ -142,6 +142,11 @@ class InvoiceFactory(factory.django.DjangoModelFactory):
     vat = Decimal("22.00")
     total = Decimal("122.00")
     payment_method = PaymentMethod.BANK_TRANSFER
+    personal_line = None
+    # As the import does: a personal invoice is issued to the line's holder of the day.
+    billed_to = factory.LazyAttribute(
+        lambda invoice: invoice.personal_line.assignee if invoice.personal_line else None
+    )
 
     @factory.post_generation
     def with_items(self, create: bool, extracted: object, **kwargs: object) -> None:

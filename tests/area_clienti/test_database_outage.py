@@ -88,6 +88,7 @@ def test_a_payment_confirmed_during_the_outage_is_applied_once(
 ) -> None:
     payment = Payment.objects.create(
         invoice=world.invoice,
+        invoice_revision=world.invoice.revision,
         amount=world.invoice.total,
         provider="sandbox",
         provider_reference="sbx_outage",

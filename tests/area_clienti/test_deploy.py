@@ -1,28 +1,72 @@
-"""Django's deployment checklist passes with the production settings."""
+"""Django's deployment checklist passes with the production settings, which take real
+payments only: without a real payment provider production does not start, and `check
+--deploy` reports the sandbox gateway wherever it is configured."""
 
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 
+PRODUCTION = {
+    "DJANGO_SETTINGS_MODULE": "area_clienti.production",
+    "SECRET_KEY": "a-long-random-production-secret-key-for-the-deploy-check-0123456789",
+    "ALLOWED_HOSTS": "area-clienti.example.it",
+    "DEBUG": "false",
+}
+# A real provider, configured (dummy keys: the check never calls it).
+STRIPE = {
+    "PAYMENT_GATEWAY": "stripe",
+    "STRIPE_API_KEY": "sk_live_dummy",
+    "STRIPE_WEBHOOK_SECRET": "whsec_dummy",
+}
+PAYMENT_VARIABLES = {*STRIPE, "SANDBOX_GATEWAY_SECRET"}
 
-def test_check_deploy_is_clean() -> None:
-    env = {
-        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
-        "DJANGO_SETTINGS_MODULE": "area_clienti.production",
-        "SECRET_KEY": "a-long-random-production-secret-key-for-the-deploy-check-0123456789",
-        "ALLOWED_HOSTS": "area-clienti.example.it",
-        "DEBUG": "false",
+
+def check_deploy(**env: str) -> subprocess.CompletedProcess[str]:
+    inherited = {
+        key: value
+        for key, value in os.environ.items()
+        if key != "DJANGO_ALLOW_ASYNC_UNSAFE" and key not in PAYMENT_VARIABLES
     }
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=Path(settings.BASE_DIR),
-        env=env,
+        env={**inherited, **env},
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def test_check_deploy_is_clean() -> None:
+    result = check_deploy(**PRODUCTION, **STRIPE)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "payment",
+    [
+        {},
+        {"PAYMENT_GATEWAY": "sandbox"},
+        {"PAYMENT_GATEWAY": "stripe"},  # no keys
+    ],
+    ids=["unset", "sandbox", "stripe-without-keys"],
+)
+def test_production_does_not_start_without_a_real_payment_provider(
+    payment: dict[str, str],
+) -> None:
+    result = check_deploy(**PRODUCTION, **payment)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and "PAYMENT_GATEWAY" in result.stderr
+
+
+def test_check_deploy_reports_the_sandbox_gateway() -> None:
+    """Settings other than production's (DEBUG off, nothing about payments set): the
+    deployment check fails on the sandbox, with its own id."""
+    result = check_deploy(**{**PRODUCTION, "DJANGO_SETTINGS_MODULE": "area_clienti.settings"})
+    assert result.returncode != 0
+    assert "billing.E001" in result.stderr + result.stdout

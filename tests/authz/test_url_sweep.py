@@ -38,6 +38,7 @@ SAMPLE_KWARGS: dict[str, Callable[[World], dict[str, Any]]] = {
     "billing:invoice-detail": lambda w: {"pk": w.invoice.pk},
     "billing:invoice-pdf": lambda w: {"pk": w.invoice.pk},
     "billing:invoice-pay": lambda w: {"pk": w.invoice.pk},
+    "billing:payment-cancel": lambda w: {"pk": w.invoice.pk},
     "billing:payment-result": lambda w: {"reference": payment_of(w.invoice).provider_reference},
     "billing:payment-webhook": lambda w: {"provider": "sandbox"},
     "billing:sandbox-checkout": lambda w: {"reference": payment_of(w.invoice).provider_reference},
@@ -105,6 +106,7 @@ OUTSIDER_KWARGS: dict[str, tuple[str, Callable[[World], dict[str, Any]]]] = {
     "billing:invoice-detail": ("get", lambda w: {"pk": w.outsider_invoice.pk}),
     "billing:invoice-pdf": ("get", lambda w: {"pk": w.outsider_invoice.pk}),
     "billing:invoice-pay": ("post", lambda w: {"pk": w.outsider_invoice.pk}),
+    "billing:payment-cancel": ("post", lambda w: {"pk": w.outsider_invoice.pk}),
     "consumption:sim-usage": ("get", lambda w: {"pk": w.outsider_line.pk}),
     "consumption:top-up": ("post", lambda w: {"pk": w.outsider_line.pk}),
     "consumption:top-up-result": (
@@ -144,7 +146,7 @@ NO_OBJECT_ARGUMENTS = {
     "accounts:invitation-accept",
     "accounts:registration-verify",
     "backoffice:request-detail",  # staff work every company's requests
-    "api:request-detail",  # the operator's own systems, by token, for every company
+    "api:request-detail",  # by token, not session: tests/api/test_api_scopes.py (404)
     "api:request-transition",
     "backoffice:chat",
     "backoffice:chat-messages",
@@ -198,6 +200,7 @@ def invitation_of(company: Company) -> Invitation:
 def payment_of(invoice: Invoice) -> Payment:
     return Payment.objects.create(
         invoice=invoice,
+        invoice_revision=invoice.revision,
         amount=invoice.total,
         provider="sandbox",
         provider_reference=f"sbx_{uuid.uuid4().hex}",

@@ -1,0 +1,84 @@
+"""Dual Billing personal invoices belong to the person they were issued to, whoever holds
+the line later (issue 13, item 5)."""
+
+from io import BytesIO
+
+from django.test import Client
+from django.urls import reverse
+from pypdf import PdfReader
+
+from accounts.models import Line
+from billing.models import Invoice
+from billing.services import invoice_import
+from tests.conftest import World
+
+
+def client_for(user) -> Client:  # type: ignore[no-untyped-def]
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def personal_record(world: World, number: str, amount: str = "20.00") -> dict[str, object]:
+    return {
+        "number": number,
+        "company_vat_number": world.company.vat_number,
+        "contract": world.mobile.number,
+        "personal_line": world.light_line.number,
+        "issue_date": "2026-10-05",
+        "period_start": "2026-09-01",
+        "period_end": "2026-09-30",
+        "due_date": "2026-10-25",
+        "items": [
+            {
+                "line": world.light_line.number,
+                "category": "TRAFFIC",
+                "service": "Traffico personale",
+                "amount": amount,
+                "vat_rate": "22",
+            }
+        ],
+    }
+
+
+def sees(user, invoice: Invoice) -> bool:  # type: ignore[no-untyped-def]
+    client = client_for(user)
+    listed = invoice.number in client.get(reverse("billing:personal-invoices")).content.decode()
+    detail = client.get(reverse("billing:invoice-detail", args=[invoice.pk])).status_code
+    pdf = client.get(reverse("billing:invoice-pdf", args=[invoice.pk])).status_code
+    assert (detail == 200) == listed == (pdf == 200), (listed, detail, pdf)
+    return listed
+
+
+def move_line(world: World, to) -> None:  # type: ignore[no-untyped-def]
+    Line.objects.filter(pk=world.light_line.pk).update(assignee=to)
+
+
+def test_a_personal_invoice_stays_with_the_person_it_was_issued_to(world: World) -> None:
+    old = invoice_import(personal_record(world, "FT-P-1")).invoice
+    assert old.billed_to == world.light
+    move_line(world, world.full)  # the SIM goes to a colleague
+
+    assert sees(world.light, old)  # still the first holder's
+    assert not sees(world.full, old)  # not handed to the new holder
+    assert not sees(world.lr, old)
+    # The next month's invoice is the new holder's.
+    new = invoice_import(personal_record(world, "FT-P-2")).invoice
+    assert new.billed_to == world.full
+    assert sees(world.full, new) and not sees(world.light, new)
+
+
+def test_a_correction_after_the_move_stays_with_the_person_billed(world: World) -> None:
+    invoice_import(personal_record(world, "FT-P-3"))
+    move_line(world, world.full)
+    corrected = invoice_import(personal_record(world, "FT-P-3", amount="25.00")).invoice
+    assert corrected.revision == 2 and corrected.billed_to == world.light
+    assert sees(world.light, corrected) and not sees(world.full, corrected)
+
+
+def test_the_pdf_names_the_person_billed_not_the_holder_of_today(world: World) -> None:
+    invoice = invoice_import(personal_record(world, "FT-P-4")).invoice
+    move_line(world, world.full)
+    response = client_for(world.light).get(reverse("billing:invoice-pdf", args=[invoice.pk]))
+    text = "\n".join(page.extract_text() for page in PdfReader(BytesIO(response.content)).pages)
+    assert world.light.get_full_name() in text and world.full.get_full_name() not in text
