@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 from guardian.shortcuts import assign_perm
 
 from accounts.models import Company, Contract, Line, User
@@ -59,6 +60,13 @@ class World:
             Profile.LIGHT: self.light,
             Profile.USER: self.user,
         }[Profile(profile)]
+
+
+def client_for(user: User) -> Client:
+    """A browser session signed in as `user`."""
+    client = Client()
+    client.force_login(user)
+    return client
 
 
 def build_world() -> World:

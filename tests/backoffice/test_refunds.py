@@ -9,13 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from billing.models import Payment
-from tests.conftest import World
-
-
-def client_for(user) -> Client:  # type: ignore[no-untyped-def]
-    client = Client()
-    client.force_login(user)
-    return client
+from tests.conftest import World, client_for
 
 
 def payment(world: World, status: str, reference: str, **fields: object) -> Payment:

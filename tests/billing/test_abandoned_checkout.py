@@ -12,13 +12,7 @@ from django.utils import timezone
 
 from billing.gateway import CheckoutCompleted, GatewayUnavailable, SandboxGateway
 from billing.models import Invoice, Payment
-from tests.conftest import World
-
-
-def client_for(user) -> Client:  # type: ignore[no-untyped-def]
-    client = Client()
-    client.force_login(user)
-    return client
+from tests.conftest import World, client_for
 
 
 def start(client: Client, invoice: Invoice):  # type: ignore[no-untyped-def]

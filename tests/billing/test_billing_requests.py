@@ -3,12 +3,11 @@
 from html import unescape
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from accounts.roles import Profile
 from billing.models import BillingProfile
-from tests.conftest import World
+from tests.conftest import World, client_for
 from tracking.models import Request, RequestKind, RequestState
 from tracking.services import request_transition
 
@@ -26,12 +25,6 @@ DEBIT = {
     "holder_tax_code": "",
     "mandate": "on",
 }
-
-
-def client_for(user) -> Client:  # type: ignore[no-untyped-def]
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def complete(tracked: Request, staff) -> None:  # type: ignore[no-untyped-def]

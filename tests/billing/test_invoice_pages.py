@@ -5,7 +5,6 @@ from decimal import Decimal
 from io import BytesIO
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
@@ -13,14 +12,8 @@ from pypdf import PdfReader
 from accounts.roles import Profile
 from billing.models import Invoice, InvoiceDocument
 from billing.pdf import StaticOnlyFetcher
-from tests.conftest import World
+from tests.conftest import World, client_for
 from tests.factories import InvoiceFactory
-
-
-def client_for(user) -> Client:  # type: ignore[no-untyped-def]
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.mark.parametrize("profile", [Profile.LR, Profile.FULL, Profile.LIGHT])

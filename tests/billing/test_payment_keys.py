@@ -9,16 +9,10 @@ from django.urls import reverse
 
 from billing.models import Payment
 from consumption.models import TopUp
-from tests.conftest import World
+from tests.conftest import World, client_for
 from tests.factories import InvoiceFactory
 
 REUSED = "Questa richiesta di pagamento è già stata usata per un'altra operazione"
-
-
-def client_for(user) -> Client:  # type: ignore[no-untyped-def]
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def pay_invoice(client: Client, pk: int, key: str):  # type: ignore[no-untyped-def]

@@ -20,15 +20,9 @@ from billing.gateway import SIGNATURE_HEADER, sign
 from billing.models import GatewayEvent, Invoice, Payment
 from billing.payments import payment_callback
 from tests.concurrency import twice_while_locked
-from tests.conftest import World
+from tests.conftest import World, client_for
 
 SUCCESS, DECLINED, NO_FUNDS = "4242 4242 4242 4242", "4000000000000002", "4000000000009995"
-
-
-def client_for(user) -> Client:  # type: ignore[no-untyped-def]
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def start(client: Client, invoice: Invoice, key: str | None = None):  # type: ignore[no-untyped-def]

@@ -3,20 +3,13 @@ the line later (issue 13, item 5)."""
 
 from io import BytesIO
 
-from django.test import Client
 from django.urls import reverse
 from pypdf import PdfReader
 
 from accounts.models import Line
 from billing.models import Invoice
 from billing.services import invoice_import
-from tests.conftest import World
-
-
-def client_for(user) -> Client:  # type: ignore[no-untyped-def]
-    client = Client()
-    client.force_login(user)
-    return client
+from tests.conftest import World, client_for
 
 
 def personal_record(world: World, number: str, amount: str = "20.00") -> dict[str, object]:

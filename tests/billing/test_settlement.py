@@ -24,22 +24,10 @@ from billing.models import Invoice, Payment
 from billing.payments import payment_callback, payment_refund
 from billing.services import invoice_import
 from consumption.models import SimCredit, TopUp
-from tests.conftest import World
+from tests.billing.test_payments import start
+from tests.conftest import World, client_for
 
 CARD = {"card_number": "4242424242424242", "expiry": "12/39", "cvc": "123"}
-
-
-def client_for(user) -> Client:  # type: ignore[no-untyped-def]
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def start(client: Client, invoice: Invoice, key: str | None = None):  # type: ignore[no-untyped-def]
-    return client.post(
-        reverse("billing:invoice-pay", args=[invoice.pk]),
-        {"idempotency_key": key or uuid.uuid4().hex},
-    )
 
 
 def provider_says(payment: Payment, outcome: str = "succeeded", at: float | None = None) -> str:

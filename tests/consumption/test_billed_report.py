@@ -5,21 +5,14 @@ import io
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from accounts.roles import Profile
 from billing.models import InvoiceItem
-from tests.conftest import World
+from tests.conftest import World, client_for
 from tests.factories import InvoiceFactory
 
 URL = reverse("consumption:billed-report")
-
-
-def client_for(user) -> Client:  # type: ignore[no-untyped-def]
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

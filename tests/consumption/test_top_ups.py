@@ -14,15 +14,9 @@ from billing.gateway import SIGNATURE_HEADER, sign
 from billing.payments import payment_callback
 from consumption.models import SimCredit, TopUp
 from tests.concurrency import twice_while_locked
-from tests.conftest import World
+from tests.conftest import World, client_for
 
 CARD = {"card_number": "4242424242424242", "expiry": "12/39", "cvc": "123"}
-
-
-def client_for(user) -> Client:  # type: ignore[no-untyped-def]
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def start(client: Client, line: Line, amount: str = "25", key: str | None = None):  # type: ignore[no-untyped-def]

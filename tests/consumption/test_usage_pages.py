@@ -7,20 +7,13 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from accounts.roles import Profile
 from consumption.services import usage_import_csv
-from tests.conftest import World
+from tests.conftest import World, client_for
 
 HEADER = "record_id,number,started_at,kind,roaming,quantity,cost\n"
-
-
-def client_for(user) -> Client:  # type: ignore[no-untyped-def]
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
