@@ -363,11 +363,14 @@ class Invitation(models.Model):
         verbose_name_plural = _("inviti")
         ordering = ["-created_at"]
         constraints = [
-            # One open invitation per address; the LR cannot be invited.
+            # One open invitation per address in each company; the LR cannot be invited.
+            # Per company, not global: a global one would make a second company's
+            # invitation fail, and that failure would tell its LR that someone else
+            # invited the address (issue 13, item 11).
             models.UniqueConstraint(
-                fields=["email"],
+                fields=["company", "email"],
                 condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
-                name="one_open_invitation_per_email",
+                name="one_open_invitation_per_company_email",
             ),
             models.CheckConstraint(
                 condition=~Q(profile=Profile.LR), name="invitation_profile_not_lr"

@@ -34,9 +34,11 @@ from tracking.models import Request, RequestKind
 from tracking.services import on_completion, request_create_once
 
 INVITATION_VALIDITY = timedelta(days=7)
-INVITATION_REFUSED = gettext_lazy(
-    "Non possiamo inviare un invito con questa e-mail o questo codice fiscale. Controlla i "
-    "dipendenti e gli inviti in attesa, o chiama il 191."
+INVITATION_ALREADY_REGISTERED = gettext_lazy(
+    "Questa persona è già registrata nella tua azienda: la trovi nell'elenco dei dipendenti."
+)
+INVITATION_ALREADY_PENDING = gettext_lazy(
+    "C'è già un invito in attesa per questa persona: rinvialo dall'elenco dei dipendenti."
 )
 
 
@@ -448,20 +450,46 @@ def _apply_legal_address(tracked: Request) -> None:
 # --- Employees' registration by invitation (D4) ----------------------------------------
 
 
-def _person_known(*, email: str, tax_code: str, exclude_invitation: int | None = None) -> bool:
-    if User.objects.filter(Q(email__iexact=email) | Q(tax_code__iexact=tax_code)).exists():
-        return True
-    open_invitations = Invitation.objects.filter(
-        Q(email__iexact=email) | Q(tax_code__iexact=tax_code),
+def _same_person(*, email: str, tax_code: str) -> Q:
+    return Q(email__iexact=email) | Q(tax_code__iexact=tax_code)
+
+
+def _refuse_own_person(*, company: Company, email: str, tax_code: str) -> None:
+    """The LR sees their own people and invitations anyway, so these refusals say which."""
+    if User.objects.filter(_same_person(email=email, tax_code=tax_code), company=company).exists():
+        raise ActionRefused(INVITATION_ALREADY_REGISTERED)
+    if Invitation.objects.filter(
+        _same_person(email=email, tax_code=tax_code),
+        company=company,
         accepted_at__isnull=True,
         revoked_at__isnull=True,
-    )
-    if exclude_invitation is not None:
-        open_invitations = open_invitations.exclude(pk=exclude_invitation)
-    return open_invitations.exists()
+    ).exists():
+        raise ActionRefused(INVITATION_ALREADY_PENDING)
+
+
+def _account_taken(invitation: Invitation) -> bool:
+    """Whether the invitation's e-mail or codice fiscale already has an account, in any
+    company or in the back office."""
+    return User.objects.filter(
+        _same_person(email=invitation.email, tax_code=invitation.tax_code)
+    ).exists()
 
 
 def _send_invitation(invitation: Invitation, token: str, base_url: str) -> None:
+    """The link, or, when the address or codice fiscale already has an account (in another
+    company: the own company's are refused before), a notice without a link. The LR's side
+    is the same either way, so it never learns who works elsewhere; only the address's
+    owner learns why no link came."""
+    if _account_taken(invitation):
+        send_templated_email(
+            "accounts/email/invitation_address_in_use",
+            {
+                "invitation": invitation,
+                "email_in_use": User.objects.filter(email__iexact=invitation.email).exists(),
+            },
+            [invitation.email],
+        )
+        return
     link = base_url + reverse("accounts:invitation-accept", args=[token])
     send_templated_email(
         "accounts/email/invitation",
@@ -485,10 +513,10 @@ def invitation_create(
     company = Company.objects.select_for_update().get(pk=_company_id(actor))
     if profile not in ASSIGNABLE_PROFILES:
         raise ActionRefused(_("Scegli Amministratore Full, Amministratore Light o Utilizzatore."))
-    if _person_known(email=email, tax_code=tax_code):
-        # The same words whether the account or invitation is this company's or another's:
-        # an answer must never tell an LR who works for another customer.
-        raise ActionRefused(INVITATION_REFUSED)
+    # Only the company's own people and invitations are refused. Another company's person
+    # or invitation gets what a free address gets (created, listed, audited, the same
+    # message): any other answer would tell this LR who works for another customer.
+    _refuse_own_person(company=company, email=email, tax_code=tax_code)
     chosen = list(lines)
     if any(line.contract.company_id != company.pk for line in chosen):
         raise ActionRefused(_("Alcune linee scelte non appartengono all'azienda."))
@@ -528,7 +556,9 @@ def _open_invitation_for_update(actor: User, invitation_id: int) -> Invitation:
 
 @transaction.atomic
 def invitation_resend(*, actor: User, invitation_id: int, base_url: str) -> Invitation:
-    """A new link (the old one stops working) and a new expiry."""
+    """A new link (the old one stops working) and a new expiry; when the address or
+    codice fiscale has an account by now, the notice without a link instead, as at
+    creation."""
     invitation = _open_invitation_for_update(actor, invitation_id)
     token, invitation.token_hash = new_secret_token()
     invitation.sent_at = timezone.now()
@@ -568,6 +598,18 @@ def invitation_for_token(token: str) -> Invitation:
         raise ActionRefused(
             _("L'invito è scaduto: chiedi al Rappresentante Legale di inviarlo di nuovo.")
         )
+    if _account_taken(invitation):
+        # Another company's invitation to the same person was accepted first, or the
+        # address got an account since this link was sent. Whoever opened the link owns
+        # the address, so telling them is no leak.
+        raise ActionRefused(
+            _(
+                "Questa e-mail o questo codice fiscale risulta già associato a un account "
+                "dell'Area Clienti Business: accedi con quell'account, oppure chiedi a "
+                "%(company)s di invitarti con un altro indirizzo, o chiama il 191."
+            )
+            % {"company": invitation.company.name}
+        )
     return invitation
 
 
@@ -577,9 +619,21 @@ def invitation_accept(*, token: str, username: str, password: str) -> User:
     password_hash = make_password(password)
     with transaction.atomic():
         invitation = invitation_for_token(token)
-        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
-        if not invitation.is_open:  # accepted by a concurrent request
-            raise ActionRefused(_("Il link non è valido o è già stato usato."))
+        # Every company's open invitations to the same person (this one too), locked in one
+        # order: two of them accepted at once wait for each other.
+        list(
+            Invitation.objects.select_for_update()
+            .filter(
+                _same_person(email=invitation.email, tax_code=invitation.tax_code),
+                accepted_at__isnull=True,
+                revoked_at__isnull=True,
+            )
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        # Read again after the wait: the one that came second finds its link used or the
+        # account the first one created, and says so instead of making a duplicate.
+        invitation = invitation_for_token(token)
         if User.objects.filter(username__iexact=username).exists():
             raise ActionRefused(_("Questo nome utente è già in uso: scegline un altro."))
         user = User.objects.create(
