@@ -9,17 +9,20 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.access import user_of
 from accounts.models import AuditEntry, Company, Contract, Line, Sim, User
 from accounts.roles import ASSIGNABLE_PROFILES, Profile
+from accounts.selectors import referente_line_ids
 from accounts.services import (
     account_changed_by_staff,
     account_password_changed,
     company_change_legal_representative,
+    company_changed_by_staff,
+    line_changed_by_staff,
 )
 
 
@@ -74,10 +77,15 @@ class CompanyAdmin(admin.ModelAdmin[Company]):
     inlines = [ContractInline]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Company | None = None) -> Any:
+        if obj is None:
+            return []
         # Once the company exists its LR is changed only through the account field above.
-        if obj is not None:
-            return ["legal_rep_first_name", "legal_rep_last_name", "legal_rep_tax_code"]
-        return []
+        readonly = ["legal_rep_first_name", "legal_rep_last_name", "legal_rep_tax_code"]
+        if not request.user.is_superuser:
+            # The customer changes it with the recent password, a link to the new address
+            # and a notice to the old one; it also receives the LR registration notices.
+            readonly.append("contact_email")
+        return readonly
 
     def save_model(self, request: HttpRequest, obj: Company, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
@@ -85,6 +93,16 @@ class CompanyAdmin(admin.ModelAdmin[Company]):
         if change and chosen is not None and chosen.profile != Profile.LR:
             company_change_legal_representative(
                 company=obj, new_legal_rep=chosen, actor=user_of(request)
+            )
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        # The LR change has its own audit entry (save_model above).
+        changes = {k: v for k, v in form_changes(form).items() if k != "legal_rep_account"}
+        changes |= formset_changes(formsets)
+        if changes:
+            company_changed_by_staff(
+                actor=user_of(request), company=form.instance, changes=changes, created=not change
             )
 
 
@@ -109,6 +127,21 @@ class CustomerUserChangeForm(UserChangeForm[User]):
         if (company is None) != (not profile):
             raise forms.ValidationError(
                 _("Un cliente ha un'azienda e un profilo web; il personale non ha nessuno dei due.")
+            )
+        person = self.instance
+        if (
+            person.pk is not None
+            and getattr(company, "pk", None) != person.company_id
+            and (person.assigned_lines.exists() or referente_line_ids(user=person))
+        ):
+            # A line is assigned only to a person of its own company (Line.clean): moving the
+            # person would take its lines, and their personal data, to another customer.
+            self.add_error(
+                "company",
+                _(
+                    "Questa persona ha linee assegnate o ne è Referente: toglile prima di "
+                    "spostarla in un'altra azienda."
+                ),
             )
         return cleaned
 
@@ -142,6 +175,25 @@ OPERATOR_READONLY = ["username", "email", "company", "last_login", "date_joined"
 # The LR's profile and codice fiscale are the contract's (R1): the company's page changes them.
 LR_READONLY = ["company", "profile", "tax_code"]
 PASSWORD_FIELDS = frozenset({"password", "password1", "password2", "usable_password"})
+# Recorded as changed, never with their values: the audit log outlives them.
+SECRET_FIELDS = frozenset({"puk"})
+# What an inline form carries besides the object's own fields.
+FORMSET_FIELDS = frozenset({"id", "DELETE"})
+
+
+def _initial(form: forms.BaseForm, name: str) -> Any:
+    """The value a field had before the change; a foreign key as its object, not its id."""
+    value = form.initial.get(name)
+    field = form.fields[name]
+    if (
+        isinstance(field, forms.ModelChoiceField)
+        and not isinstance(field, forms.ModelMultipleChoiceField)
+        and value is not None
+        and not isinstance(value, Model)
+    ):
+        model: Any = field.queryset.model  # type: ignore[union-attr]
+        value = model._default_manager.filter(pk=value).first()
+    return value
 
 
 def _plain(value: Any) -> Any:
@@ -164,11 +216,42 @@ def form_changes(form: forms.BaseForm) -> dict[str, dict[str, Any]]:
         if name in PASSWORD_FIELDS:
             changes["password"] = {"label": str(_("password")), "changed": True}
             continue
+        if name in FORMSET_FIELDS:
+            continue
+        if name in SECRET_FIELDS:
+            changes[name] = {"label": label, "changed": True}
+            continue
         changes[name] = {
             "label": label,
-            "from": _plain(form.initial.get(name)),
+            "from": _plain(_initial(form, name)),
             "to": _plain(form.cleaned_data.get(name)),
         }
+    return changes
+
+
+def formset_changes(formsets: Any) -> dict[str, dict[str, Any]]:
+    """What the inlines of a saved admin form changed, one entry per object:
+    {"<prefix>:<object>": {"label", "added" | "deleted" | "changes": form_changes}}."""
+    changes: dict[str, dict[str, Any]] = {}
+    for formset in formsets:
+        verbose = str(formset.model._meta.verbose_name)
+        deleted = formset.deleted_forms if formset.can_delete else []
+        for form in formset.forms:
+            is_new = form in formset.extra_forms
+            if form in deleted:
+                if not is_new:
+                    key = f"{formset.prefix}:{form.instance}"
+                    changes[key] = {"label": f"{verbose} {form.instance}", "deleted": True}
+                continue
+            if not form.has_changed():
+                continue
+            entry: dict[str, Any] = {
+                "label": f"{verbose} {form.instance}",
+                "changes": form_changes(form),
+            }
+            if is_new:
+                entry["added"] = True
+            changes[f"{formset.prefix}:{form.instance}"] = entry
     return changes
 
 
@@ -251,6 +334,28 @@ class ContractAdmin(admin.ModelAdmin[Contract]):
     search_fields = ["number", "company__name"]
     list_select_related = ["company"]
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Contract | None = None) -> Any:
+        # Moving a contract to another customer would carry its lines, and the people they
+        # are assigned to, into that company: a new customer signs a new contract.
+        return ["company"] if obj is not None else []
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        changes = form_changes(form)
+        if changes:
+            contract = form.instance
+            entry: dict[str, Any] = {
+                "label": f"{Contract._meta.verbose_name} {contract}",
+                "changes": changes,
+            }
+            if not change:
+                entry["added"] = True
+            company_changed_by_staff(
+                actor=user_of(request),
+                company=contract.company,
+                changes={f"contracts:{contract}": entry},
+            )
+
 
 class SimInline(admin.TabularInline[Sim, Line]):
     model = Sim
@@ -263,8 +368,21 @@ class LineAdmin(admin.ModelAdmin[Line]):
     list_filter = ["state", "dual_billing", "contract__kind"]
     search_fields = ["number", "contract__number", "contract__company__name"]
     list_select_related = ["contract", "assignee"]
+    # Any user's id can be typed here: Line.clean refuses a person of another company.
     raw_id_fields = ["assignee"]
     inlines = [SimInline]
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        changes = form_changes(form) | formset_changes(formsets)
+        if changes:
+            previous = _initial(form, "assignee") if "assignee" in form.changed_data else None
+            line_changed_by_staff(
+                actor=user_of(request),
+                line=form.instance,
+                changes=changes,
+                previous_assignee=previous,
+            )
 
 
 @admin.register(AuditEntry)

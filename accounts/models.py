@@ -56,6 +56,9 @@ class Company(models.Model):
         validators=[validate_personal_codice_fiscale],
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Moves on every request, confirmation or staff change of contact_email: a confirmation
+    # link carries the value it was issued with, so it works once and only if it is the latest.
+    contact_email_nonce = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("azienda")
@@ -110,6 +113,8 @@ class User(AbstractUser):
     phone = models.CharField(
         _("telefono"), max_length=16, blank=True, validators=[validate_phone_number]
     )
+    # As Company.contact_email_nonce, for the personal e-mail (a sign-in identifier).
+    email_change_nonce = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("utente")
@@ -304,6 +309,8 @@ class AuditEntry(models.Model):
         PERSONAL_DATA_CHANGED = "PERSONAL_DATA_CHANGED", _("Dati personali modificati")
         EMAIL_CHANGED = "EMAIL_CHANGED", _("E-mail personale modificata")
         ACCOUNT_CHANGED = "ACCOUNT_CHANGED", _("Utenza modificata dal servizio clienti")
+        COMPANY_CHANGED = "COMPANY_CHANGED", _("Dati aziendali modificati dal servizio clienti")
+        LINE_CHANGED = "LINE_CHANGED", _("Linea modificata dal servizio clienti")
 
     at = models.DateTimeField(_("data e ora"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

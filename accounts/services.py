@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib.auth.hashers import make_password
 from django.core import signing
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -19,7 +19,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from accounts.exceptions import ActionRefused
 from accounts.models import AuditEntry, Company, Invitation, Line, User
-from accounts.roles import ASSIGNABLE_PROFILES, REFERENTE_PROFILES, Profile
+from accounts.roles import ASSIGNABLE_PROFILES, REFERENTE_PROFILES, Capability, Profile, can
 from accounts.selectors import REFERENTE_PERMISSION, company_lines, referente_line_ids
 from accounts.tokens import (
     email_change_payload,
@@ -230,17 +230,35 @@ EMAIL_TARGET_COMPANY = "company"
 EMAIL_TARGET_PERSONAL = "personal"
 
 
+@transaction.atomic
 def email_change_request(*, actor: User, target: str, new_email: str, base_url: str) -> None:
-    """Send the confirmation link to `new_email`; nothing changes until it is followed."""
+    """Send the confirmation link to `new_email`; nothing changes until it is followed.
+    Moving the counter makes every earlier link of the same address void."""
+    requester_id = actor.pk
     if target == EMAIL_TARGET_COMPANY:
-        company = actor.company
-        assert company is not None
-        object_id, old = company.pk, company.contact_email
+        company = Company.objects.select_for_update().get(pk=_company_id(actor))
+        old = company.contact_email
+        if new_email.lower() == old.lower():
+            raise ActionRefused(_("È già l'indirizzo in uso."))
+        company.contact_email_nonce += 1
+        company.save(update_fields=["contact_email_nonce"])
+        object_id, nonce = company.pk, company.contact_email_nonce
     else:
-        object_id, old = actor.pk, actor.email
-    if new_email.lower() == old.lower():
-        raise ActionRefused(_("È già l'indirizzo in uso."))
-    token = email_change_token(target=target, object_id=object_id, old=old, new=new_email)
+        person = User.objects.select_for_update().get(pk=actor.pk)
+        old = person.email
+        if new_email.lower() == old.lower():
+            raise ActionRefused(_("È già l'indirizzo in uso."))
+        person.email_change_nonce += 1
+        person.save(update_fields=["email_change_nonce"])
+        object_id, nonce = person.pk, person.email_change_nonce
+    token = email_change_token(
+        target=target,
+        object_id=object_id,
+        old=old,
+        new=new_email,
+        nonce=nonce,
+        requester_id=requester_id,
+    )
     link = base_url + reverse("accounts:email-confirm", args=[token])
     send_templated_email(
         "accounts/email/email_change_confirm",
@@ -249,25 +267,52 @@ def email_change_request(*, actor: User, target: str, new_email: str, base_url: 
     )
 
 
+EMAIL_LINK_USED = gettext_lazy("Il link è già stato usato o non è più valido.")
+EMAIL_LINK_REQUESTER_GONE = gettext_lazy(
+    "Il link non è più valido: chi ha chiesto la modifica non può più farla."
+)
+
+
+def _requester_may_still_change(*, requester: User | None, target: str, company_id: int) -> bool:
+    """Whether whoever asked for the change may still make it now: active, in the same
+    company, holding the capability the request page asked for."""
+    if requester is None or requester.company_id != company_id:
+        return False
+    if target == EMAIL_TARGET_COMPANY:
+        return can(requester, Capability.CHANGE_CONTACT_EMAIL)
+    return can(requester, Capability.EDIT_PERSONAL_DATA)
+
+
 @transaction.atomic
 def email_change_confirm(*, token: str) -> str:
-    """Apply the change a link stands for. Returns the target. A link works once: after the
-    change the address is no longer the one the link was issued for."""
+    """Apply the change a link stands for. Returns the target. A link works once and only
+    while it is the latest one issued for the address (the counter it carries is the
+    current one: confirming moves it), and only while its requester may still make the
+    change."""
     try:
         payload = email_change_payload(token)
     except signing.SignatureExpired as exc:
         raise ActionRefused(_("Il link è scaduto: chiedi di nuovo la modifica.")) from exc
     except signing.BadSignature as exc:
         raise ActionRefused(_("Il link non è valido.")) from exc
-    old, new = payload["old"], payload["new"]
+    old, new, nonce = payload["old"], payload["new"], payload.get("nonce")
+    requester_id = payload.get("by")
+    requester = (
+        User.objects.filter(pk=requester_id).first() if isinstance(requester_id, int) else None
+    )
     if payload["target"] == EMAIL_TARGET_COMPANY:
         company = Company.objects.select_for_update().filter(pk=payload["id"]).first()
-        if company is None or company.contact_email != old:
-            raise ActionRefused(_("Il link è già stato usato o non è più valido."))
+        if company is None or company.contact_email != old or company.contact_email_nonce != nonce:
+            raise ActionRefused(EMAIL_LINK_USED)
+        if not _requester_may_still_change(
+            requester=requester, target=EMAIL_TARGET_COMPANY, company_id=company.pk
+        ):
+            raise ActionRefused(EMAIL_LINK_REQUESTER_GONE)
         company.contact_email = new
-        company.save(update_fields=["contact_email"])
+        company.contact_email_nonce += 1
+        company.save(update_fields=["contact_email", "contact_email_nonce"])
         audit_record(
-            actor=None,
+            actor=requester,
             action=AuditEntry.Action.CONTACT_EMAIL_CHANGED,
             company=company,
             changes={"from": old, "to": new},
@@ -275,10 +320,15 @@ def email_change_confirm(*, token: str) -> str:
         name = company.name
     else:
         user = User.objects.select_for_update().filter(pk=payload["id"]).first()
-        if user is None or user.email != old:
-            raise ActionRefused(_("Il link è già stato usato o non è più valido."))
+        if user is None or user.email != old or user.email_change_nonce != nonce:
+            raise ActionRefused(EMAIL_LINK_USED)
+        if requester != user or not _requester_may_still_change(
+            requester=user, target=EMAIL_TARGET_PERSONAL, company_id=user.company_id or 0
+        ):
+            raise ActionRefused(EMAIL_LINK_REQUESTER_GONE)
         user.email = new
-        user.save(update_fields=["email"])
+        user.email_change_nonce += 1
+        user.save(update_fields=["email", "email_change_nonce"])
         audit_record(
             actor=user,
             action=AuditEntry.Action.EMAIL_CHANGED,
@@ -368,6 +418,9 @@ def account_changed_by_staff(
     (R5) and e-mailed to the person; a changed username, e-mail or password is told to the
     address the account had."""
     rest = dict(changes)
+    if "email" in rest:
+        # A link the person asked for before no longer matches what staff decided.
+        User.objects.filter(pk=person.pk).update(email_change_nonce=F("email_change_nonce") + 1)
     profile = rest.pop("profile", None)
     if profile is not None:
         audit_record(
@@ -394,6 +447,74 @@ def account_changed_by_staff(
     _notify_sign_in_change(
         person=person, old_email=old_email, changed=SIGN_IN_FIELDS & set(rest), by_staff=True
     )
+
+
+@transaction.atomic
+def company_changed_by_staff(
+    *, actor: User, company: Company, changes: dict[str, Any], created: bool = False
+) -> None:
+    """Record what the admin has just saved on `company` ({field: {"label", "from", "to"}},
+    its contracts included). A changed contact e-mail (superusers only) is logged as the
+    customer's own change is, with the operator as author, and told to the old address; the
+    LR change has its own entry (company_change_legal_representative)."""
+    rest = dict(changes)
+    contact = None if created else rest.pop("contact_email", None)
+    if contact is not None:
+        # A link a customer asked for before no longer matches what staff decided.
+        Company.objects.filter(pk=company.pk).update(
+            contact_email_nonce=F("contact_email_nonce") + 1
+        )
+        audit_record(
+            actor=actor,
+            action=AuditEntry.Action.CONTACT_EMAIL_CHANGED,
+            company=company,
+            changes={"from": contact["from"], "to": contact["to"]},
+        )
+        if contact["from"]:
+            send_templated_email(
+                "accounts/email/email_changed_notice",
+                {"name": company.name, "new_email": contact["to"]},
+                [contact["from"]],
+            )
+    if rest:
+        audit_record(
+            actor=actor,
+            action=AuditEntry.Action.COMPANY_CHANGED,
+            company=company,
+            changes=rest | ({"created": True} if created else {}),
+        )
+
+
+@transaction.atomic
+def line_changed_by_staff(
+    *, actor: User, line: Line, changes: dict[str, Any], previous_assignee: User | None
+) -> None:
+    """Record what the admin has just saved on `line` ({field: {"label", "from", "to"}}, its
+    SIMs included). A new assignee is logged as the LR's assignments are (LINES_ASSIGNED,
+    the person as target); the rest as one LINE_CHANGED entry naming the line."""
+    rest = dict(changes)
+    company = line.contract.company
+    if rest.pop("assignee", None) is not None:
+        assignee = line.assignee
+        audit_record(
+            actor=actor,
+            action=AuditEntry.Action.LINES_ASSIGNED,
+            company=company,
+            target=assignee or previous_assignee,
+            changes={
+                "added": [line.number] if assignee is not None else [],
+                "removed": [line.number] if assignee is None else [],
+                "from": str(previous_assignee) if previous_assignee else None,
+                "to": str(assignee) if assignee else None,
+            },
+        )
+    if rest:
+        audit_record(
+            actor=actor,
+            action=AuditEntry.Action.LINE_CHANGED,
+            company=company,
+            changes={"line": line.number, "changes": rest},
+        )
 
 
 # --- Legal seat: a request the back office verifies; completing it applies it ---------

@@ -1,5 +1,6 @@
-"""Links sent by e-mail. E-mail changes are signed (stateless, and single-use because they
-only apply while the address is still the one they were issued for); invitations keep a
+"""Links sent by e-mail. E-mail changes are signed and carry the counter of the user or
+company they change (single-use: the counter moves on every request, confirmation and staff
+change of the address, so only the latest link works and only once); invitations keep a
 hash of a random token; the LR's registration uses a token that dies with activation."""
 
 from __future__ import annotations
@@ -17,8 +18,19 @@ EMAIL_CHANGE_SALT = "accounts.email-change"
 EMAIL_CHANGE_MAX_AGE = 60 * 60 * 24
 
 
-def email_change_token(*, target: str, object_id: int, old: str, new: str) -> str:
-    payload = {"target": target, "id": object_id, "old": old, "new": new}
+def email_change_token(
+    *, target: str, object_id: int, old: str, new: str, nonce: int, requester_id: int
+) -> str:
+    """`nonce` is the object's e-mail-change counter once this request has moved it;
+    `requester_id` is who asked, checked again at confirmation."""
+    payload = {
+        "target": target,
+        "id": object_id,
+        "old": old,
+        "new": new,
+        "nonce": nonce,
+        "by": requester_id,
+    }
     return signing.dumps(payload, salt=EMAIL_CHANGE_SALT, compress=True)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError
 from django.db.models import QuerySet
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET, require_POST
@@ -17,6 +17,7 @@ from api.payloads import json_object
 from tracking.models import TRANSITIONS, Channel, Request, RequestKind, RequestState
 from tracking.services import (
     CompletionRefused,
+    DetailsConflict,
     InvalidTransition,
     request_create,
     request_transition,
@@ -222,11 +223,22 @@ def request_detail_view(request: HttpRequest, reference: str) -> JsonResponse:
 @api_client(ApiScope.REQUESTS_WRITE)
 @require_POST
 def request_transition_view(request: HttpRequest, reference: str) -> JsonResponse:
-    """Move a request to another state, if the state machine allows it."""
+    """Move a request of one of the client's channels to another state, if the state machine
+    allows it. `details` add the operator's completion data (a new SIM's ICCID); they never
+    change what the request already says, such as the IBAN a customer asked to be debited."""
     client = client_of(request)
     tracked = _get(reference, client)
     if tracked is None:
         return api_error(404, "No request has this reference.")
+    if not client.opens_for(tracked.channel):
+        # The request is one of its customers' (it may read it), but another channel works
+        # it: the customer's own requests (WEB) are the back office's alone.
+        return api_error(
+            403,
+            "This token may not move requests of this channel.",
+            field="channel",
+            detail=f"Allowed: {', '.join(client.channels) or 'none'}.",
+        )
     payload = json_object(request)
     if isinstance(payload, JsonResponse):
         return payload
@@ -248,6 +260,7 @@ def request_transition_view(request: HttpRequest, reference: str) -> JsonRespons
             actor=None,
             note=form.cleaned_data["note"],
             details=details,
+            details_add_only=True,
         )
     except InvalidTransition as refusal:
         return api_error(
@@ -255,6 +268,26 @@ def request_transition_view(request: HttpRequest, reference: str) -> JsonRespons
             f"A request in state {refusal.request.state} cannot move to {refusal.to_state}.",
             allowed_states=sorted(TRANSITIONS[RequestState(refusal.request.state)]),
         )
+    except DetailsConflict as conflict:
+        reason = "The request already has a different value: details may add data, not change it."
+        names = [f"details.{key}" for key in conflict.fields]
+        return api_error(
+            422,
+            "The request was not moved.",
+            field=names[0],
+            detail=reason,
+            errors={name: [reason] for name in names},
+        )
     except CompletionRefused as refusal:
         return api_error(422, str(refusal))
+    except (KeyError, TypeError, ValueError, IntegrityError, DataError):
+        # A completion handler met data it cannot apply: missing or malformed in a request
+        # another channel opened (an IBAN that is a number, a 2-digit PUK). The transaction
+        # rolled back, so nothing moved; bad input is the client's to fix, not a 500.
+        return api_error(
+            422,
+            "The request was not moved.",
+            field="details",
+            detail="The completion lacks data it needs or cannot apply it.",
+        )
     return JsonResponse(serialize(_get(moved.reference, client) or moved))

@@ -27,6 +27,15 @@ INVOICE = {
             "type": "string",
             "description": "For a personal invoice: the Dual Billing line's number.",
         },
+        "billed_to_tax_code": {
+            "type": "string",
+            "maxLength": 16,
+            "example": "RSSMRA80A01H501U",
+            "description": "For a personal invoice: the codice fiscale of the person it is "
+            "issued to, one of the customer's people (otherwise 400). It stays theirs whoever "
+            "holds the line later. Without it, the line's holder when the invoice is first "
+            "loaded (a correction keeps the person of the invoice it corrects).",
+        },
         "issue_date": DATE,
         "period_start": DATE,
         "period_end": DATE,
@@ -128,7 +137,8 @@ TRANSITION = {
         "note": {"type": "string", "maxLength": 1000, "description": "Shown to the customer."},
         "details": {
             "type": "object",
-            "description": "Data the completion needs (a SIM change: new_iccid, new_puk).",
+            "description": "Data the completion needs (a SIM change: new_iccid, new_puk). "
+            "It adds to the request's details and never changes a value already there (422).",
         },
     },
 }
@@ -198,8 +208,8 @@ OPENAPI: dict[str, Any] = {
         "version": "1.0.0",
         "description": "For the operator's other systems (billing, shops, agents). Each "
         "token has scopes (invoices:write, usage:write, requests:read, requests:write), the "
-        "channels it opens requests for, and the customers it acts for: another customer's "
-        "request, line or invoice is absent to it.",
+        "channels it opens and moves requests for, and the customers it acts for: another "
+        "customer's request, line or invoice is absent to it.",
     },
     "servers": [{"url": "/api/v1"}],
     "components": {
@@ -256,6 +266,11 @@ OPENAPI: dict[str, Any] = {
                 "responses": {
                     "200": {"description": "Moved", "content": _json("Request")},
                     **ERRORS,
+                    "403": {
+                        "description": "The token's scopes do not include this endpoint, or "
+                        "the request is of a channel the token does not serve",
+                        "content": _json("Error"),
+                    },
                     "404": {
                         "description": "No such request among the token's customers",
                         "content": _json("Error"),
@@ -265,7 +280,9 @@ OPENAPI: dict[str, Any] = {
                         "content": _json("Error"),
                     },
                     "422": {
-                        "description": "The completion lacks data it needs",
+                        "description": "The completion lacks data it needs or cannot apply "
+                        "it, or details would change a value the request already has (field: "
+                        "details.<key>); nothing moved",
                         "content": _json("Error"),
                     },
                 },

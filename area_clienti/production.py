@@ -15,8 +15,8 @@ SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 LANGUAGE_COOKIE_SECURE = True
-# Real payments only: no default gateway, and the app refuses to start on the sandbox or on
-# a provider without its keys (billing/apps.py, billing/checks.py).
+# Real payments only: no default gateway, and the app refuses to start on the sandbox, on
+# a provider without its keys or with test-mode keys (billing/apps.py, billing/checks.py).
 PAYMENT_GATEWAY = env_str("PAYMENT_GATEWAY")
 PAYMENT_GATEWAY_REQUIRED = True
 WHITENOISE_USE_FINDERS = False  # collectstatic has run: serve the hashed, compressed files

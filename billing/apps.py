@@ -11,9 +11,10 @@ class BillingConfig(AppConfig):
         from billing import services  # noqa: F401
         from billing.checks import payment_gateway_problem
 
-        # Production (area_clienti/production.py) does not start on the sandbox gateway or a
-        # provider without its keys: a process that cannot take real payments, or takes fake
-        # ones, must not serve customers. Elsewhere `check --deploy` reports it (billing.E001).
+        # Production (area_clienti/production.py) does not start on the sandbox gateway, a
+        # provider without its keys or one in test mode: a process that cannot take real
+        # payments, or takes fake ones, must not serve customers. Elsewhere `check --deploy`
+        # reports it (billing.E001).
         if getattr(settings, "PAYMENT_GATEWAY_REQUIRED", False):
             problem = payment_gateway_problem()
             if problem:

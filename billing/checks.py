@@ -1,5 +1,6 @@
 """Production takes real money: the sandbox gateway (which accepts test cards and signs its
-callbacks with a secret derived from SECRET_KEY) must never be the one configured there."""
+callbacks with a secret derived from SECRET_KEY) must never be the one configured there, nor
+a real provider in its test mode (Stripe's test keys take test cards just the same)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, register
 
-from billing.gateway import REAL_GATEWAYS, get_gateway
+from billing.gateway import REAL_GATEWAYS, get_gateway, stripe_key_is_live
 
 
 def payment_gateway_problem() -> str:
@@ -24,6 +25,12 @@ def payment_gateway_problem() -> str:
         get_gateway(name)
     except LookupError as missing:
         return f"PAYMENT_GATEWAY is {name!r} but it is not configured: {missing}"
+    if name == "stripe" and not stripe_key_is_live(settings.STRIPE_API_KEY):
+        return (
+            "PAYMENT_GATEWAY is 'stripe' but STRIPE_API_KEY is not a live-mode key "
+            "(sk_live_... or rk_live_...): in test mode Stripe takes its test cards, so a "
+            "test payment would mark a real invoice paid."
+        )
     return ""
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import math
 import secrets
 import time
 from collections.abc import Mapping
@@ -49,6 +50,14 @@ class Outcome:
     failure_reason: str = ""
     # When the provider says it happened (its event's time), not when the callback arrived.
     occurred_at: datetime | None = None
+    # True: the provider vouches the customer paid before the checkout expired (it takes
+    # no payment on an expired one), however late its event is stamped or delivered.
+    # False: the event's time is compared with the checkout's expiry.
+    paid_in_time: bool = False
+    # What the provider says it charged (None: it does not say), compared at settlement
+    # with what was asked.
+    amount: Decimal | None = None
+    currency: str = ""
 
 
 @dataclass(frozen=True)
@@ -69,8 +78,11 @@ class CheckoutCompleted(Exception):
 class PaymentGateway(Protocol):
     name: str
 
-    def start_checkout(self, *, amount: Decimal, description: str, return_url: str) -> Checkout:
-        """Open a hosted checkout; the customer is sent to `redirect_url`."""
+    def start_checkout(
+        self, *, amount: Decimal, description: str, return_url: str, idempotency_key: str
+    ) -> Checkout:
+        """Open a hosted checkout (in euro); the customer is sent to `redirect_url`. The
+        provider may answer the same key again with the checkout it opened for it."""
         ...
 
     def parse_callback(self, *, body: bytes, headers: Mapping[str, str]) -> Outcome:
@@ -83,10 +95,15 @@ class PaymentGateway(Protocol):
         ...
 
     def refund(self, *, provider_reference: str, amount: Decimal, idempotency_key: str) -> Refund:
-        """Give back the whole payment of a checkout. Idempotent: asked again (by the same
-        key) it reports the refund already made. Raises GatewayUnavailable."""
+        """Give back whatever of a checkout's payment has not been given back yet (`amount`
+        when the provider does not say what it charged). Asked again, it refunds nothing
+        twice and reports the refund made; `idempotency_key` is one attempt's, so an attempt
+        the provider refused can be made again. Raises GatewayUnavailable."""
         ...
 
+
+# Every checkout is in euro; settling compares what a provider says it charged with it.
+CURRENCY = "eur"
 
 # Where a provider puts its own reference in the return URL it sends the customer back to.
 REFERENCE_PLACEHOLDER = "__reference__"
@@ -113,7 +130,9 @@ def sign(body: bytes, timestamp: int | None = None) -> str:
 class SandboxGateway:
     name = "sandbox"
 
-    def start_checkout(self, *, amount: Decimal, description: str, return_url: str) -> Checkout:
+    def start_checkout(
+        self, *, amount: Decimal, description: str, return_url: str, idempotency_key: str
+    ) -> Checkout:
         reference = "sbx_" + secrets.token_urlsafe(18)
         return Checkout(
             provider_reference=reference,
@@ -181,6 +200,27 @@ def sandbox_event(*, provider_reference: str, card_number: str | None) -> bytes:
     return json.dumps(event, separators=(",", ":")).encode()
 
 
+# Stripe's live-mode keys (secret, restricted); test-mode keys start with sk_test_/rk_test_
+# and take Stripe's test cards, so they are no real provider.
+STRIPE_LIVE_KEY_PREFIXES = ("sk_live_", "rk_live_")
+
+
+def stripe_key_is_live(api_key: str) -> bool:
+    return api_key.startswith(STRIPE_LIVE_KEY_PREFIXES)
+
+
+def _cents(amount: Decimal) -> int:
+    return int((Decimal(amount) * 100).to_integral_value())
+
+
+def _field(obj: object, name: str) -> object:
+    """A StripeObject's field, None when absent (it has no .get())."""
+    try:
+        return obj[name]  # type: ignore[index]
+    except (KeyError, TypeError):
+        return None
+
+
 class StripeGateway:
     """Stripe Checkout: a hosted page, and webhooks signed with the endpoint's secret."""
 
@@ -202,23 +242,45 @@ class StripeGateway:
             api_key, http_client=stripe.new_default_http_client(timeout=10)
         )
         self.webhook_secret = webhook_secret
+        # A test-mode key hears only test events and a live key only live ones: an event of
+        # the other mode (a test card's payment) never settles anything here.
+        self.livemode = stripe_key_is_live(api_key)
 
-    def start_checkout(self, *, amount: Decimal, description: str, return_url: str) -> Checkout:
+    def start_checkout(
+        self, *, amount: Decimal, description: str, return_url: str, idempotency_key: str
+    ) -> Checkout:
         try:
-            return self._start_checkout(amount, description, return_url)
+            return self._start_checkout(amount, description, return_url, idempotency_key)
         except stripe.StripeError as error:
             raise GatewayUnavailable(str(error)) from error
 
-    def _start_checkout(self, amount: Decimal, description: str, return_url: str) -> Checkout:
+    def _start_checkout(
+        self, amount: Decimal, description: str, return_url: str, idempotency_key: str
+    ) -> Checkout:
+        # Stripe answers a key sent again only if every parameter is the same, so the
+        # expiry is rounded up to the minute and the minute is part of the key: a retry
+        # within it (the first answer lost) gets the session already opened, a later one a
+        # new session (nobody saw the first one's page: it expires unpaid).
+        expires_at = (
+            math.ceil(
+                (time.time() + CHECKOUT_LIFETIME.total_seconds() + self.EXPIRY_MARGIN_SECONDS) / 60
+            )
+            * 60
+        )
         session = self.client.v1.checkout.sessions.create(
             params={
                 "mode": "payment",
+                # Cards only: a delayed method (SEPA debit...) settles days after the
+                # checkout, long after the invoice may have been paid or changed. (The API
+                # version this library speaks, 2026-09-30.endive on, has no
+                # `payment_method_types` here: it answers 400.)
+                "allowed_payment_method_types": ["card"],
                 "line_items": [
                     {
                         "quantity": 1,
                         "price_data": {
-                            "currency": "eur",
-                            "unit_amount": int(amount * 100),
+                            "currency": CURRENCY,
+                            "unit_amount": _cents(amount),
                             "product_data": {"name": description},
                         },
                     }
@@ -226,9 +288,9 @@ class StripeGateway:
                 # Stripe puts the session id where the return URL has its placeholder.
                 "success_url": return_url.replace(REFERENCE_PLACEHOLDER, "{CHECKOUT_SESSION_ID}"),
                 "cancel_url": return_url.replace(REFERENCE_PLACEHOLDER, "{CHECKOUT_SESSION_ID}"),
-                "expires_at": int(time.time() + CHECKOUT_LIFETIME.total_seconds())
-                + self.EXPIRY_MARGIN_SECONDS,
-            }
+                "expires_at": expires_at,
+            },
+            options={"idempotency_key": f"checkout-{idempotency_key}-{expires_at}"},
         )
         return Checkout(
             provider_reference=session.id,
@@ -248,27 +310,36 @@ class StripeGateway:
             raise GatewayUnavailable(str(error)) from error
 
     def refund(self, *, provider_reference: str, amount: Decimal, idempotency_key: str) -> Refund:
-        """Through the Refund API on the session's payment intent. A refund already made
-        for it (asked before, its answer lost) is reported, never made twice."""
+        """Through the Refund API on the session's payment intent, for what the session
+        charged less what its refunds (this app's, or made in Stripe's dashboard) already
+        give back: never refunded twice, never partly. Confirmed once every refund has."""
         try:
             session = self.client.v1.checkout.sessions.retrieve(provider_reference)
             intent = session.payment_intent
             if not intent:
                 raise GatewayUnavailable(f"no payment on checkout {provider_reference}")
             intent_id = intent if isinstance(intent, str) else intent.id
-            earlier = self.client.v1.refunds.list(params={"payment_intent": intent_id, "limit": 10})
-            made = [r for r in earlier.data if r.status not in {"failed", "canceled"}]
-            refund = (
-                made[0]
-                if made
-                else self.client.v1.refunds.create(
-                    params={"payment_intent": intent_id},
+            charged = _field(session, "amount_total")
+            to_give_back = charged if isinstance(charged, int) else _cents(amount)
+            listed = self.client.v1.refunds.list(params={"payment_intent": intent_id, "limit": 100})
+            refunds = [
+                r for r in listed.auto_paging_iter() if r.status not in {"failed", "canceled"}
+            ]
+            rest = to_give_back - sum(int(r.amount) for r in refunds)
+            if rest > 0:
+                made = self.client.v1.refunds.create(
+                    params={"payment_intent": intent_id, "amount": rest},
                     options={"idempotency_key": idempotency_key},
                 )
-            )
+                refunds.insert(0, made)
         except stripe.StripeError as error:
             raise GatewayUnavailable(str(error)) from error
-        return Refund(reference=refund.id, confirmed=refund.status == "succeeded")
+        if not refunds:
+            raise GatewayUnavailable(f"nothing charged on checkout {provider_reference}")
+        # The newest first (Stripe's order): the one this attempt made, if any.
+        return Refund(
+            reference=refunds[0].id, confirmed=all(r.status == "succeeded" for r in refunds)
+        )
 
     def parse_callback(self, *, body: bytes, headers: Mapping[str, str]) -> Outcome:
         try:
@@ -280,15 +351,26 @@ class StripeGateway:
             )
         except (ValueError, stripe.SignatureVerificationError) as exc:
             raise InvalidCallback(str(exc)) from exc
+        livemode = _field(event, "livemode")
+        if livemode is not self.livemode:
+            mode = "live" if self.livemode else "test"
+            raise InvalidCallback(f"livemode {livemode!r} in an event for a {mode}-mode key")
         session = event["data"]["object"]
-        created = getattr(event, "created", None)  # a StripeObject has no .get()
-        occurred_at = None if created is None else datetime.fromtimestamp(int(created), UTC)
+        created = _field(event, "created")
+        occurred_at = datetime.fromtimestamp(created, UTC) if isinstance(created, int) else None
         if event["type"] in self.SUCCEEDED and session["payment_status"] == "paid":
+            total = _field(session, "amount_total")  # in cents
             return Outcome(
                 event_id=event["id"],
                 provider_reference=session["id"],
                 succeeded=True,
                 occurred_at=occurred_at,
+                # Stripe takes no payment on an expired session: a completed one was paid
+                # in time, even when its event is stamped after the expiry, or its payment
+                # (a delayed method of an older session) succeeds days later.
+                paid_in_time=True,
+                amount=Decimal(total) / 100 if isinstance(total, int) else None,
+                currency=str(_field(session, "currency") or ""),
             )
         if event["type"] in self.FAILED:
             expired = event["type"] == "checkout.session.expired"

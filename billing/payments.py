@@ -3,9 +3,13 @@
 Never twice, never for something else: one attempt per idempotency key, and a key belongs
 to one purpose and one object; each callback once (by event id); at most one successful
 payment per invoice, and the invoice turns paid in the same transaction as its payment.
-Settling checks what was paid against what is owed now (the amount, the invoice's
-revision, the payer's company, the checkout's expiry): money that pays nothing is
-refunded through the gateway, retried until the provider confirms."""
+Settling checks what was paid against what is owed now (the amount and currency charged,
+the invoice's revision, the payer's company, the checkout's expiry, and what the purpose's
+section checks): money that pays nothing is refunded through the gateway, retried until
+the provider confirms.
+
+Locks are taken in one order everywhere: an invoice, then its payments (a callback and an
+import of the same invoice would otherwise wait on each other for ever)."""
 
 from __future__ import annotations
 
@@ -25,6 +29,7 @@ from accounts.exceptions import ActionRefused
 from accounts.models import User
 from area_clienti.mail import send_templated_email
 from billing.gateway import (
+    CURRENCY,
     REFERENCE_PLACEHOLDER,
     CheckoutCompleted,
     GatewayUnavailable,
@@ -67,6 +72,15 @@ REFUND_MESSAGES = {
         "Chi ha avviato il pagamento non può più pagare per questa azienda: l'importo viene "
         "rimborsato."
     ),
+    "amount_mismatch": gettext_lazy(
+        "L'importo addebitato dal circuito di pagamento non è quello richiesto: il pagamento "
+        "non è stato applicato e l'importo ti viene rimborsato."
+    ),
+    # A top-up's SIM (consumption.services).
+    "line_unavailable": gettext_lazy(
+        "La SIM non è più attiva o non è più tra quelle che puoi ricaricare: la ricarica non "
+        "è stata applicata e l'importo ti viene rimborsato."
+    ),
 }
 
 # Until the provider confirms a refund, it is asked again after these waits, then every 6 h.
@@ -93,6 +107,21 @@ def on_payment_settled(purpose: str) -> Callable[[SettledHandler], SettledHandle
     def register(handler: SettledHandler) -> SettledHandler:
         SETTLED_HANDLERS[purpose] = handler
         return handler
+
+    return register
+
+
+SettlementCheck = Callable[[Payment], str]
+# Why a charged payment of another purpose pays nothing now (a key of REFUND_MESSAGES; ""
+# when it applies), asked in the settling transaction before it succeeds: such a payment is
+# refunded, and its handler sees it not succeeded.
+SETTLEMENT_CHECKS: dict[str, SettlementCheck] = {}
+
+
+def settlement_check(purpose: str) -> Callable[[SettlementCheck], SettlementCheck]:
+    def register(check: SettlementCheck) -> SettlementCheck:
+        SETTLEMENT_CHECKS[purpose] = check
+        return check
 
     return register
 
@@ -214,7 +243,10 @@ def payment_open(
     result_path = reverse(result_url_name, args=[REFERENCE_PLACEHOLDER])
     try:
         checkout = gateway.start_checkout(
-            amount=amount, description=description, return_url=base_url + result_path
+            amount=amount,
+            description=description,
+            return_url=base_url + result_path,
+            idempotency_key=idempotency_key,
         )
     except (GatewayUnavailable, TimeoutError, ConnectionError) as failure:
         # Nothing was charged and nothing is recorded: the customer simply tries again.
@@ -329,13 +361,18 @@ def payment_callback(*, provider: str, body: bytes, headers: Mapping[str, str]) 
             GatewayEvent.objects.create(provider=provider, event_id=outcome.event_id)
     except IntegrityError:
         return "duplicate"
-    payment = (
-        Payment.objects.select_for_update()
-        .filter(provider=provider, provider_reference=outcome.provider_reference)
+    found = (
+        Payment.objects.filter(provider=provider, provider_reference=outcome.provider_reference)
+        .values_list("pk", "invoice_id")
         .first()
     )
-    if payment is None:
+    if found is None:
         return "ignored"
+    payment_id, invoice_id = found
+    if invoice_id is not None:
+        # The invoice first, then the payment: the order of an import and a payment start.
+        Invoice.objects.select_for_update().only("pk").get(pk=invoice_id)
+    payment = Payment.objects.select_for_update().get(pk=payment_id)
     return "processed" if _settle(payment, outcome) else "ignored"
 
 
@@ -364,10 +401,21 @@ def _settle(payment: Payment, outcome: Outcome) -> bool:
             payment, given_up if given_up in {"invoice_changed", "expired"} else "cancelled", now
         )
         return True
-    if (outcome.occurred_at or now) > payment.expires_at:
+    if outcome.amount is not None and (
+        outcome.amount != payment.amount or outcome.currency.lower() != CURRENCY
+    ):
+        _refund_due(payment, "amount_mismatch", now)
+        return True
+    # A provider that takes no payment on an expired checkout vouches for the time itself
+    # (its event may be stamped, or sent, after the expiry); otherwise the event's time.
+    if not outcome.paid_in_time and (outcome.occurred_at or now) > payment.expires_at:
         _refund_due(payment, "expired", now)
         return True
     if payment.invoice_id is None:  # another section's purpose: its handler does the rest
+        check = SETTLEMENT_CHECKS.get(payment.purpose)
+        if check is not None and (refused := check(payment)):
+            _refund_due(payment, refused, now)
+            return True
         payment.status = Payment.Status.SUCCEEDED
         payment.completed_at = now
         payment.save(update_fields=["status", "completed_at"])
@@ -424,16 +472,19 @@ def payment_refund(*, payment_id: int) -> Payment:
     """Ask the provider to refund a REFUND_DUE payment, once. It turns REFUNDED (and the
     customer is e-mailed) when the provider confirms; otherwise the attempt and its error
     are recorded for the retries and the back office. Safe to run twice at once: the
-    provider's refund is idempotent by key, the row is locked to record it."""
+    gateway refunds only what is not given back yet, two runs of the same attempt share its
+    key, and the row is locked to record it. Each attempt has a key of its own: a provider
+    that refused one (Stripe keeps a key's answer for 24 h) is really asked again."""
     payment = Payment.objects.get(pk=payment_id)
     if payment.status != Payment.Status.REFUND_DUE:
         return payment
     refund, error = None, ""
+    attempt = payment.refund_attempts + 1
     try:
         refund = get_gateway(payment.provider).refund(
             provider_reference=payment.provider_reference,
             amount=payment.amount,
-            idempotency_key=f"refund-{payment.idempotency_key}",
+            idempotency_key=f"refund-{payment.idempotency_key}-{attempt}",
         )
     except (GatewayUnavailable, TimeoutError, ConnectionError, LookupError) as failure:
         logger.warning("refund of payment %s failed: %r", payment.pk, failure)

@@ -73,6 +73,7 @@ def invoice_import(record: dict[str, Any]) -> ImportOutcome:
         personal_line = lines.get(str(record["personal_line"]))
         if personal_line is None or not personal_line.dual_billing:
             raise InvoiceDataError("personal_line: not a Dual Billing line of that customer")
+    named = _person_billed(record, company, personal_line)
     method = str(record.get("payment_method", PaymentMethod.BANK_TRANSFER))
     if method not in PaymentMethod.values:
         raise InvoiceDataError(f"payment_method: one of {', '.join(PaymentMethod.values)}")
@@ -103,12 +104,17 @@ def invoice_import(record: dict[str, Any]) -> ImportOutcome:
     invoice = Invoice.objects.select_for_update().filter(number=number).first()
     if invoice is not None:
         if invoice.company_id != company.pk:
-            raise InvoiceDataError("number: already used by another customer")
-        if _same(invoice, fields, amounts, items):
+            # Whose invoice it is stays unsaid: a client system may act for one customer.
+            raise InvoiceDataError("number: already used by another invoice")
+        if _same(invoice, fields, amounts, items) and (
+            named is None or invoice.billed_to_id == named.pk
+        ):
             return ImportOutcome(invoice, created=False, changed=False)
         if invoice.status == Invoice.Status.PAID:
             raise InvoiceDataError("number: the invoice is paid and cannot change")
-        if invoice.personal_line_id != (personal_line.pk if personal_line else None):
+        if named is not None:
+            invoice.billed_to = named
+        elif invoice.personal_line_id != (personal_line.pk if personal_line else None):
             invoice.billed_to = personal_line.assignee if personal_line else None
         # Otherwise a correction stays the person's it was issued to, whoever holds the
         # line now.
@@ -122,7 +128,8 @@ def invoice_import(record: dict[str, Any]) -> ImportOutcome:
         invoice.vat_lines.all().delete()
         created = False
     else:
-        billed_to = personal_line.assignee if personal_line else None
+        # Without the billing system's word, the line's holder at the time of import.
+        billed_to = named or (personal_line.assignee if personal_line else None)
         invoice = Invoice.objects.create(number=number, billed_to=billed_to, **fields, **amounts)
         created = True
     for item in items:
@@ -133,6 +140,28 @@ def invoice_import(record: dict[str, Any]) -> ImportOutcome:
         for v in totals.vat_lines
     )
     return ImportOutcome(invoice, created=created, changed=True)
+
+
+def _person_billed(
+    record: dict[str, Any], company: Company, personal_line: Line | None
+) -> User | None:
+    """The person a personal invoice was issued to, as the billing system names them
+    (`billed_to_tax_code`, their codice fiscale): one of the company's people, whoever holds
+    the line today. None when the record does not say."""
+    code = str(record.get("billed_to_tax_code") or "").strip().upper()
+    if not code:
+        return None
+    if personal_line is None:
+        raise InvoiceDataError("billed_to_tax_code: only for a personal invoice (personal_line)")
+    people = list(User.objects.filter(company=company, tax_code__iexact=code)[:2])
+    if len(people) != 1:
+        # Looked up among that customer's people only: nothing is told about anyone else.
+        raise InvoiceDataError(
+            "billed_to_tax_code: not a person of that customer"
+            if not people
+            else "billed_to_tax_code: more than one person of that customer has it"
+        )
+    return people[0]
 
 
 def _item(raw: dict[str, Any], position: int, lines: dict[str, Line]) -> InvoiceItem:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.exceptions import ActionRefused
 from accounts.models import Company, Line, User
+from accounts.roles import Capability
 from area_clienti.mail import send_templated_email
 from billing.models import Payment
 from billing.payments import (
@@ -26,6 +27,7 @@ from billing.payments import (
     payment_continue_url,
     payment_for_key,
     payment_open,
+    settlement_check,
 )
 from consumption.models import (
     SimCredit,
@@ -35,7 +37,7 @@ from consumption.models import (
     UsageMonthly,
     UsageRecord,
 )
-from consumption.selectors import first_of_next_month
+from consumption.selectors import first_of_next_month, sims_for_user
 
 # Records a transaction loads: each batch touches a month's aggregate of a line once, so
 # larger batches mean fewer updates of the same rows (50,000: 6% faster than 20,000).
@@ -367,6 +369,21 @@ def _top_up_again(line: Line, idempotency_key: str) -> tuple[TopUp, str] | None:
     if existing is None:
         return None
     return existing, payment_continue_url(existing.payment)
+
+
+@settlement_check(Payment.Purpose.TOP_UP)
+def _top_up_still_applies(payment: Payment) -> str:
+    """A charged top-up credits its SIM only if the person who paid may still top it up
+    and it is still active: paid by someone removed from the company meanwhile, or for a
+    SIM no longer active or no longer in the payer's scope, it is refunded instead."""
+    top_up = TopUp.objects.select_related("line__contract", "requested_by").get(payment=payment)
+    payer, line = top_up.requested_by, top_up.line
+    if payer is None or not payer.is_active or payer.company_id != line.contract.company_id:
+        return "payer_changed"
+    in_scope = sims_for_user(user=payer, capability=Capability.TOP_UP).filter(pk=line.pk)
+    if line.state != Line.State.ACTIVE or not in_scope.exists():
+        return "line_unavailable"
+    return ""
 
 
 @on_payment_settled(Payment.Purpose.TOP_UP)

@@ -51,6 +51,16 @@ class CompletionRefused(Exception):
     """A completion handler lacks what it needs; the message tells the operator what."""
 
 
+class DetailsConflict(Exception):
+    """Details that may only add to a request's own would change some of them (`fields`,
+    sorted): the customer's data (the IBAN of a direct debit) stays theirs."""
+
+    def __init__(self, request: Request, fields: list[str]) -> None:
+        super().__init__(f"{request.reference}: details already set: {', '.join(fields)}")
+        self.request = request
+        self.fields = fields
+
+
 CompletionHandler = Callable[[Request], None]
 # What completing a request of a kind does (the LR's new legal address takes effect, a
 # SIM change gives the line its new ICCID...), registered by the app that owns the kind.
@@ -150,14 +160,26 @@ def request_transition(
     actor: User | None,
     note: str = "",
     details: dict[str, Any] | None = None,
+    details_add_only: bool = False,
 ) -> Request:
     """Move `request` to `to_state` if TRANSITIONS allows it from its current state, read
     under a row lock so two operators cannot move it from the same state at once.
     `details` (what the operator supplies, like a new SIM's ICCID) join the request's own
-    before its completion handler reads them."""
+    before its completion handler reads them. The back office may correct a value the
+    request has (its operators read the request before completing it); with
+    `details_add_only` (client systems) they may only add keys, and one that would change a
+    value already there raises DetailsConflict with nothing moved."""
     locked = Request.objects.select_for_update().get(pk=request.pk)
     if to_state not in TRANSITIONS[RequestState(locked.state)]:
         raise InvalidTransition(locked, to_state)
+    if details and details_add_only:
+        changed = sorted(
+            key
+            for key, value in details.items()
+            if key in locked.details and locked.details[key] != value
+        )
+        if changed:
+            raise DetailsConflict(locked, changed)
     from_state = locked.state
     locked.state = to_state
     if details:

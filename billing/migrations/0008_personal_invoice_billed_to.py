@@ -7,8 +7,12 @@ from django.db.models import OuterRef, Subquery
 
 
 def bill_existing_personal_invoices(apps, schema_editor):
-    """The best record of who an existing personal invoice was issued to is its line's
-    holder now; from here on the import records it when the invoice arrives."""
+    """Existing personal invoices can only be given to their line's holder now: the
+    billing system's records (who each was issued to) are not at hand here, so an invoice
+    of a line that changed hands before this migration goes to its current holder. Such an
+    invoice, still open, is corrected by importing it again with `billed_to_tax_code`. From
+    here on the import records the person billed when the invoice arrives (the one the
+    record names, or else the line's holder at that time)."""
     Invoice = apps.get_model("billing", "Invoice")
     Line = apps.get_model("accounts", "Line")
     holder = Line.objects.filter(pk=OuterRef("personal_line_id")).values("assignee_id")[:1]

@@ -1,5 +1,6 @@
 """Back office: the Django admin is staff-only and the only place the LR changes."""
 
+import re
 from html import unescape
 
 from django.contrib.auth.models import Group, Permission
@@ -286,3 +287,199 @@ def test_a_customer_without_a_profile_is_a_message_not_a_500(world: World) -> No
     assert response.status_code == 200
     assert "Un cliente ha un&#x27;azienda e un profilo web" in response.content.decode()
     assert User.objects.get(pk=world.user.pk).profile == Profile.USER
+
+
+# --- Review A1: the company and line pages are no way around the audited flows -----------------
+
+
+def _form_data(form) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """What one (unbound) admin form would post back unchanged, with its prefix."""
+    data: dict[str, object] = {}
+    for name in form.fields:
+        value = form.initial.get(name)
+        key = form.add_prefix(name)
+        if isinstance(value, bool):
+            if value:
+                data[key] = "on"
+        elif isinstance(value, list):
+            data[key] = [item.pk for item in value]
+        elif hasattr(value, "strftime"):
+            data[key] = value.strftime("%d/%m/%Y")
+        elif hasattr(value, "pk"):
+            data[key] = value.pk
+        elif value is not None:
+            data[key] = value
+    return data
+
+
+def admin_change_data(client: Client, url: str) -> dict[str, object]:
+    """What a change page with inlines would post back unchanged."""
+    response = client.get(url)
+    assert response.status_code == 200
+    data = _form_data(response.context["adminform"].form)
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        management = formset.management_form
+        data |= {management.add_prefix(k): v for k, v in management.initial.items()}
+        for form in formset.forms:
+            data |= _form_data(form)
+            if form.instance.pk is not None:
+                data[form.add_prefix("id")] = form.instance.pk
+    return data
+
+
+def test_an_operator_cannot_change_the_contact_email_in_the_admin(
+    world: World,
+    django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
+) -> None:
+    client = back_office_client(world)
+    url = reverse("admin:accounts_company_change", args=[world.company.pk])
+    old = world.company.contact_email
+    page = client.get(url).content.decode()
+    assert 'name="contact_email"' not in page and old in page  # shown, read-only
+    data = admin_change_data(client, url) | {"contact_email": "attaccante@example.com"}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert Company.objects.get(pk=world.company.pk).contact_email == old
+    assert not AuditEntry.objects.exists() and not mail.outbox  # nothing changed
+
+
+def test_a_superusers_contact_email_change_is_audited_and_told_to_the_old_address(
+    world: World,
+    django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
+) -> None:
+    client, admin_user = superuser_client(world)
+    url = reverse("admin:accounts_company_change", args=[world.company.pk])
+    old = world.company.contact_email
+    data = admin_change_data(client, url) | {"contact_email": "nuova@azienda.example.it"}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert Company.objects.get(pk=world.company.pk).contact_email == "nuova@azienda.example.it"
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.CONTACT_EMAIL_CHANGED)
+    assert (entry.actor, entry.company) == (admin_user, world.company)
+    assert entry.changes == {"from": old, "to": "nuova@azienda.example.it"}
+    [notice] = mail.outbox
+    assert notice.to == [old] and "nuova@azienda.example.it" in notice.body
+
+
+def test_an_operators_company_change_is_audited_and_the_lr_sees_it(world: World) -> None:
+    client = back_office_client(world)
+    url = reverse("admin:accounts_company_change", args=[world.company.pk])
+    old_name = world.company.name
+    response = client.post(url, admin_change_data(client, url) | {"name": "Acme Nuova S.r.l."})
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.COMPANY_CHANGED)
+    assert (entry.actor, entry.company) == (world.staff, world.company)
+    assert entry.changes["name"] | {"label": ""} == {
+        "label": "",
+        "from": old_name,
+        "to": "Acme Nuova S.r.l.",
+    }
+    page = unescape(signed_in(world.lr).get(reverse("accounts:audit-log")).content.decode())
+    assert "Dati aziendali modificati dal servizio clienti" in page and "Ragione sociale" in page
+
+
+def test_a_contract_changed_inside_the_company_page_is_audited(world: World) -> None:
+    client = back_office_client(world)
+    url = reverse("admin:accounts_company_change", args=[world.company.pk])
+    data = admin_change_data(client, url)
+    index = next(i for i in range(2) if data[f"contracts-{i}-id"] == world.mobile.pk)
+    data[f"contracts-{index}-started_on"] = "01/02/2020"
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.COMPANY_CHANGED)
+    [change] = entry.changes.values()
+    assert change["label"].endswith(str(world.mobile)) and "started_on" in change["changes"]
+
+
+def test_a_contract_cannot_be_moved_to_another_company(world: World) -> None:
+    client = back_office_client(world)
+    url = reverse("admin:accounts_contract_change", args=[world.mobile.pk])
+    data = _form_data(client.get(url).context["adminform"].form)
+    response = client.post(url, data | {"company": world.outsider_company.pk})
+    assert response.status_code == 302
+    world.mobile.refresh_from_db()
+    assert world.mobile.company == world.company  # its lines' people stay in their company
+
+
+def test_the_line_admin_refuses_an_assignee_of_another_company(world: World) -> None:
+    client = back_office_client(world)
+    url = reverse("admin:accounts_line_change", args=[world.spare_line.pk])
+    data = admin_change_data(client, url) | {"assignee": world.outsider_lr.pk}
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "La linea può essere assegnata solo a persone dell" in unescape(
+        response.content.decode()
+    )
+    world.spare_line.refresh_from_db()
+    assert world.spare_line.assignee is None
+    assert not AuditEntry.objects.exists()
+
+
+def test_a_person_holding_lines_cannot_be_moved_to_another_company(world: World) -> None:
+    """The other way to give a line a person of another company: move the person."""
+    client, _ = superuser_client(world)
+    url = reverse("admin:accounts_user_change", args=[world.user.pk])
+    response = client.post(url, change_data(client, url) | {"company": world.outsider_company.pk})
+    assert response.status_code == 200
+    assert "Questa persona ha linee assegnate" in unescape(response.content.decode())
+    world.user.refresh_from_db()
+    assert world.user.company == world.company
+    assert world.user_line.contract.company == world.company
+
+
+def test_a_line_assigned_in_the_admin_is_audited_like_the_lrs_assignments(world: World) -> None:
+    client = back_office_client(world)
+    url = reverse("admin:accounts_line_change", args=[world.user_line.pk])
+    response = client.post(url, admin_change_data(client, url) | {"assignee": world.full.pk})
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    world.user_line.refresh_from_db()
+    assert world.user_line.assignee == world.full
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.LINES_ASSIGNED)
+    assert (entry.actor, entry.target, entry.company) == (world.staff, world.full, world.company)
+    assert entry.changes["added"] == [world.user_line.number]
+    assert entry.changes["from"] == str(world.user)
+    page = unescape(signed_in(world.lr).get(reverse("accounts:audit-log")).content.decode())
+    assert f"+ {world.user_line.number}" in page
+
+
+def test_sim_changes_in_the_line_admin_are_audited_without_the_puk(world: World) -> None:
+    client = back_office_client(world)
+    sim = world.user_line.sims.get()
+    url = reverse("admin:accounts_line_change", args=[world.user_line.pk])
+    data = admin_change_data(client, url) | {"sims-0-puk": "87654321"}
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    sim.refresh_from_db()
+    assert sim.puk == "87654321"
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.LINE_CHANGED)
+    assert (entry.actor, entry.company) == (world.staff, world.company)
+    assert entry.changes["line"] == world.user_line.number
+    [change] = entry.changes["changes"].values()
+    assert change["changes"]["puk"]["changed"] is True
+    assert "87654321" not in str(entry.changes)
+    page = unescape(signed_in(world.lr).get(reverse("accounts:audit-log")).content.decode())
+    assert "Linea modificata dal servizio clienti" in page and world.user_line.number in page
+
+
+def test_a_link_asked_for_before_a_staff_change_of_the_email_dies_with_it(
+    world: World,
+    django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
+) -> None:
+    """Staff move the address away and back: the customer's older link must not apply."""
+    original = world.user.email
+    with django_capture_on_commit_callbacks(execute=True):
+        signed_in(world.user).post(
+            reverse("accounts:personal-email"), {"new_email": "vecchia-richiesta@example.it"}
+        )
+    link = re.search(r"https?://[^/\s]+(/\S+)", mail.outbox[-1].body)
+    assert link is not None
+    client, _ = superuser_client(world)
+    url = reverse("admin:accounts_user_change", args=[world.user.pk])
+    for address in ("temporanea@example.it", original):
+        response = client.post(url, change_data(client, url) | {"email": address})
+        assert response.status_code == 302, response.context["adminform"].form.errors
+    assert Client().post(link.group(1)).status_code == 410
+    assert User.objects.get(pk=world.user.pk).email == original

@@ -113,7 +113,12 @@ def test_a_tampered_or_expired_link_is_refused(world: World, settings) -> None: 
     from accounts import tokens
 
     token = tokens.email_change_token(
-        target="company", object_id=world.company.pk, old=world.company.contact_email, new="a@b.it"
+        target="company",
+        object_id=world.company.pk,
+        old=world.company.contact_email,
+        new="a@b.it",
+        nonce=world.company.contact_email_nonce,
+        requester_id=world.lr.pk,
     )
     client = Client()
     assert client.post(reverse("accounts:email-confirm", args=[token + "x"])).status_code == 410
@@ -196,3 +201,86 @@ def test_legal_seat_is_exclusive_to_the_lr(profile: Profile, world: World) -> No
     response = signed_in(world.by_profile(profile)).post(reverse("accounts:legal-address"), ADDRESS)
     assert response.status_code == 403
     assert not Request.objects.exists()
+
+
+# --- Review S1: a contact-e-mail link works once, and only while its requester may use it ----
+
+
+def ask_contact_email(person, address: str, capture) -> str:  # type: ignore[no-untyped-def]
+    response = request_contact_email(signed_in(person), address, capture)
+    assert response.status_code == 302
+    assert mail.outbox[-1].to == [address]
+    return link_in(mail.outbox[-1])
+
+
+def test_a_used_contact_email_link_cannot_be_replayed_after_the_change_is_undone(
+    world: World,
+    django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
+) -> None:
+    contract_address = world.company.contact_email
+    first = ask_contact_email(
+        world.full, "attaccante@example.com", django_capture_on_commit_callbacks
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert Client().post(first).status_code == 200
+    back = ask_contact_email(world.lr, contract_address, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert Client().post(back).status_code == 200
+    assert Company.objects.get(pk=world.company.pk).contact_email == contract_address
+
+    replay = Client().post(first)
+    assert replay.status_code == 410
+    assert "già stato usato" in unescape(replay.content.decode())
+    assert Company.objects.get(pk=world.company.pk).contact_email == contract_address
+    actors = AuditEntry.objects.filter(action=AuditEntry.Action.CONTACT_EMAIL_CHANGED).values_list(
+        "actor", flat=True
+    )
+    assert sorted(actors) == sorted([world.full.pk, world.lr.pk])  # who asked, each time
+
+
+def test_only_the_latest_contact_email_link_works(
+    world: World,
+    django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
+) -> None:
+    earlier = ask_contact_email(
+        world.full, "prima@azienda.example.it", django_capture_on_commit_callbacks
+    )
+    later = ask_contact_email(
+        world.lr, "seconda@azienda.example.it", django_capture_on_commit_callbacks
+    )
+    assert Client().post(earlier).status_code == 410
+    assert Client().post(later).status_code == 200
+    assert Company.objects.get(pk=world.company.pk).contact_email == "seconda@azienda.example.it"
+
+
+def _loses_the_capability(world: World) -> None:
+    world.full.profile = Profile.USER
+    world.full.save(update_fields=["profile"])
+
+
+def _leaves_the_company(world: World) -> None:
+    world.full.company = world.outsider_company
+    world.full.save(update_fields=["company"])
+
+
+def _is_deactivated(world: World) -> None:
+    world.full.is_active = False
+    world.full.save(update_fields=["is_active"])
+
+
+@pytest.mark.parametrize("change", [_loses_the_capability, _leaves_the_company, _is_deactivated])
+def test_a_contact_email_link_dies_with_its_requesters_right(
+    change,  # type: ignore[no-untyped-def]
+    world: World,
+    django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
+) -> None:
+    old = world.company.contact_email
+    link = ask_contact_email(
+        world.full, "nuova@azienda.example.it", django_capture_on_commit_callbacks
+    )
+    change(world)
+    response = Client().post(link)
+    assert response.status_code == 410
+    assert "non può più" in unescape(response.content.decode())
+    assert Company.objects.get(pk=world.company.pk).contact_email == old
+    assert not AuditEntry.objects.filter(action=AuditEntry.Action.CONTACT_EMAIL_CHANGED).exists()

@@ -283,3 +283,77 @@ def test_password_change_ends_other_sessions(world: World) -> None:
     )
     assert here.get("/").status_code == 200
     assert other.get("/").status_code == 302  # signed out
+
+
+# --- Review S1: an e-mail-change link works once, and only for whoever may still use it ------
+
+
+def ask_personal_email(person, address: str, capture) -> str:  # type: ignore[no-untyped-def]
+    """Ask for `address` as `person`'s e-mail; the path of the link sent to it."""
+    with capture(execute=True):
+        response = signed_in(person).post(
+            reverse("accounts:personal-email"), {"new_email": address}
+        )
+    assert response.status_code == 302
+    message = mail.outbox[-1]
+    assert message.to == [address]
+    link = re.search(r"https?://[^/\s]+(/\S+)", message.body)
+    assert link is not None
+    return link.group(1)
+
+
+def test_a_used_link_cannot_take_the_account_back_after_the_owner_undoes_it(
+    world: World,
+    django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
+) -> None:
+    """The replay: whoever had the password moves the e-mail A → evil; the owner moves it
+    back evil → A; the first link, replayed within its 24 hours, must not move it again."""
+    owner_address = world.user.email
+    first = ask_personal_email(
+        world.user, "attaccante@example.com", django_capture_on_commit_callbacks
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert Client().post(first).status_code == 200
+    world.user.refresh_from_db()
+    back = ask_personal_email(world.user, owner_address, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert Client().post(back).status_code == 200
+    world.user.refresh_from_db()
+    assert world.user.email == owner_address
+
+    replay = Client().post(first)
+    assert replay.status_code == 410
+    assert "già stato usato" in unescape(replay.content.decode())
+    world.user.refresh_from_db()
+    assert world.user.email == owner_address
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.EMAIL_CHANGED).count() == 2
+
+
+def test_a_newer_request_voids_the_earlier_link(
+    world: World,
+    django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
+) -> None:
+    earlier = ask_personal_email(world.user, "prima@example.it", django_capture_on_commit_callbacks)
+    later = ask_personal_email(world.user, "seconda@example.it", django_capture_on_commit_callbacks)
+    assert Client().post(earlier).status_code == 410
+    world.user.refresh_from_db()
+    assert world.user.email != "prima@example.it"
+    assert Client().post(later).status_code == 200
+    world.user.refresh_from_db()
+    assert world.user.email == "seconda@example.it"
+
+
+def test_a_deactivated_account_cannot_confirm_its_link(
+    world: World,
+    django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
+) -> None:
+    old = world.user.email
+    link = ask_personal_email(world.user, "nuova@example.it", django_capture_on_commit_callbacks)
+    world.user.is_active = False
+    world.user.save(update_fields=["is_active"])
+    response = Client().post(link)
+    assert response.status_code == 410
+    assert "non può più" in unescape(response.content.decode())
+    world.user.refresh_from_db()
+    assert world.user.email == old
+    assert not AuditEntry.objects.filter(action=AuditEntry.Action.EMAIL_CHANGED).exists()

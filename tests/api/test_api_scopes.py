@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from api.auth import api_client_create
 from api.models import ApiClient, ApiScope
-from billing.models import Invoice
+from billing.models import BillingProfile, Invoice
 from consumption.models import UsageRecord
 from tests.billing.test_import import record
 from tests.conftest import World
@@ -61,7 +61,9 @@ def new_request(world: World, **changes: object) -> dict[str, object]:
 
 @pytest.fixture
 def tracked(world: World) -> Request:
-    return request_create(company=world.company, kind=RequestKind.FAULT, summary="Guasto")
+    return request_create(
+        company=world.company, kind=RequestKind.FAULT, channel=Channel.SHOP, summary="Guasto"
+    )
 
 
 # --- Scopes: each endpoint needs its own --------------------------------------------------
@@ -134,6 +136,53 @@ def test_a_token_opens_requests_only_for_its_channels(world: World) -> None:
     assert not Request.objects.exists()
     opened = call("post", "/api/v1/requests/", token, new_request(world, channel="PHONE"))
     assert opened.status_code == 201 and opened.json()["channel"] == "PHONE"
+
+
+def test_a_token_moves_only_requests_of_its_channels(world: World) -> None:
+    """The review's case: a shop's system completing the customer's own direct debit request
+    (made on the web) with its own IBAN. The request stays where it was; the shop may still
+    read it, and moves its own."""
+    billing_page = Client()
+    billing_page.force_login(world.lr)
+    debit = {
+        "iban": "IT60X0542811101000000123456",
+        "holder": world.company.name,
+        "holder_tax_code": world.company.vat_number,
+        "mandate": "on",
+    }
+    assert billing_page.post(reverse("billing:direct-debit"), debit).status_code == 302
+    web = Request.objects.get(kind=RequestKind.DIRECT_DEBIT)
+    assert web.channel == Channel.WEB
+    by_phone = request_create(
+        company=world.company, kind=RequestKind.FAULT, channel=Channel.PHONE, summary="Guasto"
+    )
+    shop = token_for(
+        scopes=[ApiScope.REQUESTS_READ, ApiScope.REQUESTS_WRITE],
+        channels=["SHOP"],
+        companies=[world.company],
+    )
+    for other in (web, by_phone):
+        url = f"/api/v1/requests/{other.reference}/transitions/"
+        for body in [
+            {"state": "IN_PROGRESS"},
+            {"state": "REJECTED", "details": {"iban": "IT02L1234512345123456789012"}},
+        ]:
+            response = call("post", url, shop, body)
+            assert response.status_code == 403
+            assert response["Content-Type"] == "application/json"
+            assert response.json() == {
+                "error": "This token may not move requests of this channel.",
+                "field": "channel",
+                "detail": "Allowed: SHOP.",
+            }
+        other.refresh_from_db()
+        assert other.state == RequestState.SUBMITTED and other.events.count() == 1
+        assert call("get", f"/api/v1/requests/{other.reference}/", shop).status_code == 200
+    assert web.details["iban"] == debit["iban"]
+    assert not BillingProfile.objects.filter(company=world.company).exists()
+    own = call("post", "/api/v1/requests/", shop, new_request(world)).json()["reference"]
+    moved = call("post", f"/api/v1/requests/{own}/transitions/", shop, {"state": "IN_PROGRESS"})
+    assert moved.status_code == 200 and moved.json()["state"] == "IN_PROGRESS"
 
 
 # --- Customers: another company's things are absent ---------------------------------------
@@ -215,6 +264,27 @@ def test_no_invoice_or_usage_for_another_customer(world: World, shop_of_the_outs
     )
     assert own.json()["loaded"] == 1
     assert UsageRecord.objects.get().line == world.outsider_line
+
+
+def test_an_invoice_number_of_another_customer_is_refused_without_saying_whose(
+    world: World,
+) -> None:
+    """The number is taken (numbers are unique), but nothing says it is another customer's."""
+    billing = token_for(scopes=[ApiScope.INVOICES_WRITE], companies=[world.company])
+    theirs = world.outsider_invoice
+    before = (theirs.company_id, theirs.revision, theirs.total)
+    body = record(world, number=theirs.number)
+    response = call("post", "/api/v1/invoices/", billing, body)
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": "The invoice was not loaded.",
+        "field": "number",
+        "detail": "already used by another invoice",
+    }
+    assert "customer" not in response.content.decode()
+    theirs.refresh_from_db()
+    assert (theirs.company_id, theirs.revision, theirs.total) == before
+    assert not Invoice.objects.filter(company=world.company, number=theirs.number).exists()
 
 
 # --- The command and the admin ---------------------------------------------------------------

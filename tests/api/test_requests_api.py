@@ -5,11 +5,15 @@ import json
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from accounts.models import Line
 from api.auth import api_client_create
 from api.models import ApiScope
+from billing.models import BillingProfile
+from tests.accounts.helpers import signed_in
 from tests.conftest import World
+from tests.factories import _iccid
 from tracking.models import Channel, Request, RequestKind, RequestState
 
 URL = "/api/v1/requests/"
@@ -151,6 +155,109 @@ def test_a_sim_change_completed_by_api_needs_the_new_sim(world: World, token: st
     assert done.status_code == 200
     active = Line.objects.get(pk=world.user_line.pk).sims.get(is_active=True)
     assert active.iccid == "8939010000000090015"
+
+
+CUSTOMER_IBAN = "IT60X0542811101000000123456"
+PREVIOUS_IBAN = "IT02L1234512345123456789012"
+
+
+def test_api_details_never_replace_the_customers_iban(world: World, token: str) -> None:
+    """The customer signed a direct debit mandate at the shop; whoever completes the request
+    through the API may add data, never put another account in its place."""
+    BillingProfile.objects.create(
+        company=world.company, direct_debit_iban=PREVIOUS_IBAN, direct_debit_holder="Acme"
+    )
+    mandate = {
+        "iban": CUSTOMER_IBAN,
+        "holder": world.company.name,
+        "mandate_reference": "NEG-MANDATO-0001",
+        "mandate_signed_on": "2026-10-05",
+    }
+    body = new_request(world, kind="DIRECT_DEBIT", external_id="", details=mandate)
+    reference = call("post", URL, body, token).json()["reference"]
+    url = f"{URL}{reference}/transitions/"
+    call("post", url, {"state": "IN_PROGRESS"}, token)
+    other_account = {"iban": PREVIOUS_IBAN.replace("L123", "L999"), "holder": mandate["holder"]}
+    response = call("post", url, {"state": "COMPLETED", "details": other_account}, token)
+    assert response.status_code == 422
+    reason = "The request already has a different value: details may add data, not change it."
+    assert response.json() == {
+        "error": "The request was not moved.",
+        "field": "details.iban",
+        "detail": reason,
+        "errors": {"details.iban": [reason]},  # the holder is the same: no change
+    }
+    tracked = Request.objects.get(reference=reference)
+    assert tracked.state == RequestState.IN_PROGRESS and tracked.details == mandate
+    billing = BillingProfile.objects.get(company=world.company)
+    assert (billing.direct_debit_iban, billing.direct_debit_holder) == (PREVIOUS_IBAN, "Acme")
+    # The operator's own data is added, the customer's kept.
+    added = {"iban": CUSTOMER_IBAN, "verified_on": "2026-10-06"}
+    done = call("post", url, {"state": "COMPLETED", "details": added}, token)
+    assert done.status_code == 200
+    assert done.json()["details"] == {**mandate, "verified_on": "2026-10-06"}
+    billing.refresh_from_db()
+    assert billing.direct_debit_iban == CUSTOMER_IBAN
+    assert billing.mandate_reference == "NEG-MANDATO-0001"
+
+
+def test_the_back_office_corrects_what_the_api_may_not(world: World, token: str) -> None:
+    """A shop typed the wrong ICCID when it opened the SIM change: the API cannot swap it,
+    the operator (who reads the request before completing it) can."""
+    wrong, right = _iccid(9100), _iccid(9101)
+    body = new_request(
+        world,
+        kind="SIM_CHANGE",
+        external_id="",
+        line=world.user_line.number,
+        details={"new_iccid": wrong, "new_puk": "11223344"},
+    )
+    reference = call("post", URL, body, token).json()["reference"]
+    url = f"{URL}{reference}/transitions/"
+    call("post", url, {"state": "IN_PROGRESS"}, token)
+    response = call("post", url, {"state": "COMPLETED", "details": {"new_iccid": right}}, token)
+    assert response.status_code == 422 and response.json()["field"] == "details.new_iccid"
+    tracked = Request.objects.get(reference=reference)
+    assert tracked.state == RequestState.IN_PROGRESS and tracked.details["new_iccid"] == wrong
+    operator = signed_in(world.staff)
+    page = reverse("backoffice:request-detail", args=[tracked.pk])
+    completion = {"completion-new_iccid": right, "completion-new_puk": "55667788"}
+    assert operator.post(page, {"to_state": "COMPLETED", **completion}).status_code == 302
+    tracked.refresh_from_db()
+    assert tracked.state == RequestState.COMPLETED and tracked.details["new_iccid"] == right
+    active = Line.objects.get(pk=world.user_line.pk).sims.get(is_active=True)
+    assert (active.iccid, active.puk) == (right, "55667788")
+
+
+@pytest.mark.parametrize(
+    ("kind", "details"),
+    [
+        ("DIRECT_DEBIT", {}),
+        (
+            "DIRECT_DEBIT",
+            {"iban": 5, "holder": [], "mandate_reference": {}, "mandate_signed_on": 3},
+        ),
+        ("SHIPPING_ADDRESS", {}),
+        ("RELOCATION", {"address": "Via Roma 1"}),
+        ("SIM_CHANGE", {"new_iccid": _iccid(9200), "new_puk": "12"}),
+    ],
+)
+def test_a_completion_without_usable_data_is_422_and_moves_nothing(
+    world: World, token: str, kind: str, details: dict[str, object]
+) -> None:
+    """A request another channel opened without the data its completion applies: the client
+    hears so, instead of a server error, and the request waits for the data."""
+    body = new_request(world, kind=kind, external_id="", line=world.user_line.number)
+    reference = call("post", URL, body, token).json()["reference"]
+    url = f"{URL}{reference}/transitions/"
+    call("post", url, {"state": "IN_PROGRESS"}, token)
+    response = call("post", url, {"state": "COMPLETED", "details": details}, token)
+    assert response.status_code == 422
+    assert response.json()["field"] == "details" and response.json()["detail"]
+    tracked = Request.objects.get(reference=reference)
+    assert tracked.state == RequestState.IN_PROGRESS and tracked.details == {"sims": 3}
+    assert not BillingProfile.objects.exists()
+    assert Line.objects.get(pk=world.user_line.pk).sims.count() == 1
 
 
 def test_unknown_reference_and_bad_state_are_clear(world: World, token: str) -> None:

@@ -53,8 +53,9 @@ def test_check_deploy_is_clean() -> None:
         {},
         {"PAYMENT_GATEWAY": "sandbox"},
         {"PAYMENT_GATEWAY": "stripe"},  # no keys
+        {**STRIPE, "STRIPE_API_KEY": "sk_test_123"},  # test mode takes test cards
     ],
-    ids=["unset", "sandbox", "stripe-without-keys"],
+    ids=["unset", "sandbox", "stripe-without-keys", "stripe-test-mode"],
 )
 def test_production_does_not_start_without_a_real_payment_provider(
     payment: dict[str, str],

@@ -88,3 +88,19 @@ def test_where_a_real_provider_is_required_the_sandbox_stops_the_start(settings)
     settings.PAYMENT_GATEWAY = "sandbox"
     with pytest.raises(ImproperlyConfigured, match="PAYMENT_GATEWAY"):
         apps.get_app_config("billing").ready()
+
+
+@pytest.mark.parametrize("api_key", ["sk_test_123", "rk_test_123", "pk_live_123"])
+def test_a_stripe_key_that_is_not_live_is_no_real_provider(settings, api_key: str) -> None:  # type: ignore[no-untyped-def]
+    """Stripe's test mode takes its test cards (4242...): with its keys, production would
+    mark real invoices paid for fake payments (M1)."""
+    settings.PAYMENT_GATEWAY = "stripe"
+    settings.STRIPE_API_KEY, settings.STRIPE_WEBHOOK_SECRET = api_key, "whsec_x"
+    [error] = check_payment_gateway()
+    assert error.id == "billing.E001" and "live-mode" in error.msg
+    settings.PAYMENT_GATEWAY_REQUIRED = True
+    with pytest.raises(ImproperlyConfigured, match="STRIPE_API_KEY is not a live-mode key"):
+        apps.get_app_config("billing").ready()
+    settings.STRIPE_API_KEY = "rk_live_123"  # a restricted live key will do
+    apps.get_app_config("billing").ready()
+    assert check_payment_gateway() == []

@@ -78,4 +78,5 @@ def test_stripe_unreachable_is_a_gateway_failure() -> None:
             amount=Invoice(total=10).total,
             description="Fattura",
             return_url="http://x/__reference__",
+            idempotency_key="k",
         )

@@ -3,12 +3,13 @@ the line later (issue 13, item 5)."""
 
 from io import BytesIO
 
+import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
 from accounts.models import Line
 from billing.models import Invoice
-from billing.services import invoice_import
+from billing.services import InvoiceDataError, invoice_import
 from tests.conftest import World, client_for
 
 
@@ -75,3 +76,53 @@ def test_the_pdf_names_the_person_billed_not_the_holder_of_today(world: World) -
     response = client_for(world.light).get(reverse("billing:invoice-pdf", args=[invoice.pk]))
     text = "\n".join(page.extract_text() for page in PdfReader(BytesIO(response.content)).pages)
     assert world.light.get_full_name() in text and world.full.get_full_name() not in text
+
+
+# --- The billing system names the person billed (D1) ---------------------------------------
+
+
+def test_an_invoice_imported_after_the_line_moved_goes_to_the_person_the_record_names(
+    world: World,
+) -> None:
+    """September's invoice, issued to the LIGHT admin, arrives after the SIM went to a
+    colleague: it is still the LIGHT admin's, not the new holder's."""
+    move_line(world, world.full)
+    record = personal_record(world, "FT-P-5") | {"billed_to_tax_code": world.light.tax_code}
+    invoice = invoice_import(record).invoice
+    assert invoice.billed_to == world.light
+    assert sees(world.light, invoice) and not sees(world.full, invoice)
+
+
+def test_a_correction_naming_another_person_moves_the_open_invoice_to_them(
+    world: World,
+) -> None:
+    invoice_import(personal_record(world, "FT-P-6"))  # no name: the holder, LIGHT
+    record = personal_record(world, "FT-P-6") | {"billed_to_tax_code": world.full.tax_code.lower()}
+    corrected = invoice_import(record)
+    assert corrected.changed and corrected.invoice.revision == 2
+    assert corrected.invoice.billed_to == world.full
+    assert not invoice_import(record).changed  # the same record again changes nothing
+
+
+@pytest.mark.parametrize(
+    ("named", "why"),
+    [
+        ("outsider", "billed_to_tax_code: not a person of that customer"),
+        ("unknown", "billed_to_tax_code: not a person of that customer"),
+        ("not-personal", "billed_to_tax_code: only for a personal invoice"),
+    ],
+)
+def test_a_person_billed_who_is_not_one_of_the_companys_people_is_refused(
+    world: World, named: str, why: str
+) -> None:
+    record = personal_record(world, "FT-P-7")
+    if named == "outsider":
+        record["billed_to_tax_code"] = world.outsider_lr.tax_code
+    elif named == "unknown":
+        record["billed_to_tax_code"] = "ZZZZZZ00Z00Z000Z"
+    else:
+        record["billed_to_tax_code"] = world.light.tax_code
+        del record["personal_line"]
+    with pytest.raises(InvoiceDataError, match=why):
+        invoice_import(record)
+    assert not Invoice.objects.filter(number="FT-P-7").exists()

@@ -5,6 +5,7 @@ the customer is told at each step."""
 
 import io
 import json
+import threading
 import time
 import uuid
 from datetime import timedelta
@@ -14,11 +15,13 @@ from html import unescape
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from accounts.models import Line
 from billing.gateway import SIGNATURE_HEADER, GatewayUnavailable, Refund, SandboxGateway, sign
 from billing.models import Invoice, Payment
 from billing.payments import payment_callback, payment_refund
@@ -372,3 +375,120 @@ def test_a_payer_who_left_the_company_does_not_pay_its_invoice(world: World) -> 
     payment = Payment.objects.get()
     assert payment.status == Payment.Status.REFUND_DUE and payment.failure_reason == "payer_changed"
     assert Invoice.objects.get(pk=world.invoice.pk).status == Invoice.Status.OPEN
+
+
+# --- A top-up pays only for a SIM its payer may still top up (M5) --------------------------
+
+
+def _leave_the_company(world: World) -> None:
+    world.user.company = world.outsider_company
+    world.user.save(update_fields=["company"])
+
+
+def _deactivated(world: World) -> None:
+    world.user.is_active = False
+    world.user.save(update_fields=["is_active"])
+
+
+def _sim_blocked(world: World) -> None:
+    Line.objects.filter(pk=world.user_line.pk).update(state=Line.State.BLOCKED)
+
+
+def _sim_given_to_a_colleague(world: World) -> None:
+    Line.objects.filter(pk=world.user_line.pk).update(assignee=world.full)
+
+
+@pytest.mark.parametrize(
+    ("meanwhile", "reason", "told"),
+    [
+        (_leave_the_company, "payer_changed", "non può più pagare"),
+        (_deactivated, "payer_changed", "non può più pagare"),
+        (_sim_blocked, "line_unavailable", "non è più attiva"),
+        (_sim_given_to_a_colleague, "line_unavailable", "non è più tra quelle che puoi"),
+    ],
+    ids=["payer-left", "payer-deactivated", "sim-blocked", "sim-out-of-scope"],
+)
+def test_a_top_up_whose_payer_or_sim_changed_meanwhile_is_refunded_not_credited(
+    world: World,
+    meanwhile,  # type: ignore[no-untyped-def]
+    reason: str,
+    told: str,
+    django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
+) -> None:
+    client_for(world.user).post(
+        reverse("consumption:top-up", args=[world.user_line.pk]),
+        {"amount": "25", "idempotency_key": uuid.uuid4().hex},
+    )
+    meanwhile(world)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert provider_says(Payment.objects.get()) == "processed"
+    payment = Payment.objects.get()
+    assert payment.status == Payment.Status.REFUND_DUE and payment.failure_reason == reason
+    assert TopUp.objects.get().status == TopUp.Status.FAILED
+    assert not SimCredit.objects.filter(line=world.user_line, balance__gt=0).exists()
+    [message] = mail.outbox
+    assert told in unescape(message.body)
+
+
+# --- Lock order: an import and a callback of the same invoice at once (M3) ----------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_and_a_callback_of_the_same_invoice_at_once_both_finish(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The import locks the invoice, then its open checkouts. The callback, arriving while
+    the import holds the invoice, takes the same locks in the same order: it waits for the
+    import instead of holding the payment the import needs (which PostgreSQL ends as a
+    deadlock, one of the two failing)."""
+    import billing.payments
+    import billing.services
+    from billing.payments import payment_start
+    from tests.conftest import build_world
+
+    world = build_world()
+    invoice = invoice_import(invoice_record(world, "10.00")).invoice
+    payment, _url = payment_start(
+        user=world.lr, invoice=invoice, idempotency_key=uuid.uuid4().hex, base_url=""
+    )
+    import_holds_invoice, callback_holds_payment = threading.Event(), threading.Event()
+    cancel, settle = billing.payments.payments_cancel_for_invoice, billing.payments._settle
+
+    def cancel_once_the_callback_is_in(*, invoice: Invoice) -> int:
+        import_holds_invoice.set()
+        callback_holds_payment.wait(timeout=2)  # it never gets there while we hold the invoice
+        return cancel(invoice=invoice)
+
+    def settle_noting_it(payment: Payment, outcome):  # type: ignore[no-untyped-def]
+        callback_holds_payment.set()
+        return settle(payment, outcome)
+
+    monkeypatch.setattr(
+        billing.services, "payments_cancel_for_invoice", cancel_once_the_callback_is_in
+    )
+    monkeypatch.setattr(billing.payments, "_settle", settle_noting_it)
+    errors: list[Exception] = []
+
+    def run(call) -> None:  # type: ignore[no-untyped-def]
+        try:
+            call()
+        except Exception as error:  # the test reports it
+            errors.append(error)
+        finally:
+            connection.close()
+
+    importer = threading.Thread(
+        target=run, args=(lambda: invoice_import(invoice_record(world, "5000.00")),)
+    )
+    importer.start()
+    assert import_holds_invoice.wait(timeout=10)
+    callback = threading.Thread(target=run, args=(lambda: provider_says(payment),))
+    callback.start()
+    importer.join(timeout=30)
+    callback.join(timeout=30)
+    assert errors == []
+    invoice.refresh_from_db()
+    assert (invoice.revision, invoice.status) == (2, Invoice.Status.OPEN)
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.REFUND_DUE
+    assert payment.failure_reason == "invoice_changed"
