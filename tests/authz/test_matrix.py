@@ -1,4 +1,4 @@
-"""The role matrix in code is the table of spec/role-matrix.md, to the letter."""
+"""The role matrix in code is the table of docs/role-matrix.md, to the letter."""
 
 from __future__ import annotations
 
@@ -15,13 +15,13 @@ from accounts.roles import MATRIX, PROFILE_COLUMNS, Capability, Profile, Scope, 
 from area_clienti.navigation import SECTIONS
 from tests.conftest import World
 
-SPEC = Path(settings.BASE_DIR).parent / "shared" / "spec" / "role-matrix.md"
+DOCUMENT = Path(settings.BASE_DIR) / "docs" / "role-matrix.md"
 CELL = {"✓": Scope.YES, "all": Scope.ALL, "own": Scope.OWN, "–": None, "-": None}
 
 
-def spec_rows() -> dict[str, tuple[Scope | None, ...]]:
+def document_rows() -> dict[str, tuple[Scope | None, ...]]:
     rows = {}
-    for line in SPEC.read_text(encoding="utf-8").splitlines():
+    for line in DOCUMENT.read_text(encoding="utf-8").splitlines():
         match = re.match(r"^\| [A-Z]\d+ \| `([a-z_.]+)` \|[^|]+\|(.+)\|$", line)
         if match:
             cells = [cell.strip() for cell in match.group(2).split("|")]
@@ -29,10 +29,8 @@ def spec_rows() -> dict[str, tuple[Scope | None, ...]]:
     return rows
 
 
-def test_matrix_matches_the_spec_table() -> None:
-    if not SPEC.exists():
-        pytest.fail(f"{SPEC} is missing: the spec must sit beside the clone as ../shared")
-    rows = spec_rows()
+def test_matrix_matches_the_documents_table() -> None:
+    rows = document_rows()
     assert len(rows) == 31
     assert set(rows) == {cap.value for cap in Capability}
     for cap, cells in MATRIX.items():

@@ -1,0 +1,1 @@
+"""Shared helpers at the bottom of the layers: nothing here imports an app of the project."""
