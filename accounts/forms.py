@@ -9,17 +9,12 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from stdnum.it import iva
 
-from accounts.italy import PROVINCES
+from accounts.fields import LineChoiceField
 from accounts.models import AuditEntry, Invitation, Line, User
 from accounts.roles import ASSIGNABLE_PROFILES, Profile
-from accounts.validators import (
-    validate_cap,
-    validate_municipality,
-    validate_partita_iva,
-    validate_personal_codice_fiscale,
-    validate_phone_number,
-)
-from area_clienti.forms import date_field
+from accounts.validators import validate_partita_iva, validate_personal_codice_fiscale
+from core.forms import date_field
+from core.italy import validate_phone_number
 
 
 class LoginForm(AuthenticationForm):
@@ -41,18 +36,6 @@ def _upper(value: str) -> str:
     return value.strip().upper()
 
 
-class ItalianAddressForm(forms.Form):
-    street = forms.CharField(label=_("Indirizzo (via e numero civico)"), max_length=200)
-    postal_code = forms.CharField(
-        label=_("CAP"), max_length=5, min_length=5, validators=[validate_cap]
-    )
-    city = forms.CharField(label=_("Comune"), max_length=100, validators=[validate_municipality])
-    province = forms.ChoiceField(
-        label=_("Provincia"),
-        choices=[("", "---")] + [(code, code) for code in sorted(PROVINCES)],
-    )
-
-
 class NewEmailForm(forms.Form):
     new_email = forms.EmailField(label=_("Nuovo indirizzo e-mail"), max_length=254)
 
@@ -66,22 +49,6 @@ class ProfileChangeForm(forms.Form):
     # The profile the page showed: a change made meanwhile by another session is not
     # silently overwritten.
     seen_profile = forms.CharField(widget=forms.HiddenInput)
-
-
-def line_label(line: Line) -> str:
-    who = str(line.assignee) if line.assignee_id else str(_("non assegnata"))
-    label = f"{line.number} · {line.contract.get_kind_display()} · {who}"
-    return label + (" · Dual Billing" if line.dual_billing else "")
-
-
-class LineChoiceField(forms.ModelMultipleChoiceField[Line]):
-    def label_from_instance(self, obj: Line) -> str:
-        return line_label(obj)
-
-
-class OneLineChoiceField(forms.ModelChoiceField[Line]):
-    def label_from_instance(self, obj: Line) -> str:
-        return line_label(obj)
 
 
 class LinesForm(forms.Form):

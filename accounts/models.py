@@ -12,15 +12,13 @@ from guardian.models import UserObjectPermissionBase
 
 from accounts.roles import Profile
 from accounts.validators import (
-    validate_cap,
     validate_codice_fiscale,
     validate_iccid,
-    validate_municipality,
     validate_partita_iva,
     validate_personal_codice_fiscale,
-    validate_phone_number,
     validate_province,
 )
+from core.italy import validate_cap, validate_municipality, validate_phone_number
 
 
 class Company(models.Model):

@@ -17,7 +17,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from guardian.shortcuts import assign_perm, remove_perm
 
-from accounts.exceptions import ActionRefused
 from accounts.models import AuditEntry, Company, Invitation, Line, User
 from accounts.roles import ASSIGNABLE_PROFILES, REFERENTE_PROFILES, Capability, Profile, can
 from accounts.selectors import REFERENTE_PERMISSION, company_lines, referente_line_ids
@@ -29,7 +28,8 @@ from accounts.tokens import (
     registration_link_expires_at,
     registration_token,
 )
-from area_clienti.mail import send_templated_email
+from core.exceptions import ActionRefused
+from core.mail import send_templated_email
 from tracking.models import Request, RequestKind
 from tracking.services import on_completion, request_create_once
 

@@ -4,7 +4,7 @@ from django.urls import path, reverse_lazy
 from accounts import views
 from accounts.access import public, signed_in
 from accounts.forms import LoginForm
-from area_clienti.ratelimits import rate_limited
+from core.ratelimits import rate_limited
 
 app_name = "accounts"
 

@@ -1,15 +1,16 @@
-"""Italian fiscal codes, checked with python-stdnum; values are stored in compact form."""
+"""Italian fiscal codes, checked with python-stdnum (values are stored in compact form),
+ICCIDs, provinces and passwords. The address and phone formats that forms share are in
+`core.italy`."""
 
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.it import codicefiscale, iva
 from stdnum.luhn import is_valid as luhn_is_valid
 
-from accounts.italy import PROVINCES
+from core.italy import PROVINCES
 
 
 def validate_partita_iva(value: str) -> None:
@@ -43,25 +44,13 @@ def validate_iccid(value: str) -> None:
         raise ValidationError(_("ICCID non valido."), code="invalid_iccid")
 
 
-validate_cap = RegexValidator(r"^\d{5}$", _("Il CAP è formato da 5 cifre."), "invalid_cap")
-
-
+# Here rather than in core.italy: the migrations name this function by its path.
 def validate_province(value: str) -> None:
     if value not in PROVINCES:
         raise ValidationError(
             _("Indicare la sigla di una provincia italiana (due lettere, per esempio RM)."),
             code="invalid_province",
         )
-
-
-validate_municipality = RegexValidator(
-    r"^[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ' .-]{1,99}$",
-    _("Indicare il nome del comune."),
-    "invalid_municipality",
-)
-validate_phone_number = RegexValidator(
-    r"^\+?\d{6,15}$", _("Numero di telefono non valido."), "invalid_phone_number"
-)
 
 
 class MinimumLengthValidator(password_validation.MinimumLengthValidator):

@@ -24,13 +24,11 @@ from accounts.access import (
     signed_in,
     user_of,
 )
-from accounts.exceptions import ActionRefused
 from accounts.forms import (
     AuditFilterForm,
     ConfirmPasswordForm,
     InvitationAcceptForm,
     InvitationForm,
-    ItalianAddressForm,
     LegalRepRegistrationForm,
     LinesForm,
     NewEmailForm,
@@ -39,6 +37,8 @@ from accounts.forms import (
 )
 from accounts.models import User
 from accounts.roles import REFERENTE_PROFILES, Capability, Profile
+from core.exceptions import ActionRefused
+from core.forms import ItalianAddressForm
 from tracking.models import OPEN_STATES, RequestKind
 
 C = Capability

@@ -15,7 +15,7 @@ from accounts.access import Access
 from accounts.models import Company
 from accounts.tokens import hash_token, new_secret_token
 from api.models import ApiClient, ApiScope
-from area_clienti.ratelimits import rate_limited
+from core.ratelimits import rate_limited
 
 View = Callable[..., HttpResponseBase]
 

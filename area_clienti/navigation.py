@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -101,11 +100,3 @@ def _access(url_name: str) -> Access:
 
 def sections_for(user: Any) -> list[Section]:
     return [section for section in SECTIONS if section.allows(user)]
-
-
-def pk_urls(url_name: str) -> Callable[[int], str]:
-    """The URLs of `url_name` for many objects at the cost of one reverse(): list pages
-    link every row, and reverse() is the dearest part of rendering a 50-row table."""
-    sample = 918273645  # a pk no URL would otherwise contain
-    pattern = reverse(url_name, args=[sample]).replace(str(sample), "{pk}")
-    return lambda pk: pattern.format(pk=pk)

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from django.http import HttpRequest, HttpResponse
 
-from area_clienti.proxies import client_address
+from core.proxies import client_address
 
 REQUEST_ID: ContextVar[str] = ContextVar("request_id", default="-")
 # An id from the load balancer is kept only when it looks like one (no log injection).

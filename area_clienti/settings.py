@@ -198,11 +198,11 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 # Lockout, rate limits and logs count the client's address, read through the trusted proxies.
-AXES_CLIENT_IP_CALLABLE = "area_clienti.proxies.client_address"
+AXES_CLIENT_IP_CALLABLE = "core.proxies.client_address"
 
 # How many proxies (load balancers) in front of the app append to X-Forwarded-For: the
 # client's address is the one the outermost of them saw. 0 (the default) trusts none and
-# counts the socket's address; production says how many it has (area_clienti/proxies.py).
+# counts the socket's address; production says how many it has (core/proxies.py).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
 LANGUAGE_CODE = "it"
@@ -287,7 +287,7 @@ INVOICE_SELLER = {
     "iban": env_str("SELLER_IBAN", "IT60X0542811101000000123456"),
 }
 
-# Requests a client address may make (POST) per period, by group (area_clienti/ratelimits.py).
+# Requests a client address may make (POST) per period, by group (core/ratelimits.py).
 RATE_LIMITS = {
     "login": env_str("RATE_LIMIT_LOGIN", "20/m"),
     "password-reset": env_str("RATE_LIMIT_PASSWORD_RESET", "5/h"),

@@ -13,10 +13,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import staff, user_of
-from accounts.exceptions import ActionRefused
 from accounts.models import Company, User
 from backoffice.forms import COMPLETION_FORMS, TransitionForm
 from billing.selectors import payments_refund_due
+from core.exceptions import ActionRefused
 from support import chat
 from support.models import Attachment, Conversation
 from support.selectors import conversations_for_operators

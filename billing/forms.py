@@ -8,11 +8,10 @@ from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 from stdnum import luhn
 
-from accounts.forms import ItalianAddressForm
 from accounts.models import Contract
 from accounts.validators import validate_codice_fiscale
-from area_clienti.forms import date_field
 from billing.models import Invoice
+from core.forms import ItalianAddressForm, date_field
 
 # Countries of the SEPA scheme (EEA, Switzerland, UK and the micro-states).
 # fmt: off

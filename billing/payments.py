@@ -25,9 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.exceptions import ActionRefused
 from accounts.models import User
-from area_clienti.mail import send_templated_email
 from billing.gateway import (
     CURRENCY,
     REFERENCE_PLACEHOLDER,
@@ -38,6 +36,8 @@ from billing.gateway import (
     get_gateway,
 )
 from billing.models import GatewayEvent, Invoice, Payment
+from core.exceptions import ActionRefused
+from core.mail import send_templated_email
 
 logger = logging.getLogger(__name__)
 

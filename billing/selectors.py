@@ -119,38 +119,6 @@ def invoice_by_service(invoice: Invoice) -> QuerySet[Any, Any]:
     )
 
 
-def billed_items(
-    *, user: User, line_ids: list[int], since: date | None = None, until: date | None = None
-) -> QuerySet[InvoiceItem]:
-    """Charges already billed on these lines (C3), from the company's invoices only."""
-    items = InvoiceItem.objects.filter(
-        invoice__company_id=company_id_of(user),
-        invoice__personal_line__isnull=True,
-        line_id__in=line_ids,
-    )
-    if since:
-        items = items.filter(invoice__period_end__gte=since)
-    if until:
-        items = items.filter(invoice__period_start__lte=until)
-    return items
-
-
-def billed_services(items: QuerySet[InvoiceItem]) -> QuerySet[Any, Any]:
-    """Billed charges per line, invoice period and service."""
-    return (
-        items.values(
-            "line__number",
-            "invoice__number",
-            "invoice__period_start",
-            "invoice__period_end",
-            "category",
-            "service",
-        )
-        .annotate(amount=Coalesce(Sum("amount"), ZERO))
-        .order_by("line__number", "-invoice__period_start", "category", "service")
-    )
-
-
 def payments_refund_due() -> QuerySet[Payment]:
     """Charges that paid nothing and that the provider has not confirmed refunding yet,
     the longest waiting first (the back office's list, the retries)."""

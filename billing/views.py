@@ -20,7 +20,6 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from accounts.access import public, requires, requires_any, user_of
-from accounts.exceptions import ActionRefused
 from accounts.models import Company, Contract
 from accounts.roles import Capability, can
 from accounts.selectors import company_id_of
@@ -37,6 +36,7 @@ from billing.forms import (
 from billing.gateway import SIGNATURE_HEADER, TEST_CARDS, InvalidCallback, sandbox_event, sign
 from billing.models import InvoiceDocument, InvoiceItem, Payment
 from billing.pdf import invoice_pdf as invoice_pdf_bytes
+from core.exceptions import ActionRefused
 from tracking.models import RequestKind
 
 C = Capability

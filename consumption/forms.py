@@ -11,9 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Line
-from area_clienti.forms import date_field
 from consumption.models import TopUp
 from consumption.selectors import SIM_SORTS
+from core.forms import date_field
 
 MAX_DAYS = 366
 

@@ -16,10 +16,8 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.exceptions import ActionRefused
 from accounts.models import Company, Line, User
 from accounts.roles import Capability
-from area_clienti.mail import send_templated_email
 from billing.models import Payment
 from billing.payments import (
     PaymentRefused,
@@ -38,6 +36,8 @@ from consumption.models import (
     UsageRecord,
 )
 from consumption.selectors import first_of_next_month, sims_for_user
+from core.exceptions import ActionRefused
+from core.mail import send_templated_email
 
 # Records a transaction loads: each batch touches a month's aggregate of a line once, so
 # larger batches mean fewer updates of the same rows (50,000: 6% faster than 20,000).

@@ -23,13 +23,12 @@ from accounts.access import requires, user_of
 from accounts.models import Line
 from accounts.roles import Capability
 from accounts.selectors import lines_for_user
-from area_clienti.exports import csv_response, xlsx_response
-from billing.models import InvoiceItem
+from billing.charges import CATEGORY_LABELS, billed_items, billed_services
 from billing.payments import failure_message
-from billing.selectors import billed_items, billed_services
 from consumption import selectors, services
 from consumption.forms import BilledReportForm, PeriodForm, SimSearchForm, TopUpForm
 from consumption.models import LinePlan, SimCredit, TopUp
+from core.exports import csv_response, xlsx_response
 
 C = Capability
 
@@ -211,7 +210,7 @@ def billed_report(request: HttpRequest) -> HttpResponseBase:
             "page": page,
             "query": query.urlencode(),
             "total": items.aggregate(total=Sum("amount"))["total"] or Decimal("0"),
-            "category_labels": dict(InvoiceItem.Category.choices),
+            "category_labels": CATEGORY_LABELS,
         },
     )
 

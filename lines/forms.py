@@ -8,21 +8,12 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from accounts.forms import ItalianAddressForm
 from accounts.models import Contract, Line, Sim
-from accounts.validators import validate_phone_number
-from area_clienti.forms import date_field
-from area_clienti.workdays import first_working_day_from, is_working_day
+from core.forms import ItalianAddressForm, PhoneField, date_field
+from core.workdays import first_working_day_from, is_working_day
 from lines.models import BlockReason, SimChangeReason
+from lines.search import LineSearchForm
 from lines.services import RELOCATION_HORIZON_DAYS, RELOCATION_NOTICE_DAYS
-
-
-class LineSearchForm(forms.Form):
-    """The words `selectors.filter_lines` looks for in a line's number, label and assignee."""
-
-    q = forms.CharField(
-        label=_("Numero, descrizione o assegnatario"), max_length=100, required=False
-    )
 
 
 class LineFilterForm(LineSearchForm):
@@ -36,15 +27,6 @@ class LineFilterForm(LineSearchForm):
 
 def _radios(choices: Any) -> forms.RadioSelect:
     return forms.RadioSelect(attrs={"class": "form-check-input"}, choices=choices)
-
-
-class PhoneField(forms.CharField):
-    """A phone number as people type it ("+39 02 1234 5678"), kept without spaces."""
-
-    default_validators = [validate_phone_number]
-
-    def to_python(self, value: Any) -> str:
-        return "".join(str(super().to_python(value)).replace("-", " ").replace(".", " ").split())
 
 
 def _check_report(form: forms.Form, data: dict[str, Any], *, required: bool) -> None:

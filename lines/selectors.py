@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TypedDict
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Contract, Line, User
@@ -73,26 +73,6 @@ def line_rows(lines: QuerySet[Line]) -> list[LineRow]:
     for line_id, name in services.values_list("line_id", "name"):
         by_pk[line_id]["services"].append(name)
     return rows
-
-
-def filter_lines(
-    lines: QuerySet[Line], *, query: str = "", kind: str = "", state: str = ""
-) -> QuerySet[Line]:
-    if query:
-        words = Q()
-        for word in query.split():
-            words &= (
-                Q(number__icontains=word)
-                | Q(label__icontains=word)
-                | Q(assignee__first_name__icontains=word)
-                | Q(assignee__last_name__icontains=word)
-            )
-        lines = lines.filter(words)
-    if kind:
-        lines = lines.filter(contract__kind=kind)
-    if state:
-        lines = lines.filter(state=state)
-    return lines
 
 
 def line_get_for_user(*, user: User, pk: int) -> Line:

@@ -1,20 +1,18 @@
-"""Linee e servizi: block and unblock a SIM, SIM change, relocation, services on lines."""
+"""Linee e servizi: block and unblock a SIM, SIM change, relocation."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
-from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.exceptions import ActionRefused
 from accounts.models import Line, Sim, User
-from area_clienti.mail import send_templated_email
-from lines.models import BlockReason, LineEvent, LineService, ServiceKind
+from core.exceptions import ActionRefused
+from core.mail import send_templated_email
+from lines.models import BlockReason, LineEvent
 from tracking.models import Request, RequestKind
 from tracking.services import (
     CompletionRefused,
@@ -193,44 +191,3 @@ def _apply_relocation(tracked: Request) -> None:
         old_address=previous,
         new_address=line.site_address,
     )
-
-
-def line_services_add(
-    *,
-    lines: QuerySet[Line],
-    code: str,
-    name: str,
-    kind: ServiceKind,
-    monthly_fee: Decimal,
-    request: Request | None = None,
-) -> list[LineService]:
-    """Activate a service on each of `lines` from today, each with its history entry, in
-    the same few queries for one line or thousands; a line that has it active keeps it as
-    it is. Returns the services added."""
-    already = LineService.objects.filter(line=OuterRef("pk"), code=code, until__isnull=True)
-    targets = list(lines.exclude(Exists(already)).order_by("pk").values_list("pk", flat=True))
-    today = timezone.localdate()
-    services = LineService.objects.bulk_create(
-        LineService(
-            line_id=pk,
-            code=code,
-            name=name,
-            kind=kind,
-            monthly_fee=monthly_fee,
-            since=today,
-            request=request,
-        )
-        for pk in targets
-    )
-    actor_name = _("Servizio clienti")
-    details = {"service": name, "request": request.reference if request else ""}
-    LineEvent.objects.bulk_create(
-        LineEvent(
-            line_id=pk,
-            kind=LineEvent.Kind.SERVICE_ACTIVATED,
-            actor_name=actor_name,
-            details=details,
-        )
-        for pk in targets
-    )
-    return services

@@ -15,13 +15,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.access import requires, requires_any, user_of
-from accounts.exceptions import ActionRefused
 from accounts.models import Contract, Line
 from accounts.roles import Capability, section_capabilities
-from area_clienti.navigation import pk_urls
+from core.exceptions import ActionRefused
+from core.links import pk_urls
 from lines import selectors, services
 from lines.forms import LineFilterForm, RelocationForm, SimBlockForm, SimChangeForm
 from lines.models import BlockReason, LineEvent
+from lines.search import filter_lines
 from tracking.models import RequestKind
 from tracking.services import open_request_of
 
@@ -33,7 +34,7 @@ PAGE_SIZE = 50
 def line_list(request: HttpRequest) -> HttpResponse:
     form = LineFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    lines = selectors.filter_lines(
+    lines = filter_lines(
         selectors.line_list_for_user(user=user_of(request)),
         query=filters.get("q", ""),
         kind=filters.get("kind", ""),

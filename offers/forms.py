@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Line
-from lines.forms import LineSearchForm
+from lines.search import LineSearchForm
 
 # Lines on a page of the activation's line chooser.
 PAGE_SIZE = 50

@@ -8,7 +8,7 @@ from django.http import Http404
 from accounts.models import Company, Line, User
 from accounts.roles import Capability
 from accounts.selectors import company_id_of, lines_for_user
-from lines.models import LineService
+from lines.line_services import has_service
 from offers.models import ActivationLine, Offer
 from tracking.models import OPEN_STATES, Request, RequestKind
 
@@ -32,11 +32,10 @@ def offer_get_for_user(*, user: User, code: str) -> Offer:
 def eligible_lines(*, user: User, offer: Offer, pending: list[Request]) -> QuerySet[Line]:
     """Active lines of the offer's kind in `user`'s scope that neither have it nor wait for
     it in one of the `pending` activations (see `pending_activations`)."""
-    has_it = LineService.objects.filter(line=OuterRef("pk"), code=offer.code, until__isnull=True)
     lines = (
         lines_for_user(user=user, capability=Capability.ACTIVATE_OFFER)
         .filter(contract__kind=offer.line_kind, state=Line.State.ACTIVE)
-        .exclude(Exists(has_it))
+        .exclude(has_service(offer.code))
     )
     if pending:
         lines = lines.exclude(Exists(waiting_lines(pending).filter(line=OuterRef("pk"))))

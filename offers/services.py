@@ -6,16 +6,16 @@ from collections.abc import Collection
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from accounts.exceptions import ActionRefused
 from accounts.models import Company, Line, User
 from accounts.selectors import company_id_of, company_lines
-from lines.models import LineService, ServiceKind
-from lines.services import line_services_add
+from core.exceptions import ActionRefused
+from lines.line_services import has_service, line_services_add
+from lines.models import ServiceKind
 from offers.models import ActivationLine, Offer
 from offers.selectors import pending_activations, waiting_lines
 from tracking.models import Request, RequestKind
@@ -42,12 +42,11 @@ def offer_activation_request(*, actor: User, offer: Offer, line_ids: Collection[
     if not chosen:
         raise ActionRefused(_("Scegli almeno una linea."))
     pending = pending_activations(company=company, offer=offer)
-    has_it = LineService.objects.filter(line=OuterRef("pk"), code=offer.code, until__isnull=True)
     waiting_in = waiting_lines(pending).filter(line=OuterRef("pk")).values("request__reference")
     lines = list(
         company_lines(company=company)
         .filter(pk__in=chosen)
-        .annotate(has_it=Exists(has_it), waiting_in=Subquery(waiting_in[:1]))
+        .annotate(has_it=has_service(offer.code), waiting_in=Subquery(waiting_in[:1]))
         .values_list("pk", "number", "contract__kind", "state", "has_it", "waiting_in")
         .order_by("number")
     )

@@ -22,12 +22,11 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.access import requires, requires_any, user_of
-from accounts.exceptions import ActionRefused
 from accounts.models import Company, Line, User
 from accounts.roles import Capability, can, section_capabilities
 from accounts.selectors import company_id_of
-from lines.forms import LineSearchForm
-from lines.selectors import filter_lines
+from core.exceptions import ActionRefused
+from lines.search import LineSearchForm, filter_lines
 from offers import selectors, services
 from offers.forms import PAGE_SIZE, ChooserAction, LineChooserForm
 from offers.models import Offer

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from accounts.access import user_of
-from accounts.exceptions import ActionRefused
+from core.exceptions import ActionRefused
 from support import selectors, services
 from support.forms import MessageForm
 from support.models import Conversation

@@ -16,11 +16,10 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageFile, UnidentifiedImageError
 
-from accounts.forms import OneLineChoiceField
+from accounts.fields import OneLineChoiceField
 from accounts.models import Line
-from area_clienti.forms import date_field
-from area_clienti.workdays import is_working_day
-from lines.forms import PhoneField
+from core.forms import PhoneField, date_field
+from core.workdays import is_working_day
 
 MESSAGE_MAX = 2000
 

@@ -10,9 +10,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.exceptions import ActionRefused
 from accounts.models import Company, Line, User
 from accounts.selectors import company_id_of
+from core.exceptions import ActionRefused
 from support.diagnostics import diagnostics
 from support.models import EXTENSIONS, Attachment, Conversation, Message
 from tracking.models import Channel, Request, RequestKind

@@ -14,10 +14,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import requires, requires_any, user_of
-from accounts.exceptions import ActionRefused
 from accounts.models import Contract
 from accounts.roles import Capability, can, section_capabilities
 from accounts.selectors import lines_for_user
+from core.exceptions import ActionRefused
 from support import chat, selectors, services
 from support.diagnostics import diagnostics
 from support.forms import CallbackForm, ChatStartForm, DiagnosisForm, ExpertForm, FaultForm

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from area_clienti.forms import date_field
+from core.forms import date_field
 from tracking.models import Channel, RequestKind, RequestState
 
 

@@ -9,9 +9,9 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from accounts.exceptions import ActionRefused
 from accounts.models import Company, Line, User
-from area_clienti.mail import send_templated_email
+from core.exceptions import ActionRefused
+from core.mail import send_templated_email
 from tracking.models import (
     OPEN_STATES,
     TRANSITIONS,

@@ -9,10 +9,10 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.admin import CompanyAdminForm
-from accounts.management.commands.seed_demo import BACK_OFFICE_GROUP, Command
 from accounts.models import AuditEntry, Company, User
 from accounts.roles import Profile
 from accounts.services import company_change_legal_representative
+from area_clienti.management.commands.seed_demo import BACK_OFFICE_GROUP, Command
 from tests.accounts.helpers import signed_in
 from tests.conftest import World
 from tests.factories import StaffFactory

@@ -8,11 +8,11 @@ from django.core import mail
 from django.db import connection
 from django.urls import reverse
 
-from accounts.exceptions import ActionRefused
 from accounts.models import AuditEntry, Line, User
 from accounts.roles import Profile
 from accounts.selectors import referente_line_ids
 from accounts.services import employee_change_profile
+from core.exceptions import ActionRefused
 from tests.accounts.helpers import signed_in
 from tests.conftest import World
 

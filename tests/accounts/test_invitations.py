@@ -11,7 +11,6 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.exceptions import ActionRefused
 from accounts.models import AuditEntry, Invitation, User
 from accounts.roles import Profile
 from accounts.services import (
@@ -20,6 +19,7 @@ from accounts.services import (
     invitation_accept,
 )
 from accounts.tokens import hash_token
+from core.exceptions import ActionRefused
 from tests.accounts.helpers import signed_in
 from tests.conftest import World
 from tests.factories import InvitationFactory, UserFactory, _codice_fiscale

@@ -7,7 +7,7 @@ import pytest
 from django.conf import settings
 from django.test import Client, RequestFactory
 
-from area_clienti.proxies import client_address
+from core.proxies import client_address
 from tests.accounts.test_auth import login
 from tests.conftest import World
 

@@ -10,9 +10,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from area_clienti.exports import csv_value
 from billing.models import InvoiceItem
 from consumption.services import usage_import_csv
+from core.exports import csv_value
 from tests.conftest import World
 
 HYPERLINK = '=HYPERLINK("http://x","y")'

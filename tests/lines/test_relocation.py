@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Line
-from area_clienti.workdays import first_working_day_from, is_working_day
+from core.workdays import first_working_day_from, is_working_day
 from lines.forms import earliest_relocation_date
 from lines.models import LineEvent
 from tests.accounts.helpers import signed_in

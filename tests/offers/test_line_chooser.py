@@ -254,7 +254,7 @@ def test_nonsense_in_the_other_fields_is_refused(world: World) -> None:
 
 
 def test_service_refuses_foreign_or_unknown_ids_and_writes_nothing(world: World) -> None:
-    from accounts.exceptions import ActionRefused
+    from core.exceptions import ActionRefused
     from offers.models import ActivationLine
     from offers.services import offer_activation_request
 

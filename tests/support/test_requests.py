@@ -17,7 +17,7 @@ from django.utils import timezone
 from PIL import Image, ImageFile
 
 from accounts.models import Line
-from area_clienti.workdays import first_working_day_from, is_working_day
+from core.workdays import first_working_day_from, is_working_day
 from support.diagnostics import SimulatedDiagnostics
 from support.models import Attachment, download_name
 from tests.accounts.helpers import signed_in

@@ -15,8 +15,9 @@ from django.http import HttpRequest, HttpResponseBase, JsonResponse
 from django.shortcuts import render
 from django_ratelimit.core import is_ratelimited
 
-from accounts.access import View
-from area_clienti.proxies import client_address
+from core.proxies import client_address
+
+View = Callable[..., HttpResponseBase]
 
 RETRY_AFTER = "60"
 

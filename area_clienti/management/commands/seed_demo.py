@@ -1,7 +1,8 @@
 """Demo data of spec/product.md: two companies, one account per profile, an operator.
 
 Idempotent: every object is found by its natural key and brought back to the demo state,
-so running it again changes nothing but passwords (reset to the demo one).
+so running it again changes nothing but passwords (reset to the demo one). It lives in
+area_clienti, above every section, and calls each section's own `demo.py`.
 """
 
 from __future__ import annotations
@@ -32,10 +33,10 @@ from accounts.models import (
 )
 from accounts.roles import Profile
 from accounts.services import audit_record
-from area_clienti.workdays import first_working_day_from
 from billing.demo import seed_invoices, seed_personal_invoices
 from consumption.demo import seed_credit, seed_usage
 from consumption.models import LinePlan
+from core.workdays import first_working_day_from
 from lines.demo import seed_line_services
 from lines.models import BlockReason, SimChangeReason
 from lines.services import relocation_request, sim_block, sim_change_request

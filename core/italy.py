@@ -1,5 +1,9 @@
-"""Italian address data: the provinces' official two-letter codes (sigle automobilistiche),
-including the Sardinian ones restored in 2025."""
+"""Italian addresses and phone numbers as people type them: the provinces' official
+two-letter codes (sigle automobilistiche, the Sardinian ones restored in 2025 included) and
+the formats of CAP, comune and phone number, shared by the models and every section's forms."""
+
+from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy as _
 
 # fmt: off
 PROVINCES = frozenset(
@@ -15,3 +19,13 @@ PROVINCES = frozenset(
     )
 )
 # fmt: on
+
+validate_cap = RegexValidator(r"^\d{5}$", _("Il CAP è formato da 5 cifre."), "invalid_cap")
+validate_municipality = RegexValidator(
+    r"^[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ' .-]{1,99}$",
+    _("Indicare il nome del comune."),
+    "invalid_municipality",
+)
+validate_phone_number = RegexValidator(
+    r"^\+?\d{6,15}$", _("Numero di telefono non valido."), "invalid_phone_number"
+)
