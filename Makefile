@@ -1,5 +1,5 @@
 # Area Clienti Business. `make run` serves the demo on SQLite; `make test` runs the whole
-# suite against PostgreSQL. Both build what they need first.
+# suite against PostgreSQL. Both install and build what they need first.
 
 PYTHON ?= python3.11
 VENV := .venv
@@ -8,7 +8,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/area_clienti
 VENDOR := assets/vendor
 
-.PHONY: run test bench load load-outage lint format typecheck install assets messages lock check-deploy clean
+.PHONY: system-for-run system-for-test run test bench load load-outage lint format typecheck install assets messages lock check-deploy clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,14 +37,23 @@ assets: $(VENDOR)/.built
 messages: install
 	$(BIN)/pybabel compile --domain django --directory locale --statistics 2>&1 | tail -n 2
 
-run: install assets messages
+# What each needs from the system (Debian packages, and PostgreSQL running for the tests):
+# installed as root, otherwise the command to run is printed (scripts/system-packages.sh).
+# First among the prerequisites, so it comes before the venv and npm need it.
+system-for-run:
+	@PYTHON=$(PYTHON) bash scripts/system-packages.sh run
+
+system-for-test:
+	@PYTHON=$(PYTHON) DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} bash scripts/system-packages.sh test
+
+run: system-for-run install assets messages
 	DEBUG=true $(BIN)/python manage.py migrate --noinput
 	DEBUG=true $(BIN)/python manage.py seed_demo
 	# The task worker (PDFs of large invoices) runs beside the web server and stops with it.
 	trap 'kill 0' EXIT; DEBUG=true $(BIN)/python manage.py db_worker & \
 		DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-test: install assets messages lint typecheck
+test: system-for-test install assets messages lint typecheck
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} SECRET_KEY=$${SECRET_KEY:-test-only-secret-key} \
 		$(BIN)/pytest
 
@@ -64,6 +73,7 @@ load-outage: install assets messages
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-logo --no-cache  # the layers: pyproject.toml, [tool.importlinter]
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 import pytest
@@ -22,9 +21,6 @@ from tests.factories import (
     StaffFactory,
     UserFactory,
 )
-
-# Playwright's sync API runs an event loop in the test thread; the ORM is used beside it.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 PASSWORD = "Password-di-prova-1"
 

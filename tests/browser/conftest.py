@@ -1,13 +1,27 @@
 """Playwright on Debian's Chromium (Playwright's own browser download does not work here)."""
 
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.management import call_command
+from playwright.sync_api import Playwright
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def playwright(playwright: Playwright) -> Playwright:
+    """pytest-playwright's Playwright, with Django's ORM allowed beside it.
+
+    Once started, Playwright's sync API leaves its event loop marked as running in the test
+    thread for the rest of the session, and Django refuses the ORM in a thread with a running
+    loop: in the browser tests, and in every test the same process runs after them.
+    """
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    return playwright
 
 
 @pytest.fixture(scope="session")
