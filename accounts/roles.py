@@ -1,4 +1,4 @@
-"""The role matrix: the one declaration of who may do what (spec/role-matrix.md).
+"""The role matrix: the one declaration of who may do what (docs/role-matrix.md).
 
 Views (`accounts.access.requires`), menus and buttons (`{% can %}`, `caps` in templates),
 `user.has_perm()` and the authorization tests all read `MATRIX`. Nothing else names a
