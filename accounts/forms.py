@@ -7,6 +7,7 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 from stdnum.it import iva
 
 from accounts.fields import LineChoiceField
@@ -40,7 +41,19 @@ class NewEmailForm(forms.Form):
     new_email = forms.EmailField(label=_("Nuovo indirizzo e-mail"), max_length=254)
 
 
-class ProfileChangeForm(forms.Form):
+def _line_checkboxes(label: StrOrPromise) -> LineChoiceField:
+    return LineChoiceField(
+        label=label,
+        queryset=Line.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+    )
+
+
+class EmployeeForm(forms.Form):
+    """The LR's page of an employee: profile, lines and, for a LIGHT admin, the SIMs they
+    are Referente for, in one form saved at once, so nothing ticked is lost."""
+
     profile = forms.ChoiceField(
         label=_("Profilo web"),
         choices=[(p.value, p.label) for p in ASSIGNABLE_PROFILES],
@@ -49,15 +62,26 @@ class ProfileChangeForm(forms.Form):
     # The profile the page showed: a change made meanwhile by another session is not
     # silently overwritten.
     seen_profile = forms.CharField(widget=forms.HiddenInput)
+    lines = _line_checkboxes(_("Linee di cui è assegnatario"))
+    referente_lines = _line_checkboxes(_("SIM di cui è Referente"))
+
+    def __init__(
+        self, *args: Any, lines: QuerySet[Line], sims: QuerySet[Line] | None, **kwargs: Any
+    ) -> None:
+        """`sims`: the mobile lines the employee may be Referente for; None when their
+        profile cannot be Referente (the field is left out)."""
+        super().__init__(*args, **kwargs)
+        for name, queryset in (("lines", lines), ("referente_lines", sims)):
+            field = self.fields[name]
+            assert isinstance(field, LineChoiceField)
+            if queryset is None:
+                del self.fields[name]
+            else:
+                field.queryset = queryset
 
 
 class LinesForm(forms.Form):
-    lines = LineChoiceField(
-        label=_("Linee"),
-        queryset=Line.objects.none(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
-    )
+    lines = _line_checkboxes(_("Linee"))
 
     def __init__(self, *args: Any, lines: QuerySet[Line], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

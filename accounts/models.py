@@ -229,6 +229,38 @@ class Line(models.Model):
     def is_mobile(self) -> bool:
         return self.contract.kind == Contract.Kind.MOBILE
 
+    # What the state allows, asked by templates and services alike (never the state's code).
+    # The line list's plain rows carry the same answers: lines.selectors.line_rows.
+
+    @property
+    def is_active(self) -> bool:
+        return self.state == LineState.ACTIVE
+
+    @property
+    def is_blocked(self) -> bool:
+        return self.state == LineState.BLOCKED
+
+    @property
+    def is_ceased(self) -> bool:
+        return self.state == LineState.CEASED
+
+    @property
+    def can_block(self) -> bool:
+        """A SIM is blocked while active; a suspended or ceased one has no traffic to stop."""
+        return self.is_active
+
+    @property
+    def can_unblock(self) -> bool:
+        return self.is_blocked
+
+    @property
+    def can_top_up(self) -> bool:
+        return self.is_active
+
+    @property
+    def state_label(self) -> str:
+        return str(self.get_state_display())
+
     @property
     def site_address(self) -> str:
         if not self.site_street:

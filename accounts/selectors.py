@@ -8,18 +8,29 @@ from datetime import date
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from accounts.models import AuditEntry, Company, Invitation, Line, LineUserObjectPermission, User
 from accounts.roles import REFERENTE_PROFILES, Capability, Scope, scope_for
+from core.exceptions import ActionRefused
 
 REFERENTE_PERMISSION = "act_as_referente"
 
 
 def company_id_of(user: User) -> int:
-    """The user's company; staff and anonymous users have none, so nothing is theirs."""
+    """The user's company, for views and reads; staff and anonymous users have none, so
+    nothing is theirs (404)."""
     if user.company_id is None:
         raise Http404
     return user.company_id
+
+
+def actor_company_id(actor: User) -> int:
+    """The acting user's company, for services: they refuse, never answer HTTP. The views'
+    declarations only let customers this far."""
+    if actor.company_id is None:
+        raise ActionRefused(_("Funzione riservata ai clienti."))
+    return actor.company_id
 
 
 def company_lines(*, company: Company | int) -> QuerySet[Line]:
@@ -50,10 +61,6 @@ def lines_for_user(*, user: User, capability: Capability) -> QuerySet[Line]:
             mine |= Q(_delegated_to(user))
         return lines.filter(mine)
     return Line.objects.none()
-
-
-def line_get_for_user(*, user: User, capability: Capability, pk: int) -> Line:
-    return get_object_or_404(lines_for_user(user=user, capability=capability), pk=pk)
 
 
 def referente_line_ids(*, user: User) -> list[int]:

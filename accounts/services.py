@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -19,7 +20,12 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from accounts.models import AuditEntry, Company, Invitation, Line, User
 from accounts.roles import ASSIGNABLE_PROFILES, REFERENTE_PROFILES, Capability, Profile, can
-from accounts.selectors import REFERENTE_PERMISSION, company_lines, referente_line_ids
+from accounts.selectors import (
+    REFERENTE_PERMISSION,
+    actor_company_id,
+    company_lines,
+    referente_line_ids,
+)
 from accounts.tokens import (
     email_change_payload,
     email_change_token,
@@ -107,13 +113,6 @@ def company_change_legal_representative(
     )
 
 
-def _company_id(actor: User) -> int:
-    """The actor's company; the views' declarations only let customers this far."""
-    if actor.company_id is None:
-        raise ActionRefused(_("Funzione riservata ai clienti."))
-    return actor.company_id
-
-
 # --- Profiles (R1-R5) ----------------------------------------------------------------
 
 
@@ -160,12 +159,48 @@ def employee_change_profile(
     return employee
 
 
+@dataclass(frozen=True)
+class EmployeeChanges:
+    """What saving the employee's page changed."""
+
+    lines: bool
+    referente: bool
+    profile: bool
+
+
 @transaction.atomic
-def employee_set_lines(*, actor: User, employee: User, line_ids: Iterable[int]) -> None:
+def employee_update(
+    *,
+    actor: User,
+    employee: User,
+    seen_profile: str,
+    new_profile: str,
+    line_ids: Iterable[int],
+    referente_line_ids: Iterable[int] | None,
+) -> EmployeeChanges:
+    """Save the LR's page of an employee at once, all or nothing (R3): the lines assigned,
+    the SIMs a LIGHT admin is Referente for (None: the page did not offer them), and the
+    profile when the page changed it from `seen_profile`. The Referente SIMs go before the
+    profile, which may take the Referente role away."""
+    lines = employee_set_lines(actor=actor, employee=employee, line_ids=line_ids)
+    referente = referente_line_ids is not None and employee_set_referente_lines(
+        actor=actor, employee=employee, line_ids=referente_line_ids
+    )
+    profile = new_profile != seen_profile
+    if profile:
+        employee_change_profile(
+            actor=actor, employee_id=employee.pk, seen_profile=seen_profile, new_profile=new_profile
+        )
+    return EmployeeChanges(lines=lines, referente=referente, profile=profile)
+
+
+@transaction.atomic
+def employee_set_lines(*, actor: User, employee: User, line_ids: Iterable[int]) -> bool:
     """Assign exactly `line_ids` to `employee`: chosen lines move to them, lines they had and
-    no longer have become unassigned (a Dual Billing line cannot: its invoices are personal)."""
+    no longer have become unassigned (a Dual Billing line cannot: its invoices are personal).
+    Returns whether anything moved."""
     wanted = set(line_ids)
-    lines = company_lines(company=_company_id(actor)).select_for_update()
+    lines = company_lines(company=actor_company_id(actor)).select_for_update()
     chosen = list(lines.filter(pk__in=wanted))
     if len(chosen) != len(wanted):
         raise ActionRefused(_("Alcune linee scelte non appartengono all'azienda."))
@@ -178,7 +213,7 @@ def employee_set_lines(*, actor: User, employee: User, line_ids: Iterable[int]) 
         )
     moved = [line for line in chosen if line.assignee_id != employee.pk]
     if not moved and not dropped:
-        return
+        return False
     Line.objects.filter(pk__in=[line.pk for line in dropped]).update(assignee=None)
     Line.objects.filter(pk__in=[line.pk for line in moved]).update(assignee=employee)
     audit_record(
@@ -191,16 +226,17 @@ def employee_set_lines(*, actor: User, employee: User, line_ids: Iterable[int]) 
             "removed": sorted(line.number for line in dropped),
         },
     )
+    return True
 
 
 @transaction.atomic
-def employee_set_referente_lines(*, actor: User, employee: User, line_ids: Iterable[int]) -> None:
+def employee_set_referente_lines(*, actor: User, employee: User, line_ids: Iterable[int]) -> bool:
     """The LR chooses the mobile lines a LIGHT admin is Referente for (guardian object
-    permissions on each line)."""
+    permissions on each line). Returns whether any changed."""
     if employee.profile not in REFERENTE_PROFILES:
         raise ActionRefused(_("Solo un Amministratore Light può essere Referente di linee."))
     wanted = set(line_ids)
-    mobile = company_lines(company=_company_id(actor)).filter(contract__kind="MOBILE")
+    mobile = company_lines(company=actor_company_id(actor)).filter(contract__kind="MOBILE")
     chosen = {line.pk: line for line in mobile.filter(pk__in=wanted)}
     if len(chosen) != len(wanted):
         raise ActionRefused(_("Si può essere Referente solo di SIM dell'azienda."))
@@ -210,18 +246,20 @@ def employee_set_referente_lines(*, actor: User, employee: User, line_ids: Itera
         remove_perm(f"accounts.{REFERENTE_PERMISSION}", employee, line)
     for pk in added:
         assign_perm(f"accounts.{REFERENTE_PERMISSION}", employee, chosen[pk])
-    if added or removed:
-        numbers = dict(mobile.filter(pk__in=added | removed).values_list("pk", "number"))
-        audit_record(
-            actor=actor,
-            action=AuditEntry.Action.REFERENTE_CHANGED,
-            company=actor.company,
-            target=employee,
-            changes={
-                "added": sorted(numbers[pk] for pk in added),
-                "removed": sorted(numbers[pk] for pk in removed),
-            },
-        )
+    if not added and not removed:
+        return False
+    numbers = dict(mobile.filter(pk__in=added | removed).values_list("pk", "number"))
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.REFERENTE_CHANGED,
+        company=actor.company,
+        target=employee,
+        changes={
+            "added": sorted(numbers[pk] for pk in added),
+            "removed": sorted(numbers[pk] for pk in removed),
+        },
+    )
+    return True
 
 
 # --- E-mail addresses, confirmed by a link sent to the new one -----------------------
@@ -236,7 +274,7 @@ def email_change_request(*, actor: User, target: str, new_email: str, base_url: 
     Moving the counter makes every earlier link of the same address void."""
     requester_id = actor.pk
     if target == EMAIL_TARGET_COMPANY:
-        company = Company.objects.select_for_update().get(pk=_company_id(actor))
+        company = Company.objects.select_for_update().get(pk=actor_company_id(actor))
         old = company.contact_email
         if new_email.lower() == old.lower():
             raise ActionRefused(_("È già l'indirizzo in uso."))
@@ -524,7 +562,7 @@ def line_changed_by_staff(
 def legal_address_change_request(
     *, actor: User, street: str, postal_code: str, city: str, province: str
 ) -> Request:
-    company = Company.objects.get(pk=_company_id(actor))
+    company = Company.objects.get(pk=actor_company_id(actor))
     address = {"street": street, "postal_code": postal_code, "city": city, "province": province}
     tracked = request_create_once(
         company=company,
@@ -631,7 +669,7 @@ def invitation_create(
     lines: Iterable[Line],
     base_url: str,
 ) -> Invitation:
-    company = Company.objects.select_for_update().get(pk=_company_id(actor))
+    company = Company.objects.select_for_update().get(pk=actor_company_id(actor))
     if profile not in ASSIGNABLE_PROFILES:
         raise ActionRefused(_("Scegli Amministratore Full, Amministratore Light o Utilizzatore."))
     # Only the company's own people and invitations are refused. Another company's person

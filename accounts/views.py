@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm
-from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -27,18 +26,18 @@ from accounts.access import (
 from accounts.forms import (
     AuditFilterForm,
     ConfirmPasswordForm,
+    EmployeeForm,
     InvitationAcceptForm,
     InvitationForm,
     LegalRepRegistrationForm,
-    LinesForm,
     NewEmailForm,
     PersonalDataForm,
-    ProfileChangeForm,
 )
 from accounts.models import User
 from accounts.roles import REFERENTE_PROFILES, Capability, Profile
 from core.exceptions import ActionRefused
 from core.forms import ItalianAddressForm
+from core.pagination import paginate
 from tracking.models import OPEN_STATES, RequestKind
 
 C = Capability
@@ -202,88 +201,72 @@ def employees(request: HttpRequest) -> HttpResponse:
 @requires(C.CHANGE_PROFILES)
 @recent_password
 def employee_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    """Select the employee → "Modifica" → profile, lines, Referente lines (R3)."""
+    """Select the employee → "Modifica" → profile, lines and Referente SIMs, saved together
+    (R3); a change of profile is confirmed first."""
     user = user_of(request)
     employee = selectors.employee_get_for_user(user=user, pk=pk)
+    if employee.profile == Profile.LR:  # R1: bound to the contract, 191 only
+        context = {"employee": employee, "profile_locked": True}
+        return render(request, "accounts/employee_edit.html", context)
     assert user.company_id is not None
     company_lines = selectors.company_lines(company=user.company_id).select_related(
         "contract", "assignee"
     )
-    action = request.POST.get("action") if request.method == "POST" else None
-    data = request.POST if action else None
-    profile_form = ProfileChangeForm(
-        data if action == "profile" else None,
-        initial={"profile": employee.profile, "seen_profile": employee.profile},
-    )
-    lines_form = LinesForm(
-        data if action == "lines" else None,
+    can_be_referente = employee.profile in REFERENTE_PROFILES
+    initial = {
+        "profile": employee.profile,
+        "seen_profile": employee.profile,
+        "lines": list(employee.assigned_lines.values_list("pk", flat=True)),
+    }
+    if can_be_referente:
+        initial["referente_lines"] = selectors.referente_line_ids(user=employee)
+    form = EmployeeForm(
+        request.POST if request.method == "POST" else None,
         lines=company_lines,
-        initial={"lines": list(employee.assigned_lines.values_list("pk", flat=True))},
-        prefix="assigned",
+        sims=company_lines.filter(contract__kind="MOBILE") if can_be_referente else None,
+        initial=initial,
     )
-    referente_form = LinesForm(
-        data if action == "referente" else None,
-        lines=company_lines.filter(contract__kind="MOBILE"),
-        initial={"lines": selectors.referente_line_ids(user=employee)},
-        prefix="referente",
-    )
-    profile_locked = employee.profile == Profile.LR  # R1: bound to the contract, 191 only
-    if action and not profile_locked:
-        form = {"profile": profile_form, "lines": lines_form, "referente": referente_form}.get(
-            action
-        )
-        if (
-            action == "profile"
-            and profile_form.is_valid()
-            and "confirmed" not in request.POST
-            and profile_form.cleaned_data["profile"] != employee.profile
-        ):
-            # A change of powers is confirmed on a page that says who, from and to.
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if data["profile"] != data["seen_profile"] and "confirmed" not in request.POST:
+            # A change of powers is confirmed on a page that says who, from and to; the rest
+            # of the form goes along, hidden.
             return render(
                 request,
                 "accounts/employee_profile_confirm.html",
-                {
-                    "employee": employee,
-                    "form": profile_form,
-                    "new_profile": Profile(profile_form.cleaned_data["profile"]),
-                },
+                {"employee": employee, "form": form, "new_profile": Profile(data["profile"])},
             )
-        if form is not None and form.is_valid():
-            try:
-                if action == "profile":
-                    services.employee_change_profile(
-                        actor=user,
-                        employee_id=employee.pk,
-                        seen_profile=form.cleaned_data["seen_profile"],
-                        new_profile=form.cleaned_data["profile"],
-                    )
-                    done = _("Profilo di %(name)s aggiornato.")
-                elif action == "lines":
-                    services.employee_set_lines(
-                        actor=user,
-                        employee=employee,
-                        line_ids=[line.pk for line in form.cleaned_data["lines"]],
-                    )
-                    done = _("Linee di %(name)s aggiornate.")
-                else:
-                    services.employee_set_referente_lines(
-                        actor=user,
-                        employee=employee,
-                        line_ids=[line.pk for line in form.cleaned_data["lines"]],
-                    )
-                    done = _("Linee da Referente di %(name)s aggiornate.")
-            except ActionRefused as refusal:
-                form.add_error(None, str(refusal))
-            else:
-                messages.success(request, done % {"name": employee})
-                return redirect("accounts:employee-edit", pk=employee.pk)
+        try:
+            changes = services.employee_update(
+                actor=user,
+                employee=employee,
+                seen_profile=data["seen_profile"],
+                new_profile=data["profile"],
+                line_ids=[line.pk for line in data["lines"]],
+                referente_line_ids=(
+                    [line.pk for line in data["referente_lines"]] if can_be_referente else None
+                ),
+            )
+        except ActionRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            done = [
+                message
+                for changed, message in (
+                    (changes.profile, _("Profilo di %(name)s aggiornato.")),
+                    (changes.lines, _("Linee di %(name)s aggiornate.")),
+                    (changes.referente, _("Linee da Referente di %(name)s aggiornate.")),
+                )
+                if changed
+            ] or [_("Nessuna modifica per %(name)s.")]
+            for message in done:
+                messages.success(request, message % {"name": employee})
+            return redirect("accounts:employee-edit", pk=employee.pk)
     context = {
         "employee": employee,
-        "profile_locked": profile_locked,
-        "profile_form": profile_form,
-        "lines_form": lines_form,
-        "referente_form": referente_form,
-        "can_be_referente": employee.profile in REFERENTE_PROFILES,
+        "profile_locked": False,
+        "form": form,
+        "can_be_referente": can_be_referente,
     }
     return render(request, "accounts/employee_edit.html", context)
 
@@ -381,14 +364,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         since=filters.get("since"),
         until=filters.get("until"),
     )
-    page = Paginator(entries, 50).get_page(request.GET.get("pagina"))
-    query = request.GET.copy()
-    query.pop("pagina", None)
-    return render(
-        request,
-        "accounts/audit_log.html",
-        {"form": form, "page": page, "query": query.urlencode()},
-    )
+    page, query = paginate(request, entries, 50)
+    return render(request, "accounts/audit_log.html", {"form": form, "page": page, "query": query})
 
 
 # --- One's own data (D6) ------------------------------------------------------------------

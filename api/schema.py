@@ -1,8 +1,15 @@
-"""The OpenAPI description of /api/v1/, served at /api/v1/openapi.json."""
+"""The OpenAPI description of /api/v1/, served at /api/v1/openapi.json. Its enums are the
+models' choices, so the schema says what the API accepts whenever a choice is added."""
 
 from typing import Any
 
-from tracking.models import RequestKind, RequestState
+from api.models import API_CHANNELS, ApiScope
+from billing.models import InvoiceItem, PaymentMethod
+from consumption.models import UsageKind
+from tracking.models import Channel, RequestKind, RequestState
+
+REQUEST_KINDS = RequestKind.values
+REQUEST_STATES = RequestState.values
 
 MONEY = {"type": "string", "pattern": r"^-?\d+(\.\d{1,2})?$", "example": "15.00"}
 DATE = {"type": "string", "format": "date", "example": "2026-10-05"}
@@ -42,8 +49,8 @@ INVOICE = {
         "due_date": DATE,
         "payment_method": {
             "type": "string",
-            "enum": ["BANK_TRANSFER", "DIRECT_DEBIT", "CARD", "POSTAL"],
-            "default": "BANK_TRANSFER",
+            "enum": PaymentMethod.values,
+            "default": PaymentMethod.BANK_TRANSFER.value,
         },
         "items": {
             "type": "array",
@@ -53,7 +60,7 @@ INVOICE = {
                 "required": ["category", "service", "amount"],
                 "properties": {
                     "line": {"type": "string", "description": "The line's number, if any."},
-                    "category": {"type": "string", "enum": ["FEE", "TRAFFIC", "ONE_OFF", "TAX"]},
+                    "category": {"type": "string", "enum": InvoiceItem.Category.values},
                     "service": {"type": "string", "maxLength": 120},
                     "quantity": {"type": "string", "default": "1"},
                     "amount": {**MONEY, "description": "Taxable amount in euro."},
@@ -93,7 +100,7 @@ USAGE = {
                     "record_id": {"type": "string", "maxLength": 64},
                     "number": {"type": "string", "example": "+393351234567"},
                     "started_at": {"type": "string", "format": "date-time"},
-                    "kind": {"type": "string", "enum": ["VOICE", "SMS", "DATA"]},
+                    "kind": {"type": "string", "enum": UsageKind.values},
                     "roaming": {"type": "boolean", "default": False},
                     "quantity": {
                         "type": "integer",
@@ -107,16 +114,13 @@ USAGE = {
     },
 }
 
-REQUEST_KINDS = [kind.value for kind in RequestKind]
-REQUEST_STATES = [state.value for state in RequestState]
-
 NEW_REQUEST = {
     "type": "object",
     "required": ["customer_code", "kind", "channel", "summary"],
     "properties": {
         "customer_code": {"type": "string", "maxLength": 20, "example": "CB1000001"},
         "kind": {"type": "string", "enum": REQUEST_KINDS},
-        "channel": {"type": "string", "enum": ["PHONE", "SHOP", "AGENT"]},
+        "channel": {"type": "string", "enum": [value for value, _label in API_CHANNELS]},
         "summary": {"type": "string", "minLength": 1, "maxLength": 200},
         "line": {"type": "string", "description": "The number of the customer's line."},
         "requester": {"type": "string", "description": "The customer's username, if known."},
@@ -149,7 +153,7 @@ REQUEST = {
         "reference": {"type": "string", "example": "RCX7K2M9PQ"},
         "customer_code": {"type": "string"},
         "kind": {"type": "string", "enum": REQUEST_KINDS},
-        "channel": {"type": "string"},
+        "channel": {"type": "string", "enum": Channel.values},
         "state": {"type": "string", "enum": REQUEST_STATES},
         "summary": {"type": "string"},
         "line": {"type": ["string", "null"]},
@@ -158,14 +162,14 @@ REQUEST = {
         "details": {"type": "object"},
         "created_at": {"type": "string", "format": "date-time"},
         "updated_at": {"type": "string", "format": "date-time"},
-        "allowed_states": {"type": "array", "items": {"type": "string"}},
+        "allowed_states": {"type": "array", "items": {"type": "string", "enum": REQUEST_STATES}},
         "history": {
             "type": "array",
             "items": {
                 "type": "object",
                 "properties": {
-                    "from": {"type": ["string", "null"]},
-                    "to": {"type": "string"},
+                    "from": {"type": ["string", "null"], "enum": [*REQUEST_STATES, None]},
+                    "to": {"type": "string", "enum": REQUEST_STATES},
                     "at": {"type": "string", "format": "date-time"},
                     "note": {"type": "string"},
                 },
@@ -207,9 +211,9 @@ OPENAPI: dict[str, Any] = {
         "title": "Area Clienti Business API",
         "version": "1.0.0",
         "description": "For the operator's other systems (billing, shops, agents). Each "
-        "token has scopes (invoices:write, usage:write, requests:read, requests:write), the "
-        "channels it opens and moves requests for, and the customers it acts for: another "
-        "customer's request, line or invoice is absent to it.",
+        f"token has scopes ({', '.join(ApiScope.values)}), the channels it opens and moves "
+        "requests for, and the customers it acts for: another customer's request, line or "
+        "invoice is absent to it.",
     },
     "servers": [{"url": "/api/v1"}],
     "components": {

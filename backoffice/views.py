@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.db.models import Q
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
@@ -17,6 +16,7 @@ from accounts.models import Company, User
 from backoffice.forms import COMPLETION_FORMS, TransitionForm
 from billing.selectors import payments_refund_due
 from core.exceptions import ActionRefused
+from core.pagination import paginate
 from support import chat
 from support.models import Attachment, Conversation
 from support.selectors import conversations_for_operators
@@ -250,5 +250,5 @@ def refunds(request: HttpRequest) -> HttpResponse:
     the task worker and `manage.py retry_refunds` keep asking; these are for an operator
     to watch (and to take up with the provider when the error stays)."""
     due = payments_refund_due()
-    page = Paginator(due, 50).get_page(request.GET.get("pagina"))
-    return render(request, "backoffice/refunds.html", {"page": page, "query": ""})
+    page, query = paginate(request, due, 50)
+    return render(request, "backoffice/refunds.html", {"page": page, "query": query})

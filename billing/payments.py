@@ -76,7 +76,7 @@ REFUND_MESSAGES = {
         "L'importo addebitato dal circuito di pagamento non è quello richiesto: il pagamento "
         "non è stato applicato e l'importo ti viene rimborsato."
     ),
-    # A top-up's SIM (consumption.services).
+    # A top-up's SIM (consumption.top_ups).
     "line_unavailable": gettext_lazy(
         "La SIM non è più attiva o non è più tra quelle che puoi ricaricare: la ricarica non "
         "è stata applicata e l'importo ti viene rimborsato."

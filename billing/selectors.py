@@ -12,10 +12,11 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Company, User
 from accounts.roles import Capability, can
 from accounts.selectors import company_id_of
-from billing.models import Invoice, InvoiceItem, Payment
+from billing.models import BillingProfile, Invoice, InvoiceItem, Payment
+from tracking.models import OPEN_STATES, Request, RequestKind
 
 ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=14, decimal_places=2))
 
@@ -127,3 +128,25 @@ def payments_refund_due() -> QuerySet[Payment]:
         .select_related("invoice__company", "created_by__company")
         .order_by("completed_at", "id")
     )
+
+
+# --- Billing requests (B4-B6) -------------------------------------------------------------
+
+BILLING_REQUEST_KINDS = (
+    RequestKind.SHIPPING_ADDRESS,
+    RequestKind.DIRECT_DEBIT,
+    RequestKind.PAPERLESS,
+)
+
+
+def billing_profile_of(company: Company) -> BillingProfile:
+    """The company's billing profile; an unsaved default one before any change."""
+    return BillingProfile.objects.filter(company=company).first() or BillingProfile(company=company)
+
+
+def open_billing_requests(company: Company) -> dict[str, Request]:
+    """The company's billing requests still in the back office's hands, by kind."""
+    requests = Request.objects.filter(
+        company=company, kind__in=BILLING_REQUEST_KINDS, state__in=OPEN_STATES
+    ).order_by("created_at")
+    return {request.kind: request for request in requests}

@@ -1,16 +1,19 @@
-"""Writes about invoices: import from the billing system."""
+"""Writes about invoices: import from the billing system; the billing requests (B4-B6)."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Company, Contract, Line, User
-from accounts.selectors import company_id_of
+from accounts.selectors import actor_company_id
 from billing.calculations import invoice_totals, to_cents
 from billing.models import (
     BillingProfile,
@@ -21,7 +24,7 @@ from billing.models import (
     PaymentMethod,
 )
 from billing.payments import payments_cancel_for_invoice
-from tracking.models import OPEN_STATES, Request, RequestKind
+from tracking.models import Request, RequestKind
 from tracking.services import on_completion, request_create_once
 
 
@@ -231,34 +234,60 @@ def invoice_document_request(invoice: Invoice) -> InvoiceDocument:
 
 # --- Billing requests (B4-B6): tracked; completing them changes the billing profile ------
 
-BILLING_REQUEST_KINDS = (
-    RequestKind.SHIPPING_ADDRESS,
-    RequestKind.DIRECT_DEBIT,
-    RequestKind.PAPERLESS,
-)
-
-
-def billing_profile_of(company: Company) -> BillingProfile:
-    """The company's billing profile; an unsaved default one before any change."""
-    return BillingProfile.objects.filter(company=company).first() or BillingProfile(company=company)
-
-
-def open_billing_requests(company: Company) -> dict[str, Request]:
-    """The company's billing requests still in the back office's hands, by kind."""
-    requests = Request.objects.filter(
-        company=company, kind__in=BILLING_REQUEST_KINDS, state__in=OPEN_STATES
-    ).order_by("created_at")
-    return {request.kind: request for request in requests}
-
 
 @transaction.atomic
-def billing_request_open(
+def _billing_request_open(
     *, user: User, kind: RequestKind, summary: str, details: dict[str, Any]
 ) -> Request:
     """Open a billing request, unless one of the same kind is still open."""
-    company = Company.objects.get(pk=company_id_of(user))
+    company = Company.objects.get(pk=actor_company_id(user))
     return request_create_once(
         company=company, kind=kind, summary=summary, requester=user, details=details
+    )
+
+
+def shipping_address_request(
+    *, user: User, address: dict[str, str], traffic_documentation: bool
+) -> Request:
+    """Ask for invoices (and, if asked, the traffic documentation) to go to `address`."""
+    return _billing_request_open(
+        user=user,
+        kind=RequestKind.SHIPPING_ADDRESS,
+        summary=_("Nuovo indirizzo di spedizione: %(street)s, %(city)s")
+        % {"street": address["street"], "city": address["city"]},
+        details={"address": address, "traffic_documentation": traffic_documentation},
+    )
+
+
+def mandate_reference(signed_on: date) -> str:
+    """A new SEPA mandate's unique reference (SEPA allows up to 35 characters)."""
+    return f"ACB-{signed_on:%Y%m%d}-{uuid.uuid4().hex[:12].upper()}"
+
+
+def direct_debit_request(*, user: User, iban: str, holder: str, holder_tax_code: str) -> Request:
+    """Ask for invoices to be debited to `iban`, under a SEPA Core mandate signed today."""
+    today = timezone.localdate()
+    return _billing_request_open(
+        user=user,
+        kind=RequestKind.DIRECT_DEBIT,
+        summary=_("Domiciliazione delle fatture sul conto %(iban)s")
+        % {"iban": f"{iban[:4]} •••• {iban[-4:]}"},
+        details={
+            "iban": iban,
+            "holder": holder,
+            "holder_tax_code": holder_tax_code,
+            "mandate_reference": mandate_reference(today),
+            "mandate_signed_on": today.isoformat(),
+        },
+    )
+
+
+def paperless_request(*, user: User) -> Request:
+    return _billing_request_open(
+        user=user,
+        kind=RequestKind.PAPERLESS,
+        summary=_("Attivazione del servizio NoCarta"),
+        details={},
     )
 
 

@@ -9,12 +9,10 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -36,8 +34,9 @@ from billing.forms import (
 from billing.gateway import SIGNATURE_HEADER, TEST_CARDS, InvalidCallback, sandbox_event, sign
 from billing.models import InvoiceDocument, InvoiceItem, Payment
 from billing.pdf import invoice_pdf as invoice_pdf_bytes
-from core.exceptions import ActionRefused
-from tracking.models import RequestKind
+from core.pagination import paginate
+from tracking.models import Request, RequestKind
+from tracking.pages import request_form_page
 
 C = Capability
 PAGE_SIZE = 25
@@ -57,16 +56,14 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
         contract_id=filters["contract"].pk if filters.get("contract") else None,
     )
     sort = filters.get("sort") or "-issue_date"
-    page = Paginator(invoices.select_related("contract").order_by(sort, "-id"), PAGE_SIZE).get_page(
-        request.GET.get("pagina")
+    page, query = paginate(
+        request, invoices.select_related("contract").order_by(sort, "-id"), PAGE_SIZE
     )
-    query = request.GET.copy()
-    query.pop("pagina", None)
     context = {
         "form": form,
         "page": page,
         "totals": selectors.invoice_totals(invoices),
-        "query": query.urlencode(),
+        "query": query,
         "sorts": SORTS,
     }
     return render(request, "billing/invoice_list.html", context)
@@ -75,7 +72,7 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
 @requires_any(C.VIEW_INVOICES, C.VIEW_PERSONAL_INVOICES)
 def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = selectors.invoice_get_for_user(user=user_of(request), pk=pk)
-    by_line = Paginator(selectors.invoice_by_line(invoice), 50).get_page(request.GET.get("pagina"))
+    by_line, query = paginate(request, selectors.invoice_by_line(invoice), 50)
     current_payment = payments.open_payment_of(invoice)
     context = {
         "invoice": invoice,
@@ -84,6 +81,7 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "resume_url": payments.payment_continue_url(current_payment) if current_payment else "",
         "vat_lines": invoice.vat_lines.all(),
         "by_line": by_line,
+        "query": query,
         "by_service": [
             {**row, "category_label": InvoiceItem.Category(row["category"]).label}
             for row in selectors.invoice_by_service(invoice)
@@ -95,10 +93,8 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(C.VIEW_PERSONAL_INVOICES)
 def personal_invoice_list(request: HttpRequest) -> HttpResponse:
     invoices = selectors.personal_invoices(user=user_of(request)).select_related("personal_line")
-    page = Paginator(invoices.order_by("-issue_date", "-id"), PAGE_SIZE).get_page(
-        request.GET.get("pagina")
-    )
-    return render(request, "billing/personal_invoice_list.html", {"page": page, "query": ""})
+    page, query = paginate(request, invoices.order_by("-issue_date", "-id"), PAGE_SIZE)
+    return render(request, "billing/personal_invoice_list.html", {"page": page, "query": query})
 
 
 # Invoices with more items than this are rendered by a worker, not in the request.
@@ -240,8 +236,8 @@ def billing_settings(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     company = get_object_or_404(Company, pk=company_id_of(user))
     context = {
-        "profile": services.billing_profile_of(company),
-        "open_requests": services.open_billing_requests(company),
+        "profile": selectors.billing_profile_of(company),
+        "open_requests": selectors.open_billing_requests(company),
     }
     return render(request, "billing/settings.html", context)
 
@@ -251,108 +247,81 @@ def _billing_request_page(
     *,
     form: Form,
     kind: RequestKind,
+    send: Callable[[dict[str, Any]], Request],
     title: str,
     intro: str,
-    summary: Callable[[dict[str, Any]], str],
-    details: Callable[[dict[str, Any]], dict[str, Any]],
 ) -> HttpResponse:
-    user = user_of(request)
-    company = get_object_or_404(Company, pk=company_id_of(user))
-    pending = services.open_billing_requests(company).get(kind)
-    if request.method == "POST" and form.is_valid():
-        try:
-            tracked = services.billing_request_open(
-                user=user,
-                kind=kind,
-                summary=summary(form.cleaned_data),
-                details=details(form.cleaned_data),
-            )
-        except ActionRefused as refusal:
-            form.add_error(None, str(refusal))
-        else:
-            messages.success(
-                request,
-                _("Richiesta %(reference)s inviata: la seguirai da questa pagina.")
-                % {"reference": tracked.reference},
-            )
-            return redirect("billing:settings")
-    context = {
-        "form": form,
-        "pending": pending,
-        "title": title,
-        "intro": [intro],
-        "back_url": reverse("billing:settings"),
-        "back_label": _("Torna a spedizione, domiciliazione e NoCarta"),
-    }
-    return render(request, "request_form.html", context)
+    company = get_object_or_404(Company, pk=company_id_of(user_of(request)))
+    return request_form_page(
+        request,
+        form=form,
+        send=send,
+        sent_message=_("Richiesta %(reference)s inviata: la seguirai da questa pagina."),
+        sent_url=lambda tracked: reverse("billing:settings"),
+        context={
+            "pending": selectors.open_billing_requests(company).get(kind),
+            "title": title,
+            "intro": [intro],
+            "back_url": reverse("billing:settings"),
+            "back_label": _("Torna a spedizione, domiciliazione e NoCarta"),
+        },
+    )
 
 
 @requires(C.CHANGE_SHIPPING_ADDRESS)
 def shipping_address(request: HttpRequest) -> HttpResponse:
+    user = user_of(request)
     return _billing_request_page(
         request,
         form=ShippingAddressForm(request.POST or None),
         kind=RequestKind.SHIPPING_ADDRESS,
+        send=lambda data: services.shipping_address_request(
+            user=user,
+            address={
+                key: data[key] for key in ("name", "street", "postal_code", "city", "province")
+            },
+            traffic_documentation=data["traffic_documentation"],
+        ),
         title=_("Indirizzo di spedizione delle fatture"),
         intro=_(
             "Le fatture e, se la richiedi, la documentazione del traffico arriveranno a questo "
             "indirizzo dopo la verifica del servizio clienti."
         ),
-        summary=lambda data: (
-            _("Nuovo indirizzo di spedizione: %(street)s, %(city)s")
-            % {"street": data["street"], "city": data["city"]}
-        ),
-        details=lambda data: {
-            "address": {
-                key: data[key] for key in ("name", "street", "postal_code", "city", "province")
-            },
-            "traffic_documentation": data["traffic_documentation"],
-        },
     )
 
 
 @requires(C.REQUEST_DIRECT_DEBIT)
 def direct_debit(request: HttpRequest) -> HttpResponse:
-    today = timezone.localdate()
-
-    def details(data: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "iban": data["iban"],
-            "holder": data["holder"],
-            "holder_tax_code": data["holder_tax_code"],
-            # Unique mandate reference (SEPA: up to 35 characters).
-            "mandate_reference": f"ACB-{today:%Y%m%d}-{uuid.uuid4().hex[:12].upper()}",
-            "mandate_signed_on": today.isoformat(),
-        }
-
+    user = user_of(request)
     return _billing_request_page(
         request,
         form=DirectDebitForm(request.POST or None),
         kind=RequestKind.DIRECT_DEBIT,
+        send=lambda data: services.direct_debit_request(
+            user=user,
+            iban=data["iban"],
+            holder=data["holder"],
+            holder_tax_code=data["holder_tax_code"],
+        ),
         title=_("Domiciliazione delle fatture"),
         intro=_(
             "Le fatture saranno addebitate sul conto indicato alla scadenza, con mandato SEPA "
             "Core. Il servizio clienti attiva la domiciliazione dopo la verifica del conto."
         ),
-        summary=lambda data: (
-            _("Domiciliazione delle fatture sul conto %(iban)s")
-            % {"iban": f"{data['iban'][:4]} •••• {data['iban'][-4:]}"}
-        ),
-        details=details,
     )
 
 
 @requires(C.REQUEST_PAPERLESS)
 def paperless(request: HttpRequest) -> HttpResponse:
+    user = user_of(request)
     return _billing_request_page(
         request,
         form=PaperlessForm(request.POST or None),
         kind=RequestKind.PAPERLESS,
+        send=lambda data: services.paperless_request(user=user),
         title=_("Servizio NoCarta"),
         intro=_(
             "Con NoCarta non ricevi più la fattura cartacea: la trovi qui, nell'Area Clienti, e "
             "ti avvisiamo per e-mail quando è disponibile."
         ),
-        summary=lambda data: str(_("Attivazione del servizio NoCarta")),
-        details=lambda data: {},
     )

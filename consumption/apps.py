@@ -6,4 +6,4 @@ class ConsumptionConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers what a settled top-up payment does (credit the SIM once).
-        from consumption import services  # noqa: F401
+        from consumption import top_ups  # noqa: F401

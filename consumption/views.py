@@ -3,32 +3,27 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from datetime import date
 from decimal import Decimal
 
-from django.core.paginator import Paginator
-from django.db.models import QuerySet, Sum
+from django.db.models import Sum
 from django.http import (
-    FileResponse,
     HttpRequest,
     HttpResponse,
     HttpResponseBase,
-    StreamingHttpResponse,
+    QueryDict,
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from accounts.access import requires, user_of
-from accounts.models import Line
 from accounts.roles import Capability
 from accounts.selectors import lines_for_user
 from billing.charges import CATEGORY_LABELS, billed_items, billed_services
 from billing.payments import failure_message
-from consumption import selectors, services
+from consumption import exports, selectors, top_ups
 from consumption.forms import BilledReportForm, PeriodForm, SimSearchForm, TopUpForm
 from consumption.models import LinePlan, SimCredit, TopUp
-from core.exports import csv_response, xlsx_response
+from core.pagination import paginate
 
 C = Capability
 
@@ -39,11 +34,11 @@ def index(request: HttpRequest) -> HttpResponse:
     form = PeriodForm(request.GET or None)
     start, end = form.period()
     sims = selectors.sims_for_user(user=user).select_related("assignee")
-    page = Paginator(sims.order_by("number"), 50).get_page(request.GET.get("pagina"))
+    page, query = paginate(request, sims.order_by("number"), 50)
     return render(
         request,
         "consumption/index.html",
-        {"page": page, "form": form, "start": start, "end": end},
+        {"page": page, "query": query, "form": form, "start": start, "end": end},
     )
 
 
@@ -75,18 +70,6 @@ def sim_usage(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "consumption/sim_usage.html", context)
 
 
-EXPORT_HEADER = (
-    "numero",
-    "assegnatario",
-    "voce_secondi",
-    "sms",
-    "dati_kb",
-    "costo_euro",
-    "credito_euro",
-    "stato",
-)
-
-
 @requires(C.VIEW_ALL_SIMS)
 def all_sims(request: HttpRequest) -> HttpResponseBase:
     user = user_of(request)
@@ -98,13 +81,11 @@ def all_sims(request: HttpRequest) -> HttpResponseBase:
     )
     export = request.GET.get("formato")
     if export == "csv":
-        return _csv_export(sims, start, end)
+        return exports.all_sims_csv(sims, start, end)
     if export == "xlsx":
-        return _xlsx_export(sims, start, end)
-    page = Paginator(sims, 50).get_page(request.GET.get("pagina"))
-    query = request.GET.copy()
-    query.pop("pagina", None)
-    base = query.copy()
+        return exports.all_sims_xlsx(sims, start, end)
+    page, query = paginate(request, sims, 50)
+    base = QueryDict(query, mutable=True)
     base.pop("sort", None)
     return render(
         request,
@@ -114,7 +95,7 @@ def all_sims(request: HttpRequest) -> HttpResponseBase:
             "page": page,
             "start": start,
             "end": end,
-            "query": query.urlencode(),
+            "query": query,
             "base_query": base.urlencode(),
             "sort": data.get("sort") or "number",
             "columns": [
@@ -132,38 +113,6 @@ def all_sims(request: HttpRequest) -> HttpResponseBase:
     )
 
 
-Row = tuple[str, str, int, int, int, Decimal, Decimal, str]
-
-
-def _rows(sims: QuerySet[Line]) -> Iterator[Row]:
-    for sim in sims.iterator(chunk_size=2000):
-        assignee = sim.assignee.get_full_name() if sim.assignee else ""
-        cost = sim.cost.quantize(Decimal("0.01"))  # type: ignore[attr-defined]
-        credit = sim.balance or Decimal("0.00")  # type: ignore[attr-defined]
-        usage = (sim.voice, sim.sms, sim.data)  # type: ignore[attr-defined]
-        yield (sim.number, assignee, *usage, cost, credit, str(sim.get_state_display()))
-
-
-def _filename(start: date, end: date, extension: str) -> str:
-    return f"consumi-sim-{start:%Y%m%d}-{end:%Y%m%d}.{extension}"
-
-
-def _csv_export(sims: QuerySet[Line], start: date, end: date) -> StreamingHttpResponse:
-    """Streamed: thousands of SIMs never sit in memory at once."""
-    return csv_response(
-        filename=_filename(start, end, "csv"), header=EXPORT_HEADER, rows=_rows(sims)
-    )
-
-
-def _xlsx_export(sims: QuerySet[Line], start: date, end: date) -> FileResponse:
-    return xlsx_response(
-        filename=_filename(start, end, "xlsx"),
-        sheet=_("Consumi"),
-        header=EXPORT_HEADER,
-        rows=_rows(sims),
-    )
-
-
 @requires(C.VIEW_BILLED_REPORTS)
 def billed_report(request: HttpRequest) -> HttpResponseBase:
     """Services already billed, per company line and invoice period (C3)."""
@@ -177,38 +126,15 @@ def billed_report(request: HttpRequest) -> HttpResponseBase:
     )
     rows = billed_services(items)
     if request.GET.get("formato") == "csv":
-        header = (
-            "linea",
-            "fattura",
-            "periodo_dal",
-            "periodo_al",
-            "categoria",
-            "servizio",
-            "importo",
-        )
-        body = (
-            (
-                row["line__number"],
-                row["invoice__number"],
-                row["invoice__period_start"],
-                row["invoice__period_end"],
-                row["category"],
-                row["service"],
-                row["amount"].quantize(Decimal("0.01")),
-            )
-            for row in rows.iterator(chunk_size=2000)
-        )
-        return csv_response(filename="servizi-fatturati.csv", header=header, rows=body)
-    page = Paginator(rows, 100).get_page(request.GET.get("pagina"))
-    query = request.GET.copy()
-    query.pop("pagina", None)
+        return exports.billed_services_csv(rows)
+    page, query = paginate(request, rows, 100)
     return render(
         request,
         "consumption/billed_report.html",
         {
             "form": form,
             "page": page,
-            "query": query.urlencode(),
+            "query": query,
             "total": items.aggregate(total=Sum("amount"))["total"] or Decimal("0"),
             "category_labels": CATEGORY_LABELS,
         },
@@ -225,14 +151,14 @@ def top_up(request: HttpRequest, pk: int) -> HttpResponseBase:
     form = TopUpForm(request.POST or None, initial={"idempotency_key": uuid.uuid4().hex})
     if request.method == "POST" and form.is_valid():
         try:
-            _top_up, next_url = services.top_up_start(
+            _top_up, next_url = top_ups.top_up_start(
                 user=user,
                 line=sim,
                 amount=form.cleaned_data["amount"],
                 idempotency_key=form.cleaned_data["idempotency_key"],
                 base_url=f"{request.scheme}://{request.get_host()}",
             )
-        except services.TopUpRefused as refusal:
+        except top_ups.TopUpRefused as refusal:
             form.add_error(None, str(refusal))
         else:
             return redirect(next_url)
@@ -271,5 +197,5 @@ def top_up_history(request: HttpRequest) -> HttpResponse:
     top_ups = TopUp.objects.filter(
         line__in=selectors.sims_for_user(user=user, capability=C.VIEW_TOP_UP_HISTORY)
     ).select_related("line", "requested_by")
-    page = Paginator(top_ups, 50).get_page(request.GET.get("pagina"))
-    return render(request, "consumption/top_up_history.html", {"page": page, "query": ""})
+    page, query = paginate(request, top_ups, 50)
+    return render(request, "consumption/top_up_history.html", {"page": page, "query": query})

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest
+
+if TYPE_CHECKING:
+    from django.core.paginator import _SupportsPagination
 
 T = TypeVar("T")
 
 PAGE_PARAMETER = "pagina"
 
 
-def paginate(request: HttpRequest, items: Sequence[T] | Any, per_page: int) -> tuple[Page[T], str]:
+def paginate(
+    request: HttpRequest, items: _SupportsPagination[T], per_page: int
+) -> tuple[Page[T], str]:
     """The page the request asks for (the last one past the end, the first one for
     nonsense) and the query string of every other parameter, for the links of
     `partials/pagination.html` (`page` and `query` in its context)."""

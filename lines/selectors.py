@@ -7,7 +7,7 @@ from typing import TypedDict
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from accounts.models import Contract, Line, User
+from accounts.models import Contract, Line, Sim, User
 from accounts.roles import Capability, Scope, can, scope_for, section_capabilities
 from accounts.selectors import lines_for_user
 from lines.models import LineEvent, LineService
@@ -31,8 +31,10 @@ class LineRow(TypedDict):
     number: str
     label: str
     kind_label: str
-    state: str
+    # Read by partials/line_state.html as it reads a Line.
     state_label: str
+    is_active: bool
+    is_blocked: bool
     assignee: str
     services: list[str]
     url: str  # the view's to fill: selectors know no URLs
@@ -41,17 +43,20 @@ class LineRow(TypedDict):
 def line_rows(lines: QuerySet[Line]) -> list[LineRow]:
     """One page of the line list as plain values, with the names of the active services:
     two queries, and no model instances (they cost more than the rest of the page)."""
-    # Labels translated once a page, not once a row.
+    # Labels translated once a page, not once a row. A row answers what its state allows as
+    # a Line in that state does.
     kinds = {code: str(label) for code, label in Contract.Kind.choices}
-    states = {code: str(label) for code, label in Line.State.choices}
+    in_state = {code: Line(state=code) for code in Line.State.values}
+    state_labels = {code: line.state_label for code, line in in_state.items()}
     rows = [
         LineRow(
             pk=pk,
             number=number,
             label=label,
             kind_label=kinds[kind],
-            state=state,
-            state_label=states[state],
+            state_label=state_labels[state],
+            is_active=in_state[state].is_active,
+            is_blocked=in_state[state].is_blocked,
             assignee=f"{first_name or ''} {last_name or ''}".strip(),
             services=[],
             url="",
@@ -90,6 +95,21 @@ def line_for_action(*, user: User, capability: Capability, pk: int, kind: str) -
 
 def mobile_line_for_action(*, user: User, capability: Capability, pk: int) -> Line:
     return line_for_action(user=user, capability=capability, pk=pk, kind=Contract.Kind.MOBILE)
+
+
+def line_active_services(line: Line) -> list[LineService]:
+    return list(line.services.filter(until__isnull=True).order_by("kind", "name"))
+
+
+def line_active_sim(line: Line) -> Sim | None:
+    return line.sims.filter(is_active=True).first()
+
+
+def line_block_in_force(line: Line) -> LineEvent | None:
+    """The block that stopped the SIM, while it is blocked."""
+    if not line.is_blocked:
+        return None
+    return LineEvent.objects.filter(line=line, kind=LineEvent.Kind.BLOCKED).first()
 
 
 def line_history(line: Line) -> QuerySet[LineEvent]:

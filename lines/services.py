@@ -67,9 +67,9 @@ def sim_block(
 ) -> LineEvent:
     """Block a SIM at once: outgoing traffic stops, the line and its contract stay active."""
     locked = Line.objects.select_for_update(of=("self",)).select_related("assignee").get(pk=line.pk)
-    if locked.state == Line.State.BLOCKED:
+    if locked.is_blocked:
         raise ActionRefused(_("La SIM è già bloccata."))
-    if locked.state != Line.State.ACTIVE:
+    if not locked.can_block:
         raise ActionRefused(_("Si può bloccare solo una SIM attiva."))
     locked.state = Line.State.BLOCKED
     locked.save(update_fields=["state"])
@@ -91,7 +91,7 @@ def sim_block(
 @transaction.atomic
 def sim_unblock(*, actor: User, line: Line) -> LineEvent:
     locked = Line.objects.select_for_update(of=("self",)).select_related("assignee").get(pk=line.pk)
-    if locked.state != Line.State.BLOCKED:
+    if not locked.can_unblock:
         raise ActionRefused(_("La SIM non è bloccata."))
     locked.state = Line.State.ACTIVE
     locked.save(update_fields=["state"])
@@ -104,7 +104,7 @@ def sim_change_request(
     *, actor: User, line: Line, reason: str, sim_kind: str, details: dict[str, Any]
 ) -> Request:
     """Ask for a new SIM for `line`: number, plan and options stay."""
-    if line.state == Line.State.CEASED:
+    if line.is_ceased:
         raise ActionRefused(_("La linea è cessata."))
     kind_label = Sim.Kind(sim_kind).label
     return request_create_once(
@@ -138,7 +138,7 @@ def _apply_sim_change(tracked: Request) -> None:
         kind=tracked.details.get("sim_kind", Sim.Kind.PHYSICAL),
         activated_on=timezone.localdate(),
     )
-    if line.state == Line.State.BLOCKED:
+    if line.is_blocked:
         line.state = Line.State.ACTIVE
         line.save(update_fields=["state"])
     _record(
@@ -154,7 +154,7 @@ def _apply_sim_change(tracked: Request) -> None:
 def relocation_request(
     *, actor: User, line: Line, address: dict[str, str], preferred_date: date, phone: str
 ) -> Request:
-    if line.state == Line.State.CEASED:
+    if line.is_ceased:
         raise ActionRefused(_("La linea è cessata."))
     return request_create_once(
         company=line.contract.company,

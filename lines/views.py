@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import cast
+from collections.abc import Callable
+from typing import Any, cast
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,11 +20,13 @@ from accounts.models import Contract, Line
 from accounts.roles import Capability, section_capabilities
 from core.exceptions import ActionRefused
 from core.links import pk_urls
+from core.pagination import paginate
 from lines import selectors, services
 from lines.forms import LineFilterForm, RelocationForm, SimBlockForm, SimChangeForm
-from lines.models import BlockReason, LineEvent
+from lines.models import BlockReason
 from lines.search import filter_lines
-from tracking.models import RequestKind
+from tracking.models import Request, RequestKind
+from tracking.pages import request_form_page
 from tracking.services import open_request_of
 
 C = Capability
@@ -40,33 +43,28 @@ def line_list(request: HttpRequest) -> HttpResponse:
         kind=filters.get("kind", ""),
         state=filters.get("state", ""),
     )
-    page = Paginator(lines.order_by("number"), PAGE_SIZE).get_page(request.GET.get("pagina"))
+    page, query = paginate(request, lines.order_by("number"), PAGE_SIZE)
     detail_url = pk_urls("lines:detail")  # one reverse() for every row's link
     rows = selectors.line_rows(cast("QuerySet[Line]", page.object_list))
     for row in rows:
         row["url"] = detail_url(row["pk"])
-    query = request.GET.copy()
-    query.pop("pagina", None)
     return render(
         request,
         "lines/line_list.html",
-        {"form": form, "page": page, "rows": rows, "query": query.urlencode()},
+        {"form": form, "page": page, "rows": rows, "query": query},
     )
 
 
 @requires_any(*section_capabilities("lines"))
 def line_detail(request: HttpRequest, pk: int) -> HttpResponse:
     line = selectors.line_get_for_user(user=user_of(request), pk=pk)
-    services_on_line = list(line.services.filter(until__isnull=True).order_by("kind", "name"))
-    last_block = None
-    if line.state == Line.State.BLOCKED:
-        last_block = LineEvent.objects.filter(line=line, kind=LineEvent.Kind.BLOCKED).first()
+    services_on_line = selectors.line_active_services(line)
     context = {
         "line": line,
-        "sim": line.sims.filter(is_active=True).first(),
+        "sim": selectors.line_active_sim(line),
         "services": services_on_line,
         "monthly_total": sum((service.monthly_fee for service in services_on_line), start=0),
-        "last_block": last_block,
+        "last_block": selectors.line_block_in_force(line),
         "history": selectors.line_history(line),
         "requests": selectors.line_requests(line),
     }
@@ -139,23 +137,25 @@ def sim_change(request: HttpRequest, pk: int) -> HttpResponseBase:
     line = selectors.mobile_line_for_action(user=user, capability=C.CHANGE_SIM, pk=pk)
     initial = {"esim_email": user.email, "recipient": user.get_full_name()}
     form = SimChangeForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            tracked = services.sim_change_request(
-                actor=user,
-                line=line,
-                reason=data["reason"],
-                sim_kind=data["sim_kind"],
-                details=form.request_details(),
-            )
-        except ActionRefused as refusal:
-            form.add_error(None, str(refusal))
-        else:
-            return _sent(request, line, tracked.reference)
-    pending = open_request_of(company=line.contract.company, kind=RequestKind.SIM_CHANGE, line=line)
-    context = {"line": line, "form": form, "pending": pending}
-    return render(request, "lines/sim_change.html", context)
+    return _line_request_page(
+        request,
+        line,
+        form=form,
+        send=lambda data: services.sim_change_request(
+            actor=user,
+            line=line,
+            reason=data["reason"],
+            sim_kind=data["sim_kind"],
+            details=form.request_details(),
+        ),
+        context={
+            "line": line,
+            "pending": open_request_of(
+                company=line.contract.company, kind=RequestKind.SIM_CHANGE, line=line
+            ),
+        },
+        template="lines/sim_change.html",
+    )
 
 
 @requires(C.REQUEST_RELOCATION)
@@ -165,21 +165,6 @@ def relocation(request: HttpRequest, pk: int) -> HttpResponseBase:
     line = selectors.line_for_action(
         user=user, capability=C.REQUEST_RELOCATION, pk=pk, kind=Contract.Kind.FIXED
     )
-    form = RelocationForm(request.POST or None, initial={"contact_phone": user.phone})
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            tracked = services.relocation_request(
-                actor=user,
-                line=line,
-                address={key: data[key] for key in ("street", "postal_code", "city", "province")},
-                preferred_date=data["preferred_date"],
-                phone=data["contact_phone"],
-            )
-        except ActionRefused as refusal:
-            form.add_error(None, str(refusal))
-        else:
-            return _sent(request, line, tracked.reference)
     intro = [
         _(
             "Indica il nuovo indirizzo e il giorno in cui preferisci l'intervento del tecnico: "
@@ -190,23 +175,45 @@ def relocation(request: HttpRequest, pk: int) -> HttpResponseBase:
         intro.insert(
             0, _("Oggi la linea è installata in %(address)s.") % {"address": line.site_address}
         )
-    context = {
-        "form": form,
-        "pending": open_request_of(
-            company=line.contract.company, kind=RequestKind.RELOCATION, line=line
-        ),
-        "title": _("Trasloco della linea %(number)s") % {"number": line.number},
-        "intro": intro,
-        "back_url": reverse("lines:detail", args=[line.pk]),
-        "back_label": _("Torna alla linea"),
-    }
-    return render(request, "request_form.html", context)
-
-
-def _sent(request: HttpRequest, line: Line, reference: str) -> HttpResponseBase:
-    messages.success(
+    return _line_request_page(
         request,
-        _("Richiesta %(reference)s inviata: ne segui lo stato da questa pagina.")
-        % {"reference": reference},
+        line,
+        form=RelocationForm(request.POST or None, initial={"contact_phone": user.phone}),
+        send=lambda data: services.relocation_request(
+            actor=user,
+            line=line,
+            address={key: data[key] for key in ("street", "postal_code", "city", "province")},
+            preferred_date=data["preferred_date"],
+            phone=data["contact_phone"],
+        ),
+        context={
+            "pending": open_request_of(
+                company=line.contract.company, kind=RequestKind.RELOCATION, line=line
+            ),
+            "title": _("Trasloco della linea %(number)s") % {"number": line.number},
+            "intro": intro,
+            "back_url": reverse("lines:detail", args=[line.pk]),
+            "back_label": _("Torna alla linea"),
+        },
     )
-    return redirect("lines:detail", pk=line.pk)
+
+
+def _line_request_page(
+    request: HttpRequest,
+    line: Line,
+    *,
+    form: Form,
+    send: Callable[[dict[str, Any]], Request],
+    context: dict[str, Any],
+    template: str = "request_form.html",
+) -> HttpResponse:
+    """A request on `line` is followed from the line's page."""
+    return request_form_page(
+        request,
+        form=form,
+        send=send,
+        sent_message=_("Richiesta %(reference)s inviata: ne segui lo stato da questa pagina."),
+        sent_url=lambda tracked: reverse("lines:detail", args=[line.pk]),
+        context=context,
+        template=template,
+    )

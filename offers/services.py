@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import Company, Line, User
-from accounts.selectors import company_id_of, company_lines
+from accounts.selectors import actor_company_id, company_lines
 from core.exceptions import ActionRefused
 from lines.line_services import has_service, line_services_add
 from lines.models import ServiceKind
@@ -33,7 +33,7 @@ def offer_activation_request(*, actor: User, offer: Offer, line_ids: Collection[
     it, has it already, or is in an activation of the same offer still open. The company's
     row lock makes concurrent submissions queue. A fixed number of queries, whatever the
     number of lines."""
-    company = Company.objects.select_for_update().get(pk=company_id_of(actor))
+    company = Company.objects.select_for_update().get(pk=actor_company_id(actor))
     if not offer.is_for(company):
         raise ActionRefused(_("Questa offerta non è riservata alla tua azienda."))
     if not offer.is_valid_on(timezone.localdate()):

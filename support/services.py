@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Company, Line, User
-from accounts.selectors import company_id_of
+from accounts.selectors import actor_company_id
 from core.exceptions import ActionRefused
 from support.diagnostics import diagnostics
 from support.models import EXTENSIONS, Attachment, Conversation, Message
@@ -32,7 +32,7 @@ def conversation_start(*, customer: User, topic: str, body: str) -> Conversation
     try:
         with transaction.atomic():
             conversation = Conversation.objects.create(
-                company_id=company_id_of(customer), customer=customer, topic=topic
+                company_id=actor_company_id(customer), customer=customer, topic=topic
             )
     except IntegrityError as clash:  # the same person, in two tabs at once
         raise ActionRefused(_("Hai già una chat aperta: continua da lì.")) from clash
@@ -86,7 +86,7 @@ def conversation_close(*, conversation: Conversation) -> None:
 
 
 def _company(user: User) -> Company:
-    return Company.objects.get(pk=company_id_of(user))
+    return Company.objects.get(pk=actor_company_id(user))
 
 
 def callback_request(*, actor: User, phone: str, day: str, slot: str, topic: str) -> Request:

@@ -4,6 +4,8 @@ and the requests one made."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.forms import Form
@@ -22,7 +24,8 @@ from support import chat, selectors, services
 from support.diagnostics import diagnostics
 from support.forms import CallbackForm, ChatStartForm, DiagnosisForm, ExpertForm, FaultForm
 from support.models import EXTENSIONS, Attachment
-from tracking.models import RequestKind
+from tracking.models import Request, RequestKind
+from tracking.pages import request_form_page
 from tracking.selectors import requests_for_user
 from tracking.services import open_request_of
 from tracking.views import request_detail_page, request_list_page
@@ -93,24 +96,16 @@ def chat_close(request: HttpRequest, pk: int) -> HttpResponseBase:
 @require_http_methods(["GET", "POST"])
 def callback(request: HttpRequest) -> HttpResponseBase:
     user = user_of(request)
-    form = CallbackForm(request.POST or None, initial={"phone": user.phone})
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            tracked = services.callback_request(
-                actor=user,
-                phone=data["phone"],
-                day=data["day"].isoformat(),
-                slot=data["slot"],
-                topic=data["topic"],
-            )
-        except ActionRefused as refusal:
-            form.add_error(None, str(refusal))
-        else:
-            return _sent(request, tracked.reference)
-    return _form_page(
+    return _support_request_page(
         request,
-        form,
+        form=CallbackForm(request.POST or None, initial={"phone": user.phone}),
+        send=lambda data: services.callback_request(
+            actor=user,
+            phone=data["phone"],
+            day=data["day"].isoformat(),
+            slot=data["slot"],
+            topic=data["topic"],
+        ),
         title=_("Fatti richiamare da un operatore"),
         intro=_(
             "Scegli un giorno lavorativo e una fascia oraria: un operatore del servizio clienti "
@@ -125,20 +120,17 @@ def expert(request: HttpRequest) -> HttpResponseBase:
     form = ExpertForm(
         request.POST or None, request.FILES or None, initial={"idempotency_key": uuid.uuid4().hex}
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        tracked = services.expert_request(
+    return _support_request_page(
+        request,
+        form=form,
+        send=lambda data: services.expert_request(
             actor=user_of(request),
             topic=form.topic_label,
             message=data["message"],
             attachment=data["attachment"],
             content_type=getattr(form, "content_type", None) or "",
             idempotency_key=data["idempotency_key"],
-        )
-        return _sent(request, tracked.reference)
-    return _form_page(
-        request,
-        form,
+        ),
         title=_("Scrivi ai nostri esperti"),
         intro=_(
             "Un esperto ti risponde entro due giorni lavorativi. Puoi allegare un documento o "
@@ -148,27 +140,30 @@ def expert(request: HttpRequest) -> HttpResponseBase:
     )
 
 
-def _form_page(
-    request: HttpRequest, form: Form, *, title: str, intro: str, **extra: object
+def _support_request_page(
+    request: HttpRequest,
+    *,
+    form: Form,
+    send: Callable[[dict[str, Any]], Request],
+    title: str,
+    intro: str,
+    **extra: object,
 ) -> HttpResponse:
-    context = {
-        "form": form,
-        "title": title,
-        "intro": [intro],
-        "back_url": reverse("support:index"),
-        "back_label": _("Torna all'assistenza"),
-        **extra,
-    }
-    return render(request, "request_form.html", context)
-
-
-def _sent(request: HttpRequest, reference: str) -> HttpResponseBase:
-    messages.success(
+    """A request made here is followed from «Le mie richieste»."""
+    return request_form_page(
         request,
-        _("Richiesta %(reference)s inviata: la segui da «Le mie richieste».")
-        % {"reference": reference},
+        form=form,
+        send=send,
+        sent_message=_("Richiesta %(reference)s inviata: la segui da «Le mie richieste»."),
+        sent_url=lambda tracked: reverse("support:request-detail", args=[tracked.reference]),
+        context={
+            "title": title,
+            "intro": [intro],
+            "back_url": reverse("support:index"),
+            "back_label": _("Torna all'assistenza"),
+            **extra,
+        },
     )
-    return redirect("support:request-detail", reference=reference)
 
 
 # --- Faults (S4) and diagnosis (S5) ------------------------------------------------------
@@ -185,25 +180,18 @@ def fault(request: HttpRequest) -> HttpResponseBase:
         "phone": user.phone,
     }
     form = FaultForm(request.POST or None, initial=initial, lines=lines.order_by("number"))
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            tracked = services.fault_report(
-                actor=user,
-                line=data["line"],
-                category=data["category"],
-                category_label=form.category_label,
-                description=data["description"],
-                availability=data["availability"],
-                phone=data["phone"],
-            )
-        except ActionRefused as refusal:
-            form.add_error(None, str(refusal))
-        else:
-            return _sent(request, tracked.reference)
-    return _form_page(
+    return _support_request_page(
         request,
-        form,
+        form=form,
+        send=lambda data: services.fault_report(
+            actor=user,
+            line=data["line"],
+            category=data["category"],
+            category_label=form.category_label,
+            description=data["description"],
+            availability=data["availability"],
+            phone=data["phone"],
+        ),
         title=_("Segnala un guasto"),
         intro=_(
             "Apri una segnalazione: la segui da «Le mie richieste» e ricevi una e-mail a ogni "

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from accounts.access import requires, user_of
 from accounts.roles import Capability
+from core.pagination import paginate
 from tracking import selectors
 from tracking.forms import RequestFilterForm
 
@@ -22,10 +22,8 @@ def request_list_page(request: HttpRequest, *, company_wide: bool, template: str
         selectors.requests_for_user(user=user_of(request), company_wide=company_wide),
         **{key: value for key, value in filters.items() if value},
     )
-    page = Paginator(requests, PAGE_SIZE).get_page(request.GET.get("pagina"))
-    query = request.GET.copy()
-    query.pop("pagina", None)
-    context = {"form": form, "page": page, "query": query.urlencode()}
+    page, query = paginate(request, requests, PAGE_SIZE)
+    context = {"form": form, "page": page, "query": query}
     return render(request, template, context)
 
 

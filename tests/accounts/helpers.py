@@ -4,6 +4,8 @@ from django.test import Client
 
 from accounts.access import PASSWORD_CONFIRMED_AT
 from accounts.models import User
+from accounts.roles import REFERENTE_PROFILES
+from accounts.selectors import referente_line_ids
 
 
 def signed_in(user: User, *, password_confirmed: bool = True) -> Client:
@@ -15,3 +17,15 @@ def signed_in(user: User, *, password_confirmed: bool = True) -> Client:
         session[PASSWORD_CONFIRMED_AT] = int(time.time())
         session.save()
     return client
+
+
+def employee_form(person: User, **changes: object) -> dict[str, object]:
+    """What the LR's page of `person` posts when saved as shown, with `changes` on top."""
+    data: dict[str, object] = {
+        "profile": person.profile,
+        "seen_profile": person.profile,
+        "lines": list(person.assigned_lines.values_list("pk", flat=True)),
+    }
+    if person.profile in REFERENTE_PROFILES:
+        data["referente_lines"] = referente_line_ids(user=person)
+    return {**data, **changes}

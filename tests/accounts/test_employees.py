@@ -1,5 +1,6 @@
 """Employees and web profiles on "Visualizza profilo e dati azienda" (D5, R1-R5)."""
 
+import re
 import threading
 from html import unescape
 
@@ -13,7 +14,7 @@ from accounts.roles import Profile
 from accounts.selectors import referente_line_ids
 from accounts.services import employee_change_profile
 from core.exceptions import ActionRefused
-from tests.accounts.helpers import signed_in
+from tests.accounts.helpers import employee_form, signed_in
 from tests.conftest import World
 
 
@@ -24,18 +25,13 @@ def edit_url(person: User) -> str:
 def change_profile(client, person: User, to: str, seen: str | None = None):  # type: ignore[no-untyped-def]
     return client.post(
         edit_url(person),
-        {
-            "action": "profile",
-            "profile": to,
-            "seen_profile": seen or person.profile,
-            "confirmed": "1",
-        },
+        employee_form(person, profile=to, seen_profile=seen or person.profile, confirmed="1"),
     )
 
 
 def test_a_profile_change_is_confirmed_first(world: World) -> None:
     client = signed_in(world.lr)
-    data = {"action": "profile", "profile": Profile.FULL, "seen_profile": Profile.USER}
+    data = employee_form(world.user, profile=Profile.FULL)
     response = client.post(edit_url(world.user), data)
     assert response.status_code == 200
     page = unescape(response.content.decode())
@@ -123,7 +119,7 @@ def test_change_holds_from_the_employees_next_request(world: World) -> None:
 def test_the_lr_row_is_read_only_and_says_call_191(world: World) -> None:
     client = signed_in(world.lr)
     page = client.get(edit_url(world.lr)).content.decode()
-    assert "191" in page and 'value="profile"' not in page
+    assert "191" in page and 'name="profile"' not in page
     response = change_profile(client, world.lr, Profile.USER)
     assert response.status_code == 200
     world.lr.refresh_from_db()
@@ -149,15 +145,14 @@ def test_extra_post_fields_are_ignored(world: World) -> None:
     client = signed_in(world.lr)
     client.post(
         edit_url(world.user),
-        {
-            "action": "profile",
-            "profile": Profile.LIGHT,
-            "seen_profile": Profile.USER,
-            "confirmed": "1",
-            "company": world.outsider_company.pk,
-            "user": world.full.pk,
-            "is_staff": "on",
-        },
+        employee_form(
+            world.user,
+            profile=Profile.LIGHT,
+            confirmed="1",
+            company=world.outsider_company.pk,
+            user=world.full.pk,
+            is_staff="on",
+        ),
     )
     world.user.refresh_from_db()
     world.full.refresh_from_db()
@@ -210,7 +205,7 @@ def test_lr_assigns_lines_to_an_employee(world: World) -> None:
     client = signed_in(world.lr)
     response = client.post(
         edit_url(world.user),
-        {"action": "lines", "assigned-lines": [world.user_line.pk, world.spare_line.pk]},
+        employee_form(world.user, lines=[world.user_line.pk, world.spare_line.pk]),
     )
     assert response.status_code == 302
     assert set(world.user.assigned_lines.values_list("pk", flat=True)) == {
@@ -224,7 +219,7 @@ def test_lr_assigns_lines_to_an_employee(world: World) -> None:
 
 
 def test_a_dual_billing_line_cannot_be_left_without_assignee(world: World) -> None:
-    response = signed_in(world.lr).post(edit_url(world.light), {"action": "lines"})
+    response = signed_in(world.lr).post(edit_url(world.light), employee_form(world.light, lines=[]))
     assert response.status_code == 200
     assert "Dual Billing" in response.content.decode()
     world.light_line.refresh_from_db()
@@ -233,7 +228,7 @@ def test_a_dual_billing_line_cannot_be_left_without_assignee(world: World) -> No
 
 def test_another_companys_line_cannot_be_assigned(world: World) -> None:
     response = signed_in(world.lr).post(
-        edit_url(world.user), {"action": "lines", "assigned-lines": [world.outsider_line.pk]}
+        edit_url(world.user), employee_form(world.user, lines=[world.outsider_line.pk])
     )
     assert response.status_code == 200
     assert not Line.objects.filter(pk=world.outsider_line.pk, assignee=world.user).exists()
@@ -242,7 +237,7 @@ def test_another_companys_line_cannot_be_assigned(world: World) -> None:
 def test_lr_chooses_the_referente_lines_of_a_light_admin(world: World) -> None:
     client = signed_in(world.lr)
     response = client.post(
-        edit_url(world.light), {"action": "referente", "referente-lines": [world.spare_line.pk]}
+        edit_url(world.light), employee_form(world.light, referente_lines=[world.spare_line.pk])
     )
     assert response.status_code == 302
     assert referente_line_ids(user=world.light) == [world.spare_line.pk]
@@ -257,18 +252,79 @@ def test_lr_chooses_the_referente_lines_of_a_light_admin(world: World) -> None:
 
 def test_only_light_admins_can_be_referente(world: World) -> None:
     client = signed_in(world.lr)
-    assert 'value="referente"' not in client.get(edit_url(world.user)).content.decode()
+    assert 'name="referente_lines"' not in client.get(edit_url(world.user)).content.decode()
+    # Not offered on a USER's page: a forged choice is ignored like any extra field.
     response = client.post(
-        edit_url(world.user), {"action": "referente", "referente-lines": [world.spare_line.pk]}
+        edit_url(world.user), employee_form(world.user, referente_lines=[world.spare_line.pk])
     )
-    assert response.status_code == 200
+    assert response.status_code == 302
     assert referente_line_ids(user=world.user) == []
 
 
 def test_referente_lines_are_sims_of_the_company(world: World) -> None:
     response = signed_in(world.lr).post(
         edit_url(world.light),
-        {"action": "referente", "referente-lines": [world.fixed_line.pk]},
+        employee_form(world.light, referente_lines=[world.fixed_line.pk]),
     )
     assert response.status_code == 200
     assert world.fixed_line.pk not in referente_line_ids(user=world.light)
+
+
+def hidden_fields(page: str) -> dict[str, list[str]]:
+    """The hidden inputs of a page, as the browser posts them."""
+    fields: dict[str, list[str]] = {}
+    for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page):
+        fields.setdefault(name, []).append(value)
+    return fields
+
+
+def test_a_profile_change_saves_the_lines_ticked_with_it(
+    world: World,
+    django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
+) -> None:
+    """One form: the lines ticked go through the confirmation of the new profile and are
+    saved with it."""
+    client = signed_in(world.lr)
+    ticked = [world.user_line.pk, world.fixed_line.pk, world.spare_line.pk]
+    data = employee_form(world.user, profile=Profile.LIGHT, lines=ticked)
+    confirm = client.post(edit_url(world.user), data)
+    assert "Conferma il cambio di profilo" in confirm.content.decode()
+    carried = hidden_fields(confirm.content.decode())
+    assert carried["lines"] == [str(pk) for pk in ticked]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(edit_url(world.user), {**carried, "confirmed": "1"})
+    assert response.status_code == 302
+    world.user.refresh_from_db()
+    assert world.user.profile == Profile.LIGHT
+    assert set(world.user.assigned_lines.values_list("pk", flat=True)) == set(ticked)
+    assert set(AuditEntry.objects.values_list("action", flat=True)) == {
+        AuditEntry.Action.PROFILE_CHANGED,
+        AuditEntry.Action.LINES_ASSIGNED,
+    }
+    assert [m.to for m in mail.outbox] == [[world.user.email]]
+    page = unescape(client.get(edit_url(world.user)).content.decode())
+    assert f"Profilo di {world.user} aggiornato." in page
+    assert f"Linee di {world.user} aggiornate." in page
+
+
+def test_a_refusal_saves_no_part_and_keeps_what_was_typed(world: World) -> None:
+    ticked = [world.user_line.pk, world.fixed_line.pk, world.spare_line.pk]
+    stale = employee_form(world.user, profile=Profile.LIGHT, lines=ticked, confirmed="1")
+    change_profile(signed_in(world.lr), world.user, Profile.FULL)  # another session, first
+    response = signed_in(world.lr).post(edit_url(world.user), stale)
+    page = unescape(response.content.decode())
+    assert response.status_code == 200 and "appena modificato da un'altra sessione" in page
+    world.spare_line.refresh_from_db()
+    assert world.spare_line.assignee is None  # the lines were not saved without the profile
+    assert not AuditEntry.objects.filter(action=AuditEntry.Action.LINES_ASSIGNED).exists()
+    # Still chosen on the page, for another try.
+    assert re.search(rf'name="lines" value="{world.spare_line.pk}"[^>]*checked', page)
+    assert re.search(r'name="profile" value="LIGHT"[^>]*checked', page)
+
+
+def test_saving_an_unchanged_page_changes_nothing(world: World) -> None:
+    client = signed_in(world.lr)
+    response = client.post(edit_url(world.light), employee_form(world.light))
+    assert response.status_code == 302
+    assert not AuditEntry.objects.exists()
+    assert "Nessuna modifica" in unescape(client.get(edit_url(world.light)).content.decode())

@@ -12,7 +12,7 @@ from django.urls import reverse
 from accounts.access import PASSWORD_CONFIRMED_AT
 from accounts.models import AuditEntry
 from accounts.roles import Profile
-from tests.accounts.helpers import signed_in
+from tests.accounts.helpers import employee_form, signed_in
 from tests.conftest import PASSWORD, World
 
 
@@ -228,7 +228,7 @@ def test_audit_log_lists_and_filters(world: World) -> None:
     for person, to in ((world.user, Profile.LIGHT), (world.full, Profile.USER)):
         client.post(
             reverse("accounts:employee-edit", args=[person.pk]),
-            {"action": "profile", "profile": to, "seen_profile": person.profile, "confirmed": "1"},
+            employee_form(person, profile=to, confirmed="1"),
         )
     client.post(
         reverse("accounts:personal-data"),

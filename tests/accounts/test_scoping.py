@@ -4,7 +4,8 @@ import pytest
 from django.http import Http404
 
 from accounts.roles import Capability, Profile
-from accounts.selectors import line_get_for_user, lines_for_user
+from accounts.selectors import lines_for_user
+from lines.selectors import line_get_for_user
 from tests.conftest import World
 
 
@@ -62,20 +63,15 @@ def test_another_companys_line_is_never_in_scope(world: World) -> None:
     for profile in Profile:
         assert world.outsider_line.pk not in scoped(world, profile, Capability.VIEW_USAGE)
     with pytest.raises(Http404):
-        line_get_for_user(
-            user=world.lr, capability=Capability.VIEW_USAGE, pk=world.outsider_line.pk
-        )
+        line_get_for_user(user=world.lr, pk=world.outsider_line.pk)
 
 
 def test_out_of_scope_line_is_404_like_a_missing_one(world: World) -> None:
     with pytest.raises(Http404):
-        line_get_for_user(user=world.user, capability=Capability.VIEW_USAGE, pk=world.lr_line.pk)
+        line_get_for_user(user=world.light, pk=world.lr_line.pk)
     with pytest.raises(Http404):
-        line_get_for_user(user=world.user, capability=Capability.VIEW_USAGE, pk=10**9)
-    line = line_get_for_user(
-        user=world.user, capability=Capability.VIEW_USAGE, pk=world.user_line.pk
-    )
-    assert line == world.user_line
+        line_get_for_user(user=world.light, pk=10**9)
+    assert line_get_for_user(user=world.light, pk=world.light_line.pk) == world.light_line
 
 
 def test_scoped_query_count_does_not_grow(world: World, django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]

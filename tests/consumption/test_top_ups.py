@@ -122,7 +122,7 @@ def test_the_same_submission_twice_at_once_opens_one_top_up() -> None:
     """A double click (or a retry sent while the first request still runs): both requests
     pass the first look-up for the key before either has written, then queue on the SIM's
     lock; the second must find the first one's attempt, not fail on it."""
-    from consumption.services import top_up_start
+    from consumption.top_ups import top_up_start
     from tests.conftest import build_world
 
     world = build_world()
