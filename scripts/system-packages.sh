@@ -99,7 +99,9 @@ SELECT format('ALTER ROLE %I LOGIN CREATEDB', :'role') \gexec
 SQL
 if ! role_can_create_databases; then
   hba=$(as_postgres -c 'SHOW hba_file')
-  sed -i "1i host all $pg_user 127.0.0.1/32 trust  # make test's role (scripts/system-packages.sh)" "$hba"
+  # Only this role, only from this machine, and once: a second run finds the line.
+  trust="host all $pg_user 127.0.0.1/32 trust  # make test's role (scripts/system-packages.sh)"
+  grep -qxF "$trust" "$hba" || sed -i "1i $trust" "$hba"
   as_postgres -c 'SELECT pg_reload_conf()' >/dev/null
 fi
 role_can_create_databases ||
