@@ -14,8 +14,7 @@ from accounts.fields import LineChoiceField
 from accounts.models import AuditEntry, Invitation, Line, User
 from accounts.roles import ASSIGNABLE_PROFILES, Profile
 from accounts.validators import validate_partita_iva, validate_personal_codice_fiscale
-from core.forms import date_field
-from core.italy import validate_phone_number
+from core.forms import FormatField, PhoneField, date_field
 
 
 class LoginForm(AuthenticationForm):
@@ -50,6 +49,25 @@ def _line_checkboxes(label: StrOrPromise) -> LineChoiceField:
     )
 
 
+class IdSetField(forms.CharField):
+    """A set of ids posted hidden, as "3,5" ("" when empty)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(widget=forms.HiddenInput, required=False, **kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, (list, tuple, set, frozenset)):
+            return ",".join(str(pk) for pk in sorted(value))
+        return value
+
+    def to_python(self, value: Any) -> frozenset[int]:  # type: ignore[override]
+        text = super().to_python(value) or ""
+        try:
+            return frozenset(int(part) for part in text.split(",") if part)
+        except ValueError as error:
+            raise ValidationError(_("Valore non valido.")) from error
+
+
 class EmployeeForm(forms.Form):
     """The LR's page of an employee: profile, lines and, for a LIGHT admin, the SIMs they
     are Referente for, in one form saved at once, so nothing ticked is lost."""
@@ -59,18 +77,22 @@ class EmployeeForm(forms.Form):
         choices=[(p.value, p.label) for p in ASSIGNABLE_PROFILES],
         widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
     )
-    # The profile the page showed: a change made meanwhile by another session is not
-    # silently overwritten.
+    # What the page showed: the profile, the lines and the Referente SIMs. A change made
+    # meanwhile by another session is not silently overwritten (the save is refused).
     seen_profile = forms.CharField(widget=forms.HiddenInput)
+    seen_lines = IdSetField()
+    seen_referente_lines = IdSetField()
     lines = _line_checkboxes(_("Linee di cui è assegnatario"))
     referente_lines = _line_checkboxes(_("SIM di cui è Referente"))
 
     def __init__(
         self, *args: Any, lines: QuerySet[Line], sims: QuerySet[Line] | None, **kwargs: Any
     ) -> None:
-        """`sims`: the mobile lines the employee may be Referente for; None when their
-        profile cannot be Referente (the field is left out)."""
+        """`sims`: the mobile lines the employee may be Referente for; None when the profile
+        the page showed cannot be Referente (the field is left out)."""
         super().__init__(*args, **kwargs)
+        if sims is None:
+            del self.fields["seen_referente_lines"]
         for name, queryset in (("lines", lines), ("referente_lines", sims)):
             field = self.fields[name]
             assert isinstance(field, LineChoiceField)
@@ -78,6 +100,15 @@ class EmployeeForm(forms.Form):
                 del self.fields[name]
             else:
                 field.queryset = queryset
+
+    def clean(self) -> dict[str, Any] | None:
+        # A page without what it showed (an old page) is refused, never read as "none".
+        seen = [name for name in self.fields if name.startswith("seen_")]
+        if self.is_bound and any(self.add_prefix(name) not in self.data for name in seen):
+            raise ValidationError(
+                _("La pagina non è aggiornata: ricontrolla i dati mostrati e salva di nuovo.")
+            )
+        return super().clean()
 
 
 class LinesForm(forms.Form):
@@ -94,7 +125,7 @@ class InvitationForm(LinesForm):
     first_name = forms.CharField(label=_("Nome"), max_length=150)
     last_name = forms.CharField(label=_("Cognome"), max_length=150)
     email = forms.EmailField(label=_("E-mail"), max_length=254)
-    tax_code = forms.CharField(
+    tax_code = FormatField(
         label=_("Codice fiscale"), max_length=16, validators=[validate_personal_codice_fiscale]
     )
     profile = forms.ChoiceField(
@@ -158,11 +189,11 @@ class InvitationAcceptForm(NewAccountForm):
 
 
 class LegalRepRegistrationForm(NewAccountForm):
-    vat_number = forms.CharField(
+    vat_number = FormatField(
         label=_("Partita IVA dell'azienda"), max_length=13, validators=[validate_partita_iva]
     )
     customer_code = forms.CharField(label=_("Codice cliente"), max_length=20)
-    tax_code = forms.CharField(
+    tax_code = FormatField(
         label=_("Il tuo codice fiscale"),
         max_length=16,
         validators=[validate_personal_codice_fiscale],
@@ -186,9 +217,7 @@ class LegalRepRegistrationForm(NewAccountForm):
 class PersonalDataForm(forms.Form):
     first_name = forms.CharField(label=_("Nome"), max_length=150)
     last_name = forms.CharField(label=_("Cognome"), max_length=150)
-    phone = forms.CharField(
-        label=_("Telefono"), max_length=16, required=False, validators=[validate_phone_number]
-    )
+    phone = PhoneField(label=_("Telefono"), required=False)
 
 
 class ConfirmPasswordForm(forms.Form):

@@ -26,6 +26,7 @@ from accounts.selectors import (
     company_lines,
     referente_line_ids,
 )
+from accounts.selectors import referente_line_ids as referente_line_ids_of
 from accounts.tokens import (
     email_change_payload,
     email_change_token,
@@ -130,14 +131,7 @@ def employee_change_profile(
         )
     if new_profile not in ASSIGNABLE_PROFILES:
         raise ActionRefused(_("Scegli Amministratore Full, Amministratore Light o Utilizzatore."))
-    if employee.profile != seen_profile:
-        raise ActionRefused(
-            _(
-                "Il profilo di %(name)s è stato appena modificato da un'altra sessione: ora è "
-                "%(profile)s. Controlla e riprova."
-            )
-            % {"name": employee, "profile": employee.get_profile_display()}
-        )
+    _refuse_if_profile_changed(employee, seen_profile=seen_profile)
     if employee.profile == new_profile:
         return employee
     previous = employee.profile
@@ -168,12 +162,25 @@ class EmployeeChanges:
     profile: bool
 
 
+def _refuse_if_profile_changed(employee: User, *, seen_profile: str) -> None:
+    if employee.profile != seen_profile:
+        raise ActionRefused(
+            _(
+                "Il profilo di %(name)s è stato appena modificato da un'altra sessione: ora è "
+                "%(profile)s. Controlla e riprova."
+            )
+            % {"name": employee, "profile": employee.get_profile_display()}
+        )
+
+
 @transaction.atomic
 def employee_update(
     *,
     actor: User,
     employee: User,
     seen_profile: str,
+    seen_line_ids: Iterable[int],
+    seen_referente_line_ids: Iterable[int] | None,
     new_profile: str,
     line_ids: Iterable[int],
     referente_line_ids: Iterable[int] | None,
@@ -181,7 +188,35 @@ def employee_update(
     """Save the LR's page of an employee at once, all or nothing (R3): the lines assigned,
     the SIMs a LIGHT admin is Referente for (None: the page did not offer them), and the
     profile when the page changed it from `seen_profile`. The Referente SIMs go before the
-    profile, which may take the Referente role away."""
+    profile, which may take the Referente role away.
+
+    `seen_*` is what the page showed: if another session changed the profile, the lines or
+    the Referente SIMs meanwhile, nothing is saved (a stale page would undo that change)."""
+    locked = User.objects.select_for_update().get(pk=employee.pk, company=actor.company_id)
+    _refuse_if_profile_changed(locked, seen_profile=seen_profile)
+    current_lines = set(
+        Line.objects.select_for_update().filter(assignee=locked).values_list("pk", flat=True)
+    )
+    if current_lines != set(seen_line_ids):
+        raise ActionRefused(
+            _(
+                "Le linee di %(name)s sono state appena modificate da un'altra sessione. "
+                "Controlla e riprova."
+            )
+            % {"name": locked}
+        )
+    if locked.profile in REFERENTE_PROFILES and (
+        seen_referente_line_ids is None
+        or set(referente_line_ids_of(user=locked)) != set(seen_referente_line_ids)
+    ):
+        raise ActionRefused(
+            _(
+                "Le SIM di cui %(name)s è Referente sono state appena modificate da un'altra "
+                "sessione. Controlla e riprova."
+            )
+            % {"name": locked}
+        )
+    employee = locked
     lines = employee_set_lines(actor=actor, employee=employee, line_ids=line_ids)
     referente = referente_line_ids is not None and employee_set_referente_lines(
         actor=actor, employee=employee, line_ids=referente_line_ids

@@ -3,11 +3,14 @@ invitations, personal data, the audit log; sign-in and registration pages."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -212,22 +215,56 @@ def employee_edit(request: HttpRequest, pk: int) -> HttpResponse:
     company_lines = selectors.company_lines(company=user.company_id).select_related(
         "contract", "assignee"
     )
-    can_be_referente = employee.profile in REFERENTE_PROFILES
-    initial = {
+    # What the page shows, and posts back hidden as `seen_*`.
+    assigned = list(employee.assigned_lines.values_list("pk", flat=True))
+    shown: dict[str, Any] = {
         "profile": employee.profile,
         "seen_profile": employee.profile,
-        "lines": list(employee.assigned_lines.values_list("pk", flat=True)),
+        "lines": assigned,
+        "seen_lines": assigned,
     }
-    if can_be_referente:
-        initial["referente_lines"] = selectors.referente_line_ids(user=employee)
-    form = EmployeeForm(
-        request.POST if request.method == "POST" else None,
-        lines=company_lines,
-        sims=company_lines.filter(contract__kind="MOBILE") if can_be_referente else None,
-        initial=initial,
-    )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+    if employee.profile in REFERENTE_PROFILES:
+        shown["referente_lines"] = shown["seen_referente_lines"] = selectors.referente_line_ids(
+            user=employee
+        )
+
+    def employee_form(data: QueryDict | None) -> EmployeeForm:
+        # The Referente SIMs are offered as the page showed the profile: a page shown for
+        # another profile is refused below, whatever it posts.
+        seen = data.get("seen_profile") if data is not None else str(employee.profile)
+        sims = company_lines.filter(contract__kind="MOBILE")
+        return EmployeeForm(
+            data,
+            lines=company_lines,
+            sims=sims if seen in REFERENTE_PROFILES else None,
+            initial=shown,
+        )
+
+    def refreshed(data: QueryDict) -> QueryDict:
+        # After a refusal: what was typed, against what is there now, for a deliberate retry.
+        data = data.copy()
+        if data.get("seen_profile") not in REFERENTE_PROFILES and "referente_lines" in shown:
+            data.setlist("referente_lines", [str(pk) for pk in shown["referente_lines"]])
+        for name in ("seen_profile", "seen_lines", "seen_referente_lines"):
+            data.pop(name, None)
+            if name in shown:
+                data[name] = EmployeeForm.base_fields[name].prepare_value(shown[name])
+        return data
+
+    form = employee_form(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and "back" in request.POST:
+        # "Annulla" on the confirmation: the page again, the profile as it was, the ticks kept.
+        back = request.POST.copy()
+        back["profile"] = str(back.get("seen_profile") or employee.profile)
+        form = employee_form(back)
+    elif request.method == "POST" and not form.is_valid():
+        if form.has_error(NON_FIELD_ERRORS):  # an old page, without what it showed
+            refusal = form.non_field_errors()
+            form = employee_form(refreshed(request.POST))
+            for error in refusal:
+                form.add_error(None, error)
+    elif request.method == "POST":
+        data: dict[str, Any] = form.cleaned_data
         if data["profile"] != data["seen_profile"] and "confirmed" not in request.POST:
             # A change of powers is confirmed on a page that says who, from and to; the rest
             # of the form goes along, hidden.
@@ -236,18 +273,22 @@ def employee_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 "accounts/employee_profile_confirm.html",
                 {"employee": employee, "form": form, "new_profile": Profile(data["profile"])},
             )
+        offered = "referente_lines" in form.fields
         try:
             changes = services.employee_update(
                 actor=user,
                 employee=employee,
                 seen_profile=data["seen_profile"],
+                seen_line_ids=data["seen_lines"],
+                seen_referente_line_ids=data["seen_referente_lines"] if offered else None,
                 new_profile=data["profile"],
                 line_ids=[line.pk for line in data["lines"]],
                 referente_line_ids=(
-                    [line.pk for line in data["referente_lines"]] if can_be_referente else None
+                    [line.pk for line in data["referente_lines"]] if offered else None
                 ),
             )
         except ActionRefused as refusal:
+            form = employee_form(refreshed(request.POST))
             form.add_error(None, str(refusal))
         else:
             done = [
@@ -266,7 +307,7 @@ def employee_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "employee": employee,
         "profile_locked": False,
         "form": form,
-        "can_be_referente": can_be_referente,
+        "can_be_referente": "referente_lines" in form.fields,
     }
     return render(request, "accounts/employee_edit.html", context)
 

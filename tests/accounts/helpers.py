@@ -21,11 +21,15 @@ def signed_in(user: User, *, password_confirmed: bool = True) -> Client:
 
 def employee_form(person: User, **changes: object) -> dict[str, object]:
     """What the LR's page of `person` posts when saved as shown, with `changes` on top."""
+    lines = sorted(person.assigned_lines.values_list("pk", flat=True))
     data: dict[str, object] = {
         "profile": person.profile,
         "seen_profile": person.profile,
-        "lines": list(person.assigned_lines.values_list("pk", flat=True)),
+        "lines": lines,
+        "seen_lines": ",".join(map(str, lines)),
     }
     if person.profile in REFERENTE_PROFILES:
-        data["referente_lines"] = referente_line_ids(user=person)
+        referente = sorted(referente_line_ids(user=person))
+        data["referente_lines"] = referente
+        data["seen_referente_lines"] = ",".join(map(str, referente))
     return {**data, **changes}

@@ -35,7 +35,8 @@ def test_a_profile_change_is_confirmed_first(world: World) -> None:
     response = client.post(edit_url(world.user), data)
     assert response.status_code == 200
     page = unescape(response.content.decode())
-    assert "da <strong>Utilizzatore</strong> a <strong>Amministratore Full</strong>" in page
+    # "ad Amministratore", never "a Amministratore": the sentence names no preposition.
+    assert "è <strong>Utilizzatore</strong>, diventerà <strong>Amministratore Full</strong>" in page
     world.user.refresh_from_db()
     assert world.user.profile == Profile.USER  # not yet
     assert client.post(edit_url(world.user), {**data, "confirmed": "1"}).status_code == 302
@@ -328,3 +329,94 @@ def test_saving_an_unchanged_page_changes_nothing(world: World) -> None:
     assert response.status_code == 302
     assert not AuditEntry.objects.exists()
     assert "Nessuna modifica" in unescape(client.get(edit_url(world.light)).content.decode())
+
+
+# --- A stale page is refused, whatever it changes -------------------------------------
+
+
+def test_a_page_shown_for_another_profile_keeps_the_referente_sims(world: World) -> None:
+    """Tab A shows X as USER; tab B makes X LIGHT and Referente of a SIM; A's save (no
+    profile change, a line ticked) must not empty X's Referente SIMs."""
+    tab_a = employee_form(world.user, lines=[world.user_line.pk, world.spare_line.pk])
+    client = signed_in(world.lr)
+    change_profile(client, world.user, Profile.LIGHT)
+    world.user.refresh_from_db()
+    client.post(
+        edit_url(world.user), employee_form(world.user, referente_lines=[world.delegated_line.pk])
+    )
+    assert referente_line_ids(user=world.user) == [world.delegated_line.pk]
+    audits = AuditEntry.objects.count()
+    response = client.post(edit_url(world.user), tab_a)
+    page = unescape(response.content.decode())
+    assert response.status_code == 200 and "appena modificato da un'altra sessione" in page
+    assert referente_line_ids(user=world.user) == [world.delegated_line.pk]
+    world.spare_line.refresh_from_db()
+    assert world.spare_line.assignee is None
+    assert AuditEntry.objects.count() == audits
+    assert re.search(rf'name="lines" value="{world.spare_line.pk}"[^>]*checked', page)
+
+
+def test_a_page_shown_as_light_does_not_drop_the_referente_ticks(world: World) -> None:
+    tab_a = employee_form(world.light, referente_lines=[world.spare_line.pk])
+    change_profile(signed_in(world.lr), world.light, Profile.USER)
+    response = signed_in(world.lr).post(edit_url(world.light), tab_a)
+    assert response.status_code == 200
+    assert "appena modificato da un'altra sessione" in unescape(response.content.decode())
+    assert not AuditEntry.objects.filter(action=AuditEntry.Action.REFERENTE_CHANGED).exists()
+
+
+def test_saving_the_profile_does_not_pull_back_a_line_moved_meanwhile(world: World) -> None:
+    tab_a = employee_form(world.user, profile=Profile.FULL, confirmed="1")
+    client = signed_in(world.lr)
+    moved = employee_form(world.full, lines=[world.full_line.pk, world.user_line.pk])
+    assert client.post(edit_url(world.full), moved).status_code == 302
+    response = client.post(edit_url(world.user), tab_a)
+    page = unescape(response.content.decode())
+    assert response.status_code == 200 and "Le linee di" in page
+    world.user_line.refresh_from_db()
+    world.user.refresh_from_db()
+    assert world.user_line.assignee == world.full and world.user.profile == Profile.USER
+    # The page now knows the lines as they are: a deliberate second save goes through.
+    retry = hidden_fields(page)
+    assert retry["seen_lines"] == [str(world.fixed_line.pk)]
+
+
+def test_saving_the_profile_does_not_unassign_a_line_given_meanwhile(world: World) -> None:
+    tab_a = employee_form(world.user, profile=Profile.FULL, confirmed="1")
+    client = signed_in(world.lr)
+    given = [world.user_line.pk, world.fixed_line.pk, world.spare_line.pk]
+    assert client.post(edit_url(world.user), employee_form(world.user, lines=given)).status_code
+    response = client.post(edit_url(world.user), tab_a)
+    assert response.status_code == 200 and "Le linee di" in unescape(response.content.decode())
+    world.spare_line.refresh_from_db()
+    assert world.spare_line.assignee == world.user
+
+
+@pytest.mark.parametrize("missing", ["seen_lines", "seen_referente_lines"])
+def test_a_post_without_what_the_page_showed_is_refused(missing: str, world: World) -> None:
+    """An old confirmation page (no `lines`, no `seen_*`) does not unassign every line."""
+    data = employee_form(world.light, profile=Profile.FULL, confirmed="1")
+    del data[missing], data["lines"]
+    response = signed_in(world.lr).post(edit_url(world.light), data)
+    assert response.status_code == 200
+    assert "La pagina non è aggiornata" in unescape(response.content.decode())
+    world.light.refresh_from_db()
+    assert world.light.profile == Profile.LIGHT
+    assert world.light.assigned_lines.count() == 1
+    assert not AuditEntry.objects.exists()
+
+
+def test_cancel_on_the_confirmation_keeps_the_lines_ticked(world: World) -> None:
+    client = signed_in(world.lr)
+    ticked = [world.user_line.pk, world.spare_line.pk]
+    confirm = client.post(
+        edit_url(world.user), employee_form(world.user, profile=Profile.FULL, lines=ticked)
+    )
+    carried = hidden_fields(confirm.content.decode())
+    page = unescape(client.post(edit_url(world.user), {**carried, "back": "1"}).content.decode())
+    assert re.search(rf'name="lines" value="{world.spare_line.pk}"[^>]*checked', page)
+    assert not re.search(rf'name="lines" value="{world.fixed_line.pk}"[^>]*checked', page)
+    assert re.search(r'name="profile" value="USER"[^>]*checked', page)
+    assert not AuditEntry.objects.exists()
+    world.spare_line.refresh_from_db()
+    assert world.spare_line.assignee is None
