@@ -1,9 +1,10 @@
 """Downloads of Consumi, written by core.exports (cells a spreadsheet never evaluates, `;`
-and the decimal comma, streamed row by row)."""
+and the decimal comma, streamed row by row), with Italian headers and the units the pages
+show: minutes, MB, euro."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -13,63 +14,98 @@ from django.http import FileResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
 
 from accounts.models import Line
-from core.exports import Cell, csv_response, xlsx_response
-
-BILLED_SERVICES_HEADER = (
-    "linea",
-    "fattura",
-    "periodo_dal",
-    "periodo_al",
-    "categoria",
-    "servizio",
-    "importo",
-)
+from core.exports import Cell, Euro, csv_response, xlsx_response
 
 
-def _billed_services_rows(rows: QuerySet[Any, Any]) -> Iterator[tuple[Cell, ...]]:
+def billed_services_header() -> tuple[str, ...]:
+    return (
+        _("Linea"),
+        _("Fattura"),
+        _("Periodo dal"),
+        _("Periodo al"),
+        _("Categoria"),
+        _("Servizio"),
+        _("Importo (€)"),
+    )
+
+
+def _billed_services_rows(
+    rows: QuerySet[Any, Any], labels: Mapping[str, Any]
+) -> Iterator[tuple[Cell, ...]]:
     for row in rows.iterator(chunk_size=2000):
         yield (
             row["line__number"],
             row["invoice__number"],
             row["invoice__period_start"],
             row["invoice__period_end"],
-            row["category"],
+            str(labels.get(row["category"], row["category"])),
             row["service"],
-            row["amount"].quantize(Decimal("0.01")),
+            Euro(row["amount"]),
         )
 
 
-def billed_services_csv(rows: QuerySet[Any, Any]) -> StreamingHttpResponse:
+def billed_services_csv(
+    rows: QuerySet[Any, Any], category_labels: Mapping[str, Any]
+) -> StreamingHttpResponse:
     """The report of billed services (C3) as CSV: `rows` as billing.charges.billed_services
-    groups them."""
+    groups them, each category by its name in `category_labels`."""
     return csv_response(
         filename="servizi-fatturati.csv",
-        header=BILLED_SERVICES_HEADER,
-        rows=_billed_services_rows(rows),
+        header=billed_services_header(),
+        rows=_billed_services_rows(rows, category_labels),
     )
 
 
-ALL_SIMS_HEADER = (
-    "numero",
-    "assegnatario",
-    "voce_secondi",
-    "sms",
-    "dati_kb",
-    "costo_euro",
-    "credito_euro",
-    "stato",
-)
+def billed_services_xlsx(
+    rows: QuerySet[Any, Any], category_labels: Mapping[str, Any]
+) -> FileResponse:
+    return xlsx_response(
+        filename="servizi-fatturati.xlsx",
+        sheet=_("Servizi fatturati"),
+        header=billed_services_header(),
+        rows=_billed_services_rows(rows, category_labels),
+    )
 
-Row = tuple[str, str, int, int, int, Decimal, Decimal, str]
+
+def all_sims_header() -> tuple[str, ...]:
+    """The page's columns, in the units its table shows (minutes, MB, euro)."""
+    return (
+        _("Numero"),
+        _("Assegnatario"),
+        _("Voce (minuti)"),
+        _("SMS"),
+        _("Dati (MB)"),
+        _("Costo extra (€)"),
+        _("Credito residuo (€)"),
+        _("Stato"),
+    )
+
+
+Row = tuple[str, str, int, int, Decimal, Euro, Euro, str]
+
+
+def minutes(seconds: int) -> int:
+    """Whole minutes rounded up, as operators bill them and the pages show them."""
+    return -(-seconds // 60)
+
+
+def megabytes(kilobytes: int) -> Decimal:
+    return (Decimal(kilobytes) / 1024).quantize(Decimal("0.1"))
 
 
 def _all_sims_rows(sims: QuerySet[Line]) -> Iterator[Row]:
     for sim in sims.iterator(chunk_size=2000):
         assignee = sim.assignee.get_full_name() if sim.assignee else ""
-        cost = sim.cost.quantize(Decimal("0.01"))  # type: ignore[attr-defined]
-        credit = sim.balance or Decimal("0.00")  # type: ignore[attr-defined]
-        usage = (sim.voice, sim.sms, sim.data)  # type: ignore[attr-defined]
-        yield (sim.number, assignee, *usage, cost, credit, str(sim.get_state_display()))
+        yield (
+            sim.number,
+            assignee,
+            minutes(sim.voice),  # type: ignore[attr-defined]
+            sim.sms,  # type: ignore[attr-defined]
+            megabytes(sim.data),  # type: ignore[attr-defined]
+            Euro(sim.cost),  # type: ignore[attr-defined]
+            Euro(sim.balance or 0),  # type: ignore[attr-defined]
+            str(sim.get_state_display()),
+        )
 
 
 def _filename(start: date, end: date, extension: str) -> str:
@@ -79,7 +115,7 @@ def _filename(start: date, end: date, extension: str) -> str:
 def all_sims_csv(sims: QuerySet[Line], start: date, end: date) -> StreamingHttpResponse:
     """Every SIM's usage of the period (C2), streamed: thousands never sit in memory."""
     return csv_response(
-        filename=_filename(start, end, "csv"), header=ALL_SIMS_HEADER, rows=_all_sims_rows(sims)
+        filename=_filename(start, end, "csv"), header=all_sims_header(), rows=_all_sims_rows(sims)
     )
 
 
@@ -87,6 +123,6 @@ def all_sims_xlsx(sims: QuerySet[Line], start: date, end: date) -> FileResponse:
     return xlsx_response(
         filename=_filename(start, end, "xlsx"),
         sheet=_("Consumi"),
-        header=ALL_SIMS_HEADER,
+        header=all_sims_header(),
         rows=_all_sims_rows(sims),
     )

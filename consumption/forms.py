@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import calendar
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -43,15 +44,17 @@ class PeriodForm(forms.Form):
                 self.add_error("until", _("Il periodo può essere al massimo di un anno."))
         return cleaned
 
-    def period(self) -> tuple[date, date]:
+    def period(self, *, latest: Callable[[], date | None] | None = None) -> tuple[date, date]:
+        """The dates chosen, the month chosen or, when none is, the month of `latest()` (the
+        last month with usage: the current one is empty on its first day), else this one."""
         data = self.cleaned_data if self.is_bound and self.is_valid() else {}
         if data.get("since") and data.get("until"):
             return data["since"], data["until"]
         if data.get("month"):
             year, month = map(int, data["month"].split("-"))
         else:
-            today = timezone.localdate()
-            year, month = today.year, today.month
+            day = (latest() if latest else None) or timezone.localdate()
+            year, month = day.year, day.month
         last = calendar.monthrange(year, month)[1]
         return date(year, month, 1), date(year, month, last)
 

@@ -8,13 +8,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import F, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
 
 from accounts.models import Contract, Line, User
 from accounts.roles import Capability
 from accounts.selectors import company_id_of, lines_for_user
 from consumption.models import UsageDaily, UsageKind, UsageMonthly
+from consumption.periods import Grouping
 
 
 def sims_for_user(*, user: User, capability: Capability = Capability.VIEW_USAGE) -> QuerySet[Line]:
@@ -55,19 +56,51 @@ def usage_totals(*, line: Line, start: date, end: date) -> dict[str, KindTotals]
     }
 
 
-def usage_by_day(*, line: Line, start: date, end: date) -> list[dict[str, Any]]:
-    """One row per day of the period: voice seconds, SMS, data kilobytes (for the chart)."""
-    rows = (
-        UsageDaily.objects.filter(line=line, day__gte=start, day__lte=end)
-        .values("day", "kind")
-        .annotate(quantity=Sum("quantity"))
-        .order_by("day")
-    )
+def usage_by_day(
+    *, line: Line, start: date, end: date, grouping: Grouping = Grouping.DAY
+) -> list[dict[str, Any]]:
+    """One row per day, week (from its Monday) or month of the period, in one query: voice
+    seconds, SMS, data kilobytes (for the chart and its table), under "day", the first day.
+    Whole calendar months are read from the monthly aggregates, anything else from the
+    daily ones, truncated in SQL."""
+    grouped: QuerySet[Any, Any]
+    if grouping == Grouping.MONTH and start.day == 1 and (end + timedelta(days=1)).day == 1:
+        grouped = UsageMonthly.objects.filter(line=line, month__range=(start, end)).values(
+            "kind", bucket=F("month")
+        )
+    else:
+        bucket = {Grouping.WEEK: TruncWeek("day"), Grouping.MONTH: TruncMonth("day")}.get(
+            grouping, F("day")
+        )
+        grouped = UsageDaily.objects.filter(line=line, day__gte=start, day__lte=end).values(
+            "kind", bucket=bucket
+        )
+    grouped = grouped.annotate(quantity=Sum("quantity")).order_by("bucket")
     days: dict[date, dict[str, Any]] = {}
-    for row in rows:
-        day = days.setdefault(row["day"], {"day": row["day"], **dict.fromkeys(UsageKind.values, 0)})
+    for row in grouped:
+        day = days.setdefault(
+            row["bucket"], {"day": row["bucket"], **dict.fromkeys(UsageKind.values, 0)}
+        )
         day[row["kind"]] = row["quantity"]
     return list(days.values())
+
+
+def last_usage_month(*, sims: QuerySet[Line] | Line, until: date) -> date | None:
+    """The first day of the last month up to `until`'s in which these SIMs (or this one)
+    used anything: the pages open on it, not on a month that has just begun and is still
+    empty.
+
+    One query on the monthly aggregates (every import keeps the month under way up to
+    date), each SIM's last month one step down their only index, (line, month): the cost
+    follows the company's SIMs, never the other companies' rows."""
+    month = until.replace(day=1)
+    if isinstance(sims, Line):
+        rows = UsageMonthly.objects.filter(line=sims, month__lte=month).order_by("-month")
+        return rows.values_list("month", flat=True).first()
+    last = UsageMonthly.objects.filter(line=OuterRef("pk"), month__lte=month).order_by("-month")
+    newest = sims.order_by().annotate(last=Subquery(last.values("month")[:1]))
+    found: date | None = newest.aggregate(month=Max("last"))["month"]
+    return found
 
 
 def first_of_next_month(day: date) -> date:
@@ -169,3 +202,142 @@ def all_sims_usage(
         )
         .order_by(SIM_SORTS.get(sort, "number"), "number")
     )
+
+
+# --- The home page's usage card (C1, C4) -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Allowance:
+    """The month's use of one kind by the SIMs whose plan caps it, against their caps."""
+
+    kind: str
+    used: int  # minutes, SMS or MB, as the plans count them
+    allowance: int
+
+    @property
+    def percent(self) -> int:
+        return min(100, round(self.used * 100 / self.allowance)) if self.allowance else 0
+
+
+@dataclass(frozen=True)
+class SimWatch:
+    """A SIM above WATCH_PERCENT of an allowance this month, or that roamed."""
+
+    pk: int
+    number: str
+    holder: str
+    peak_percent: int
+    roamed: bool
+
+
+@dataclass(frozen=True)
+class UsageSummary:
+    month: date
+    sims: int
+    allowances: list[Allowance]  # only the kinds some SIM in scope has a cap on
+    watch: list[SimWatch]
+    watch_count: int
+
+
+# How the plan counts each kind, from the stored unit: seconds → minutes, KB → MB.
+_PLAN_UNITS = {UsageKind.VOICE: 60, UsageKind.SMS: 1, UsageKind.DATA: 1024}
+_PLAN_FIELDS = {
+    UsageKind.VOICE: "voice_minutes",
+    UsageKind.SMS: "sms",
+    UsageKind.DATA: "data_mb",
+}
+WATCH_PERCENT = 80
+
+
+def usage_summary(*, user: User, today: date, watch_limit: int = 5) -> UsageSummary:
+    """This month's usage of the SIMs in the user's C1 scope against their plans, and the
+    SIMs above WATCH_PERCENT of an allowance or that roamed. Read from the monthly
+    aggregates (kept up to date for the month under way by every import): four queries,
+    whatever the number of SIMs."""
+    from django.db.models import Count, FloatField, Window
+    from django.db.models.functions import Cast
+
+    month = today.replace(day=1)
+    sims = sims_for_user(user=user)
+    capped = {kind: f"plan__plan__{field}" for kind, field in _PLAN_FIELDS.items()}
+    plans = sims.aggregate(
+        sims=Count("pk"),
+        **{kind: Sum(field) for kind, field in capped.items()},
+    )
+    this_month = UsageMonthly.objects.filter(line__in=sims.values("pk"), month=month)
+    used = this_month.aggregate(
+        **{
+            kind: Sum("quantity", filter=Q(kind=kind, **{f"line__{field}__isnull": False}))
+            for kind, field in capped.items()
+        }
+    )
+    allowances = [
+        Allowance(kind=kind, used=(used[kind] or 0) // _PLAN_UNITS[kind], allowance=plans[kind])
+        for kind in _PLAN_FIELDS
+        if plans[kind]
+    ]
+
+    # One row per SIM that used something this month, kept when above the mark or roaming.
+    sums = {f"{kind.lower()}_used": Sum("quantity", filter=Q(kind=kind)) for kind in _PLAN_FIELDS}
+    above = Q(roamed__gt=0)
+    for kind, field in capped.items():
+        mark = Cast(F(f"line__{field}"), FloatField()) * (_PLAN_UNITS[kind] * WATCH_PERCENT / 100)
+        above |= Q(**{f"{kind.lower()}_used__gte": mark})
+    rows = list(
+        this_month.values("line", *(f"line__{field}" for field in capped.values()))
+        .annotate(**sums, roamed=Count("pk", filter=Q(roaming=True, quantity__gt=0)))
+        .filter(above)
+        .annotate(watch_total=Window(Count("*")))
+        .order_by("line")[:watch_limit]
+    )
+    # Their numbers and holders: one more query, for the few shown.
+    named = {
+        line.pk: line
+        for line in Line.objects.filter(pk__in=[row["line"] for row in rows]).select_related(
+            "assignee"
+        )
+    }
+    watch = []
+    for row in rows:
+        percents = [
+            round((row[f"{kind.lower()}_used"] or 0) * 100 / (cap * _PLAN_UNITS[kind]))
+            for kind, field in capped.items()
+            if (cap := row[f"line__{field}"])
+        ]
+        line = named[row["line"]]
+        watch.append(
+            SimWatch(
+                pk=line.pk,
+                number=line.number,
+                holder=line.assignee.get_full_name() if line.assignee else "",
+                peak_percent=max(percents, default=0),
+                roamed=row["roamed"] > 0,
+            )
+        )
+    return UsageSummary(
+        month=month,
+        sims=plans["sims"],
+        allowances=allowances,
+        watch=watch,
+        watch_count=rows[0]["watch_total"] if rows else 0,
+    )
+
+
+@dataclass(frozen=True)
+class CreditSummary:
+    total: Decimal
+    sims: int
+
+
+def credit_summary(*, user: User) -> CreditSummary:
+    """The remaining credit of the SIMs in the user's C4 scope: one query."""
+    from django.db.models import Count
+
+    from consumption.models import SimCredit
+
+    scope = sims_for_user(user=user, capability=Capability.VIEW_CREDIT).values("pk")
+    figures = SimCredit.objects.filter(line__in=scope).aggregate(
+        total=Sum("balance"), sims=Count("pk")
+    )
+    return CreditSummary(total=figures["total"] or Decimal("0"), sims=figures["sims"])

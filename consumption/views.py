@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Sum
 from django.http import (
@@ -13,19 +16,45 @@ from django.http import (
     QueryDict,
 )
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.access import requires, user_of
+from accounts.models import Contract, Line
 from accounts.roles import Capability
-from accounts.selectors import lines_for_user
+from accounts.selectors import company_id_of, lines_for_user
 from billing.charges import CATEGORY_LABELS, billed_items, billed_services
 from billing.payments import failure_message
-from consumption import exports, selectors, top_ups
+from consumption import exports, periods, selectors, top_ups
 from consumption.forms import BilledReportForm, PeriodForm, SimSearchForm, TopUpForm
-from consumption.models import LinePlan, SimCredit, TopUp
+from consumption.models import LinePlan, Plan, SimCredit, TopUp, UsageKind
+from consumption.templatetags import usage
 from core.pagination import paginate
 
 C = Capability
+
+
+@dataclass(frozen=True)
+class Allowance:
+    """One bar: the month's use of a kind against the plan's allowance, in the plan's unit."""
+
+    label: str
+    used: int
+    allowance: int
+    used_text: str
+    allowance_text: str
+
+    @property
+    def value(self) -> int:
+        return min(self.used, self.allowance)
+
+    @property
+    def percent(self) -> int:
+        return round(self.used * 100 / self.allowance) if self.allowance else 100
+
+    @property
+    def over(self) -> bool:
+        return self.used > self.allowance
 
 
 @requires(C.VIEW_USAGE)
@@ -42,25 +71,105 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _period_context(request: HttpRequest, start: date, end: date, today: date) -> dict[str, Any]:
+    """The period's name, its grouping and the arrows to the months around it."""
+    grouping = periods.grouping_for(start, end)
+    return {
+        "start": start,
+        "end": end,
+        "whole_month": periods.is_whole_month(start, end),
+        "month_name": periods.month_name(start),
+        "grouping": grouping.value,
+        "grouping_text": periods.grouping_text(grouping),
+        "navigation": periods.month_navigation(request.GET, start, end, today),
+    }
+
+
+def _allowances(totals: dict[str, selectors.KindTotals], plan: Plan | None) -> list[Allowance]:
+    """The month's use against each capped allowance of the plan (unlimited ones have none)."""
+    if plan is None:
+        return []
+    voice, sms, data = totals[UsageKind.VOICE], totals[UsageKind.SMS], totals[UsageKind.DATA]
+    bars = []
+    if plan.voice_minutes is not None:
+        used = -(-voice.total // 60)
+        bars.append(
+            Allowance(
+                _("Voce"),
+                used,
+                plan.voice_minutes,
+                usage.minutes(voice.total),
+                _("%(n)s minuti") % {"n": usage.count(plan.voice_minutes)},
+            )
+        )
+    if plan.sms is not None:
+        bars.append(
+            Allowance(
+                _("SMS"),
+                sms.total,
+                plan.sms,
+                usage.count(sms.total),
+                _("%(n)s SMS") % {"n": usage.count(plan.sms)},
+            )
+        )
+    if plan.data_mb is not None:
+        bars.append(
+            Allowance(
+                _("Dati"),
+                round(data.total / 1024),
+                plan.data_mb,
+                usage.data_size(data.total),
+                _plan_data(plan.data_mb),
+            )
+        )
+    return bars
+
+
+def _plan_data(megabytes: int) -> str:
+    """A plan's data as plans name it: "100 GB", "500 MB"."""
+    if megabytes >= 1000 and megabytes % 1024 == 0:
+        return f"{usage.count(megabytes // 1024)} GB"
+    return usage.data_size(megabytes * 1024)
+
+
+def _show_month(form: PeriodForm, start: date, end: date) -> None:
+    """The month field shows the month the page opened on when none was chosen."""
+    if not form.is_bound and periods.is_whole_month(start, end):
+        form.initial["month"] = f"{start:%Y-%m}"
+
+
 @requires(C.VIEW_USAGE)
 def sim_usage(request: HttpRequest, pk: int) -> HttpResponse:
     user = user_of(request)
     sim = get_object_or_404(selectors.sims_for_user(user=user).select_related("assignee"), pk=pk)
     form = PeriodForm(request.GET or None)
-    start, end = form.period()
+    today = timezone.localdate()
+    start, end = form.period(latest=lambda: selectors.last_usage_month(sims=sim, until=today))
+    _show_month(form, start, end)
+    period = _period_context(request, start, end, today)
     plan = LinePlan.objects.filter(line=sim).select_related("plan").first()
-    days = selectors.usage_by_day(line=sim, start=start, end=end)
+    days = selectors.usage_by_day(
+        line=sim, start=start, end=end, grouping=periods.Grouping(period["grouping"])
+    )
+    labels = [
+        periods.bucket_label(day["day"], periods.Grouping(period["grouping"]), start, end)
+        for day in days
+    ]
+    totals = selectors.usage_totals(line=sim, start=start, end=end)
     context = {
+        **period,
         "sim": sim,
         "form": form,
-        "start": start,
-        "end": end,
-        "totals": selectors.usage_totals(line=sim, start=start, end=end),
-        "days": days,
+        "totals": totals,
+        "rows": list(zip(labels, days, strict=True)),
         "plan": plan.plan if plan else None,
+        # Allowances are monthly: a bar only makes sense for one calendar month.
+        "allowances": _allowances(totals, plan.plan if plan else None)
+        if period["whole_month"]
+        else [],
         "credit": SimCredit.objects.filter(line=sim).values_list("balance", flat=True).first(),
         "chart": {
-            "labels": [day["day"].strftime("%d/%m") for day in days],
+            "labels": labels,
             "data_mb": [round(day["DATA"] / 1024, 1) for day in days],
             "voice_minutes": [-(-day["VOICE"] // 60) for day in days],
             "label_data": _("Dati (MB)"),
@@ -74,7 +183,14 @@ def sim_usage(request: HttpRequest, pk: int) -> HttpResponse:
 def all_sims(request: HttpRequest) -> HttpResponseBase:
     user = user_of(request)
     form = SimSearchForm(request.GET or None)
-    start, end = form.period()
+    today = timezone.localdate()
+    company_sims = Line.objects.filter(
+        contract__company_id=company_id_of(user), contract__kind=Contract.Kind.MOBILE
+    )
+    start, end = form.period(
+        latest=lambda: selectors.last_usage_month(sims=company_sims, until=today)
+    )
+    _show_month(form, start, end)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     sims = selectors.all_sims_usage(
         user=user, start=start, end=end, search=data.get("q", ""), sort=data.get("sort") or "number"
@@ -87,15 +203,19 @@ def all_sims(request: HttpRequest) -> HttpResponseBase:
     page, query = paginate(request, sims, 50)
     base = QueryDict(query, mutable=True)
     base.pop("sort", None)
+    # The exports cover the period shown, also when it was the default one.
+    shown = QueryDict(query, mutable=True)
+    if not (data.get("since") and data.get("until")):
+        shown["month"] = f"{start:%Y-%m}"
     return render(
         request,
         "consumption/all_sims.html",
         {
+            **_period_context(request, start, end, today),
             "form": form,
             "page": page,
-            "start": start,
-            "end": end,
             "query": query,
+            "export_query": shown.urlencode(),
             "base_query": base.urlencode(),
             "sort": data.get("sort") or "number",
             "columns": [
@@ -126,7 +246,9 @@ def billed_report(request: HttpRequest) -> HttpResponseBase:
     )
     rows = billed_services(items)
     if request.GET.get("formato") == "csv":
-        return exports.billed_services_csv(rows)
+        return exports.billed_services_csv(rows, CATEGORY_LABELS)
+    if request.GET.get("formato") == "xlsx":
+        return exports.billed_services_xlsx(rows, CATEGORY_LABELS)
     page, query = paginate(request, rows, 100)
     return render(
         request,

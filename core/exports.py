@@ -6,6 +6,9 @@ a live link in the admin's spreadsheet. In CSV such a cell is prefixed with a si
 in XLSX every text is written as a string, in a workbook that turns no string into a formula,
 a link or a number. Numbers stay numbers: `int` and `Decimal` are numbers in XLSX and, in
 CSV, written with the decimal comma and `;` between cells, as Italian spreadsheets read them.
+The CSV starts with a byte order mark (Excel reads UTF-8 without one as Windows-1252, "€"
+and accents broken) and writes dates as 31/12/2026; an `Euro` cell is an amount in euro,
+with two decimals in CSV and the € format in XLSX.
 
 Both stream: the CSV row by row, the XLSX through a temporary file in xlsxwriter's
 constant-memory mode, so thousands of rows never sit in memory at once.
@@ -25,7 +28,16 @@ from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 
+
+class Euro(Decimal):
+    """An amount in euro: two decimals, shown with € in XLSX."""
+
+    def __new__(cls, value: Decimal | int | str = "0") -> Euro:
+        return super().__new__(cls, Decimal(value).quantize(Decimal("0.01")))
+
+
 Cell = str | int | Decimal | date | None
+BOM = "\ufeff"
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -52,8 +64,11 @@ def csv_value(cell: Cell) -> str:
         return as_text(cell)
     if isinstance(cell, Decimal):
         return format(cell, "f").replace(".", ",")
-    if isinstance(cell, date):  # a datetime too
-        return cell.isoformat()
+    if isinstance(cell, datetime):
+        local = timezone.localtime(cell) if timezone.is_aware(cell) else cell
+        return f"{local:%d/%m/%Y %H:%M}"
+    if isinstance(cell, date):
+        return f"{cell:%d/%m/%Y}"
     return str(cell)
 
 
@@ -66,7 +81,7 @@ class _Echo:
 
 def csv_lines(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> Iterator[str]:
     writer = csv.writer(_Echo(), delimiter=";")
-    yield writer.writerow([as_text(title) for title in header])
+    yield BOM + writer.writerow([as_text(title) for title in header])
     for row in rows:
         yield writer.writerow([csv_value(cell) for cell in row])
 
@@ -88,6 +103,7 @@ class _Formats:
         self.bold = workbook.add_format({"bold": True})
         self.day = workbook.add_format({"num_format": "dd/mm/yyyy"})
         self.moment = workbook.add_format({"num_format": "dd/mm/yyyy hh:mm"})
+        self.euro = workbook.add_format({"num_format": '#,##0.00 "€"'})
         self.decimals: dict[int, Any] = {}
 
     def decimal(self, value: Decimal) -> Any:
@@ -105,6 +121,8 @@ def _write(sheet: Any, row: int, column: int, cell: Cell, formats: _Formats) -> 
         return
     if isinstance(cell, str):
         sheet.write_string(row, column, cell)
+    elif isinstance(cell, Euro):
+        sheet.write_number(row, column, float(cell), formats.euro)
     elif isinstance(cell, Decimal):
         sheet.write_number(row, column, float(cell), formats.decimal(cell))
     elif isinstance(cell, datetime):
@@ -125,6 +143,10 @@ def xlsx_response(
         workbook = xlsxwriter.Workbook(spool, WORKBOOK_OPTIONS)
         worksheet = workbook.add_worksheet(sheet[:31])  # Excel's limit for a sheet's name
         formats = _Formats(workbook)
+        for column, title in enumerate(header):
+            # Wide enough for the header; set before any row (constant-memory mode).
+            worksheet.set_column(column, column, max(12, len(title) + 2))
+        worksheet.freeze_panes(1, 0)
         for column, title in enumerate(header):
             worksheet.write_string(0, column, title, formats.bold)
         for index, row in enumerate(rows, start=1):

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import zipfile
 from decimal import Decimal
 
 import pytest
@@ -63,13 +64,30 @@ def test_filter_by_line_and_csv(billed: World) -> None:
     assert "Traffico roaming" in page and "7,50\xa0€" in page
     assert "Totale fatturato, IVA esclusa: 7,50\xa0€." in page
     response = client.get(URL, {"line": billed.user_line.pk, "formato": "csv"})
-    content = b"".join(response.streaming_content).decode()
+    content = b"".join(response.streaming_content).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(content), delimiter=";"))
     assert (
-        rows[0][0] == "linea"
+        rows[0][0] == "Linea"
+        and rows[0][-1] == "Importo (€)"
         and rows[1][0] == "'" + billed.user_line.number
         and rows[1][-1] == "7,50"
     )
+
+    # Italian words and dates, the category by its name.
+    assert rows[1][2] == f"{billed.invoice.period_start:%d/%m/%Y}"
+    assert rows[1][4] == str(InvoiceItem.Category("TRAFFIC").label)
+
+
+def test_xlsx_of_billed_services(billed: World) -> None:
+    response = client_for(billed.lr).get(URL, {"formato": "xlsx"})
+    assert response["Content-Disposition"].endswith('servizi-fatturati.xlsx"')
+    with zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))) as workbook:
+        sheet = workbook.read("xl/worksheets/sheet1.xml").decode()
+        styles = workbook.read("xl/styles.xml").decode()
+    assert "Importo (€)" in sheet and "Traffico roaming" in sheet
+    assert "<v>7.5</v>" in sheet  # a number, shown with the euro format
+    assert "&quot;€&quot;" in styles or '"€"' in styles
+    assert "Canone concorrente" not in sheet
 
 
 def test_another_companys_line_cannot_be_chosen(billed: World) -> None:

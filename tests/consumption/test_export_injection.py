@@ -3,8 +3,10 @@
 import csv
 import io
 import zipfile
+from datetime import date, datetime
 from decimal import Decimal
 from xml.etree import ElementTree
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
@@ -12,7 +14,7 @@ from django.urls import reverse
 
 from billing.models import InvoiceItem
 from consumption.services import usage_import_csv
-from core.exports import csv_value
+from core.exports import Euro, csv_value
 from tests.conftest import World
 
 HYPERLINK = '=HYPERLINK("http://x","y")'
@@ -53,7 +55,7 @@ def export(world: World, formato: str) -> bytes:
 
 
 def test_the_csv_writes_names_that_look_like_formulas_as_text(hostile: World) -> None:
-    rows = list(csv.reader(io.StringIO(export(hostile, "csv").decode()), delimiter=";"))
+    rows = list(csv.reader(io.StringIO(export(hostile, "csv").decode("utf-8-sig")), delimiter=";"))
     by_number = {row[0].removeprefix("'"): row for row in rows[1:]}
     assert by_number[hostile.user_line.number][1] == "'" + HYPERLINK
     assert by_number[hostile.light_line.number][1] == "'" + PHONE_LIKE
@@ -61,7 +63,7 @@ def test_the_csv_writes_names_that_look_like_formulas_as_text(hostile: World) ->
     assert by_number[hostile.lr_line.number][1] == "'" + MINUS
     # Amounts are still numbers to an Italian spreadsheet: no quote, a decimal comma.
     assert by_number[hostile.user_line.number][5] == "1,50"
-    assert by_number[hostile.user_line.number][4] == "2048"
+    assert by_number[hostile.user_line.number][4] == "2,0"  # MB
 
 
 def sheet_cells(content: bytes) -> dict[str, ElementTree.Element]:
@@ -99,7 +101,7 @@ def test_the_xlsx_writes_names_that_look_like_formulas_as_text(hostile: World) -
     assert cells[f"F{row}"].get("t") is None
     assert cells[f"F{row}"].findtext("x:v", namespaces=NS) == "1.5"
     assert cells[f"E{row}"].get("t") is None
-    assert cells[f"E{row}"].findtext("x:v", namespaces=NS) == "2048"
+    assert cells[f"E{row}"].findtext("x:v", namespaces=NS) == "2"  # MB
     # No hyperlink relation either (xlsxwriter's strings_to_urls).
     with zipfile.ZipFile(io.BytesIO(export(hostile, "xlsx"))) as workbook:
         assert not any("hyperlink" in name.lower() for name in workbook.namelist())
@@ -117,7 +119,7 @@ def test_the_billed_report_writes_service_names_as_text(world: World) -> None:
     client = Client()
     client.force_login(world.lr)
     response = client.get(reverse("consumption:billed-report"), {"formato": "csv"})
-    content = b"".join(response.streaming_content).decode()
+    content = b"".join(response.streaming_content).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(content), delimiter=";"))
     assert rows[1][5] == "'=cmd|' /C calc'!A0"
     assert rows[1][6] == "-2,50"  # a negative amount is a number, not text
@@ -137,6 +139,11 @@ def test_the_billed_report_writes_service_names_as_text(world: World) -> None:
         (Decimal("-1234.50"), "-1234,50"),
         (42, "42"),
         (None, ""),
+        # Italian dates and euro amounts with their cents, as Italian spreadsheets read them.
+        (date(2026, 12, 31), "31/12/2026"),
+        (datetime(2026, 12, 31, 23, 5, tzinfo=ZoneInfo("Europe/Rome")), "31/12/2026 23:05"),
+        (Euro(Decimal("3.5")), "3,50"),
+        (Euro(0), "0,00"),
     ],
 )
 def test_csv_cells(value: object, written: str) -> None:

@@ -109,32 +109,42 @@ def test_csv_export(usage: World) -> None:
         reverse("consumption:all-sims"), {"month": "2026-10", "formato": "csv"}
     )
     assert response["Content-Type"].startswith("text/csv")
-    # Italian spreadsheets: `;` between cells, the decimal comma.
-    content = b"".join(response.streaming_content).decode()
-    rows = list(csv.reader(io.StringIO(content), delimiter=";"))
+    raw = b"".join(response.streaming_content)
+    # Excel reads UTF-8 as such only after a byte order mark.
+    assert raw.startswith(b"\xef\xbb\xbf")
+    # Italian spreadsheets: `;` between cells, the decimal comma, Italian headers.
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
     assert rows[0] == [
-        "numero",
-        "assegnatario",
-        "voce_secondi",
-        "sms",
-        "dati_kb",
-        "costo_euro",
-        "credito_euro",
-        "stato",
+        "Numero",
+        "Assegnatario",
+        "Voce (minuti)",
+        "SMS",
+        "Dati (MB)",
+        "Costo extra (€)",
+        "Credito residuo (€)",
+        "Stato",
     ]
     # "+39…" is written as text ('+39…): a spreadsheet would make it a number, or a formula.
     by_number = {row[0].removeprefix("'"): row for row in rows[1:]}
     assert by_number[usage.user_line.number][0] == "'" + usage.user_line.number
+    # The units the page shows: 1,200 seconds are 20 minutes, 2 GB are 2048 MB, euro cents.
     assert by_number[usage.user_line.number][2:] == [
-        "1200",
+        "20",
         "0",
-        str(2 * 1024 * 1024),
+        "2048,0",
         "1,50",
         "0,00",
         "Attiva",
     ]
     assert usage.outsider_line.number not in by_number
     assert len(by_number) == 6  # every SIM of the company, used or not
+
+
+def test_csv_rounds_voice_up_and_data_to_a_tenth_of_mb() -> None:
+    from consumption.exports import megabytes, minutes
+
+    assert [minutes(0), minutes(1), minutes(60), minutes(61)] == [0, 1, 1, 2]
+    assert str(megabytes(1536)) == "1.5" and str(megabytes(0)) == "0.0"
 
 
 def test_xlsx_export(usage: World) -> None:
@@ -144,5 +154,15 @@ def test_xlsx_export(usage: World) -> None:
     content = b"".join(response.streaming_content)
     with zipfile.ZipFile(io.BytesIO(content)) as workbook:
         sheet = workbook.read("xl/worksheets/sheet1.xml").decode()
-    assert usage.user_line.number in sheet and "1200" in sheet
-    assert usage.outsider_line.number not in sheet
+        styles = workbook.read("xl/styles.xml").decode()
+        # Constant-memory mode writes strings inline; read the shared table if there is one.
+        names = workbook.namelist()
+        shared = "xl/sharedStrings.xml"
+        strings = workbook.read(shared).decode() if shared in names else ""
+    text = sheet + strings
+    assert usage.user_line.number in text and "Voce (minuti)" in text
+    assert "<v>20</v>" in sheet and "<v>2048</v>" in sheet  # minutes and MB, as numbers
+    assert usage.outsider_line.number not in text
+    # Amounts carry the euro format; the header row stays in view.
+    assert "#,##0.00 &quot;€&quot;" in styles or '#,##0.00 "€"' in styles
+    assert 'state="frozen"' in sheet
