@@ -50,8 +50,10 @@ run: system-for-run install assets messages
 	DEBUG=true $(BIN)/python manage.py migrate --noinput
 	DEBUG=true $(BIN)/python manage.py seed_demo
 	# The task worker (PDFs of large invoices) runs beside the web server and stops with it.
+	# The server runs with DEBUG off (DEMO keeps the demo key and the console e-mails), so a
+	# missing page or an error shows the product's 404 and 500 pages, not Django's debug ones.
 	trap 'kill 0' EXIT; DEBUG=true $(BIN)/python manage.py db_worker & \
-		DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+		DEMO=true $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: system-for-test install assets messages lint typecheck
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} SECRET_KEY=$${SECRET_KEY:-test-only-secret-key} \

@@ -53,9 +53,9 @@ SECTIONS = (
     ),
     Section(
         "company",
-        _("Dati aziendali"),
+        _("Visualizza profilo e dati azienda"),
         "accounts:profile",
-        _("Visualizza profilo e dati azienda: dati aziendali, dipendenti e profili web."),
+        _("I dati della tua azienda e i tuoi, i dipendenti e i loro profili web."),
     ),
     Section(
         "lines",

@@ -3,6 +3,11 @@
 from .settings import *  # noqa: F403
 from .settings import STORAGES, env_bool, env_int, env_str
 
+if DEMO:  # noqa: F405 - from .settings
+    # The demo's fixed key and console e-mails must never reach customers.
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("DEMO and DEBUG are for the local demo only: unset them.")
 DEBUG = False
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 # Behind a TLS-terminating load balancer that sets X-Forwarded-Proto and appends the

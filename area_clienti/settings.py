@@ -1,6 +1,6 @@
 """Settings for every environment, read from the process environment.
 
-`make run` needs nothing set (DEBUG demo on SQLite); production sets at least SECRET_KEY,
+`make run` needs nothing set (a DEMO on SQLite); production sets at least SECRET_KEY,
 DATABASE_URL and ALLOWED_HOSTS and uses `area_clienti.production` for what truly differs.
 """
 
@@ -39,15 +39,19 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = env_bool("DEBUG")
+# The local demo (`make run`): a fixed key, e-mails on the console, readable logs. Its web
+# server runs with DEMO on and DEBUG off, so that people meet the product's own 404 and 500
+# pages, which Django replaces with its debug pages whenever DEBUG is on. DEBUG implies it.
+DEMO = env_bool("DEMO") or DEBUG
 
-# A fixed key is only acceptable for a local DEBUG demo; anything else must set SECRET_KEY.
+# A fixed key is only acceptable for a local demo; anything else must set SECRET_KEY.
 SECRET_KEY = env_str("SECRET_KEY") or (
-    "django-insecure-local-demo-key-only-for-debug" if DEBUG else ""
+    "django-insecure-local-demo-key-only-for-debug" if DEMO else ""
 )
 if not SECRET_KEY:
     from django.core.exceptions import ImproperlyConfigured
 
-    raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+    raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG and DEMO are off.")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -236,7 +240,7 @@ DIAGNOSTICS_BACKEND = env_str("DIAGNOSTICS_BACKEND", "support.diagnostics.Simula
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
     "django.core.mail.backends.console.EmailBackend"
-    if DEBUG
+    if DEMO
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
@@ -310,7 +314,7 @@ LOGGING = {
             "class": "logging.StreamHandler",
             "filters": ["request_id"],
             # JSON lines for a log collector in production; LOG_FORMAT=text to read them.
-            "formatter": env_str("LOG_FORMAT", "text" if DEBUG else "json"),
+            "formatter": env_str("LOG_FORMAT", "text" if DEMO else "json"),
         }
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
@@ -318,9 +322,9 @@ LOGGING = {
         "axes": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
         "weasyprint.progress": {"level": "WARNING"},
-        # One line per request from RequestIdMiddleware; runserver's own lines suffice in DEBUG.
+        # One line per request from RequestIdMiddleware; runserver's own lines suffice in a demo.
         "area_clienti.requests": {
-            "level": env_str("ACCESS_LOG_LEVEL", "WARNING" if DEBUG else "INFO")
+            "level": env_str("ACCESS_LOG_LEVEL", "WARNING" if DEMO else "INFO")
         },
     },
 }

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Sim
 from accounts.validators import validate_iccid
+from core.forms import FormatField
 from tracking.models import TRANSITIONS, RequestKind, RequestState
 
 
@@ -31,10 +32,10 @@ class TransitionForm(forms.Form):
 class SimChangeCompletionForm(forms.Form):
     """What the back office supplies to complete a SIM change: the new SIM's data."""
 
-    new_iccid = forms.CharField(
+    new_iccid = FormatField(
         label=_("ICCID della nuova SIM"), max_length=20, validators=[validate_iccid]
     )
-    new_puk = forms.CharField(
+    new_puk = FormatField(
         label=_("PUK della nuova SIM"),
         max_length=8,
         validators=[RegexValidator(r"^\d{8}$", _("Il PUK è formato da 8 cifre."))],

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
@@ -7,17 +10,24 @@ from django.db import IntegrityError
 from django.db.models import Q
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format, number_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import staff, user_of
-from accounts.models import Company, User
+from accounts.models import Company, Sim, User
 from backoffice.forms import COMPLETION_FORMS, TransitionForm
 from billing.selectors import payments_refund_due
 from core.exceptions import ActionRefused
+from core.italy import phone_number_display
 from core.pagination import paginate
+from lines.models import BlockReason, ServiceKind, SimChangeReason
 from support import chat
+from support.forms import EXPERT_TOPICS, FAULT_CATEGORIES, SLOTS
 from support.models import Attachment, Conversation
 from support.selectors import conversations_for_operators
 from support.services import conversation_close, conversation_take
@@ -99,17 +109,68 @@ DETAIL_LABELS = {
 }
 
 
+# The codes the sections store in those details, by detail, as the operators read them.
+DETAIL_VALUES: dict[str, dict[str, Any]] = {
+    "category": dict(FAULT_CATEGORIES),
+    "topic": dict(EXPERT_TOPICS),
+    "slot": dict(SLOTS),
+    "reason": {**dict(BlockReason.choices), **dict(SimChangeReason.choices)},
+    "sim_kind": dict(Sim.Kind.choices),
+    "service_kind": dict(ServiceKind.choices),
+    "verdict": {
+        "OK": gettext_lazy("la linea funziona"),
+        "DEGRADED": gettext_lazy("la linea funziona, con un problema"),
+        "DOWN": gettext_lazy("la linea non funziona"),
+    },
+}
+MONEY_DETAILS = frozenset(("monthly_fee", "activation_fee", "monthly_total", "activation_total"))
+PHONE_DETAILS = frozenset(("phone", "contact_phone"))
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+
+
+def _detail_value(key: str, value: Any) -> str:
+    """A detail as a person reads it: a label for a code, sì/no, an Italian date, euros."""
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, bool):
+        return _("sì") if value else _("no")
+    if isinstance(value, float):
+        return number_format(value)
+    if not isinstance(value, str):
+        return str(value)
+    if (label := DETAIL_VALUES.get(key, {}).get(value)) is not None:
+        return str(label)
+    if key in PHONE_DETAILS:
+        return phone_number_display(value)
+    if key in MONEY_DETAILS:
+        try:
+            return f"{number_format(Decimal(value), decimal_pos=2, force_grouping=True)} €"
+        except InvalidOperation:
+            return value
+    if ISO_DATE.fullmatch(value):
+        try:
+            return date_format(date.fromisoformat(value), "SHORT_DATE_FORMAT")
+        except ValueError:
+            return value
+    if ISO_DATETIME.match(value) and (moment := parse_datetime(value)) is not None:
+        if timezone.is_aware(moment):
+            moment = timezone.localtime(moment)
+        return date_format(moment, "SHORT_DATETIME_FORMAT")
+    return value
+
+
 def _detail_rows(details: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
-    """A request's details as (name, value) rows, nested ones flattened ("indirizzo: via")."""
+    """A request's details as (name, value) rows, nested ones flattened ("Diagnosi: esito")."""
     rows: list[tuple[str, str]] = []
     for key, value in details.items():
         name = prefix + str(DETAIL_LABELS.get(key, key.replace("_", " ")))
         if isinstance(value, dict):
             rows.extend(_detail_rows(value, prefix=f"{name}: "))
         elif isinstance(value, list):
-            rows.append((name, ", ".join(str(item) for item in value)))
+            rows.append((capfirst(name), ", ".join(_detail_value(key, item) for item in value)))
         else:
-            rows.append((name, str(value)))
+            rows.append((capfirst(name), _detail_value(key, value)))
     return rows
 
 

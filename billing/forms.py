@@ -11,7 +11,7 @@ from stdnum import luhn
 from accounts.models import Contract
 from accounts.validators import validate_codice_fiscale
 from billing.models import Invoice
-from core.forms import ItalianAddressForm, date_field
+from core.forms import FormatField, ItalianAddressForm, date_field
 
 # Countries of the SEPA scheme (EEA, Switzerland, UK and the micro-states).
 # fmt: off
@@ -84,7 +84,7 @@ class SandboxCardForm(forms.Form):
     )
     expiry = forms.RegexField(
         label=_("Scadenza (MM/AA)"),
-        regex=r"^(0[1-9]|1[0-2])/\d{2}$",
+        regex=r"^\d{2}/\d{2}$",
         error_messages={"invalid": _("Indica la scadenza come MM/AA.")},
         widget=forms.TextInput(attrs={"autocomplete": "cc-exp", "placeholder": "MM/AA"}),
     )
@@ -104,6 +104,8 @@ class SandboxCardForm(forms.Form):
     def clean_expiry(self) -> str:
         expiry: str = self.cleaned_data["expiry"]
         month, year = int(expiry[:2]), 2000 + int(expiry[3:])
+        if not 1 <= month <= 12:
+            raise forms.ValidationError(_("Il mese della scadenza va da 01 a 12."))
         today = timezone.localdate()
         if (year, month) < (today.year, today.month):
             raise forms.ValidationError(_("La carta è scaduta."))
@@ -126,7 +128,7 @@ class ShippingAddressForm(ItalianAddressForm):
 class DirectDebitForm(forms.Form):
     iban = forms.CharField(label=_("IBAN"), max_length=42)
     holder = forms.CharField(label=_("Intestatario del conto"), max_length=200)
-    holder_tax_code = forms.CharField(
+    holder_tax_code = FormatField(
         label=_("Codice fiscale o Partita IVA dell'intestatario"),
         max_length=16,
         validators=[validate_codice_fiscale],

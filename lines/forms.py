@@ -5,11 +5,12 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Contract, Line, Sim
 from core.forms import ItalianAddressForm, PhoneField, date_field
+from core.italy import date_with_article
 from core.workdays import first_working_day_from, is_working_day
 from lines.models import BlockReason, SimChangeReason
 from lines.search import LineSearchForm
@@ -143,16 +144,18 @@ class RelocationForm(ItalianAddressForm):
     preferred_date = date_field(_("Data preferita per il trasloco"), required=True)
     contact_phone = PhoneField(
         label=_("Telefono per concordare l'intervento"),
-        max_length=20,
-        help_text=_("Il tecnico ti chiama a questo numero."),
+        help_text=_(
+            "Il tecnico ti chiama a questo numero: cellulare o fisso, ad esempio 333 1234567 o "
+            "06 5550101."
+        ),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         earliest = earliest_relocation_date(timezone.localdate())
         self.fields["preferred_date"].help_text = _(
-            "Un giorno lavorativo (lunedì–venerdì, non festivo) dal %(date)s in poi."
-        ) % {"date": date_format(earliest, "SHORT_DATE_FORMAT")}
+            "Un giorno lavorativo (lunedì–venerdì, non festivo) %(date)s in poi."
+        ) % {"date": date_with_article(earliest, preposition="da")}
         self.fields["preferred_date"].widget.attrs["min"] = earliest.isoformat()
 
     def clean_preferred_date(self) -> date:
@@ -161,20 +164,17 @@ class RelocationForm(ItalianAddressForm):
         earliest = earliest_relocation_date(today)
         if day < earliest:
             raise forms.ValidationError(
-                _(
-                    "Scegli una data dal %(date)s in poi: serve il tempo per organizzare "
-                    "l'intervento."
-                )
-                % {"date": date_format(earliest, "SHORT_DATE_FORMAT")}
+                _("Scegli una data %(date)s in poi: serve il tempo per organizzare l'intervento.")
+                % {"date": date_with_article(earliest, preposition="da")}
             )
         if day > today + timedelta(days=RELOCATION_HORIZON_DAYS):
             raise forms.ValidationError(_("Scegli una data entro sei mesi da oggi."))
         if not is_working_day(day):
             raise forms.ValidationError(
                 _(
-                    "Il %(date)s non è un giorno lavorativo: scegli un giorno da lunedì a "
+                    "%(date)s non è un giorno lavorativo: scegli un giorno da lunedì a "
                     "venerdì, non festivo."
                 )
-                % {"date": date_format(day, "SHORT_DATE_FORMAT")}
+                % {"date": capfirst(date_with_article(day))}
             )
         return day

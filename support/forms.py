@@ -12,13 +12,14 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageFile, UnidentifiedImageError
 
 from accounts.fields import OneLineChoiceField
 from accounts.models import Line
 from core.forms import PhoneField, date_field
+from core.italy import date_with_article
 from core.workdays import is_working_day
 
 MESSAGE_MAX = 2000
@@ -65,8 +66,8 @@ class CallbackForm(forms.Form):
             )
         if not is_working_day(day):
             raise forms.ValidationError(
-                _("Il %(date)s non è un giorno lavorativo.")
-                % {"date": date_format(day, "SHORT_DATE_FORMAT")}
+                _("%(date)s non è un giorno lavorativo.")
+                % {"date": capfirst(date_with_article(day))}
             )
         return day
 

@@ -189,7 +189,7 @@ def lr_answer(world: World, capture, email: str, tax_code: str) -> dict[str, obj
     def blank(text: str) -> str:
         text = text.replace(email, "<e-mail>").replace(f"/{invitation.pk}/", "/<pk>/")
         text = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "<csrf>", text)
-        return re.sub(r"scade il [^<]*", "scade il <data>", text)
+        return re.sub(r"scade (il |l')[^<]*", "scade <data>", text)
 
     return {
         "redirects": response.redirect_chain,

@@ -71,3 +71,11 @@ def test_check_deploy_reports_the_sandbox_gateway() -> None:
     result = check_deploy(**{**PRODUCTION, "DJANGO_SETTINGS_MODULE": "area_clienti.settings"})
     assert result.returncode != 0
     assert "billing.E001" in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize("flag", ["DEMO", "DEBUG"])
+def test_production_refuses_the_demo(flag: str) -> None:
+    """The demo's fixed secret key and console e-mails never reach production."""
+    result = check_deploy(**{**PRODUCTION, **STRIPE, flag: "true"})
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and "DEMO and DEBUG" in result.stderr

@@ -113,12 +113,12 @@ def demo(tmp_path: Path) -> Iterator[Demo]:
         "PYTHONUNBUFFERED": "1",  # the console e-mails reach the log as they are sent
     }
 
-    def manage(*args: str, log: Path) -> subprocess.Popen[bytes]:
+    def manage(*args: str, log: Path, **extra: str) -> subprocess.Popen[bytes]:
         with log.open("wb") as out:
             return subprocess.Popen(  # noqa: S603 - our own manage.py
                 [sys.executable, "manage.py", *args],
                 cwd=settings.BASE_DIR,
-                env=env,
+                env=env | extra,
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # a process group to stop as a whole
@@ -137,9 +137,9 @@ def demo(tmp_path: Path) -> Iterator[Demo]:
     processes = []
     try:
         processes.append(worker := manage("db_worker", log=logs[0]))
-        processes.append(
-            server := manage("runserver", "--noreload", f"127.0.0.1:{port}", log=logs[1])
-        )
+        # As `make run` starts it: DEBUG off, so the product's own error pages show.
+        runserver = ("runserver", "--noreload", f"127.0.0.1:{port}")
+        processes.append(server := manage(*runserver, log=logs[1], DEBUG="false", DEMO="true"))
         url = f"http://127.0.0.1:{port}"
         _wait_for(lambda: _answers(url + "/healthz"), server, logs[1])
         # The worker polls the database (a write transaction each second) from now on.
@@ -341,3 +341,16 @@ def test_invitation_registration_and_payments_at_once_on_sqlite_never_answer_500
     } or failures
     assert len(set(paid.values())) == 2  # two invoices, both paid
     assert demo.worker.poll() is None, demo.console()[-5000:]  # the worker kept going
+
+
+def test_the_demo_shows_the_products_own_404_page_and_serves_static_files(demo: Demo) -> None:
+    person = Person(demo, [])
+    person.sign_in("legale", DEMO_PASSWORD)
+    missing = person.get("/fatture/999999/")
+    assert missing.status_code == 404
+    assert "Pagina non trovata" in missing.text and "Torna alla home" in missing.text
+    assert "Technical details" not in missing.text and "URLconf" not in missing.text
+    stylesheets = re.findall(r'<link[^>]+href="(/static/[^"]+\.css)"', missing.text)
+    assert stylesheets and all(person.get(path).status_code == 200 for path in stylesheets)
+    anonymous = requests.get(demo.url + "/non-esiste/", timeout=10)
+    assert anonymous.status_code == 404 and "Technical details" not in anonymous.text

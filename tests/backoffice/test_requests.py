@@ -29,7 +29,7 @@ def tracked(world: World) -> Request:
 def test_page_shows_details_and_only_allowed_moves(world: World, tracked: Request) -> None:
     page = signed_in(world.staff).get(reverse("backoffice:request-detail", args=[tracked.pk]))
     html = unescape(page.content.decode())
-    assert "Cinque nuove SIM" in html and "sim count" in html and "indirizzo: comune" in html
+    assert "Cinque nuove SIM" in html and "Sim count" in html and "Indirizzo: comune" in html
     assert 'value="IN_PROGRESS"' in html and 'value="CANCELLED"' in html
     assert 'value="COMPLETED"' not in html  # not straight from SUBMITTED
 
@@ -78,3 +78,39 @@ def test_console_lists_open_requests_by_kind(world: World, tracked: Request) -> 
     client = signed_in(world.staff)
     page = unescape(client.get(reverse("backoffice:index"), {"kind": "FAULT"}).content.decode())
     assert other.reference in page and tracked.reference not in page
+
+
+def test_details_show_labels_yes_no_and_italian_dates_not_codes(world: World) -> None:
+    """Issue 15: the back office shows labels, not codes ("NO_SERVICE", "True", ISO times)."""
+    tracked = request_create(
+        company=world.company,
+        kind=RequestKind.FAULT,
+        summary="Guasto",
+        requester=world.full,
+        details={
+            "category": "NO_SERVICE",
+            "slot": "09-11",
+            "day": "2026-12-11",
+            "phone": "+393331234567",
+            "monthly_fee": "1234.5",
+            "traffic_documentation": False,
+            "diagnosis": {
+                "verdict": "DOWN",
+                "in_sync": True,
+                "checked_at": "2026-12-01T09:30:00+00:00",
+                "downstream_mbps": 54.3,
+                "last_outage": None,
+            },
+        },
+    )
+    page = signed_in(world.staff).get(reverse("backoffice:request-detail", args=[tracked.pk]))
+    html = unescape(page.content.decode())
+    for code in ("NO_SERVICE", "09-11", "2026-12", "True", "False", "DOWN", "None", "T09:30"):
+        assert code not in html, code
+    assert '<dt class="col-sm-3">Problema</dt><dd class="col-sm-9">Nessun servizio</dd>' in html
+    assert ">9:00 – 11:00<" in html and ">11/12/2026<" in html and ">+39 333 123 4567<" in html
+    assert ">1.234,50 €<" in html and ">no<" in html
+    assert 'Diagnosi: esito</dt><dd class="col-sm-9">la linea non funziona<' in html
+    assert 'Diagnosi: agganciata</dt><dd class="col-sm-9">sì<' in html
+    assert ">01/12/2026 10:30<" in html  # Rome time
+    assert ">54,3<" in html

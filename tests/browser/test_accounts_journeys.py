@@ -10,7 +10,7 @@ pytestmark = pytest.mark.browser
 
 def test_user_asks_to_change_their_email(page: Page, demo_site: str) -> None:
     sign_in(page, demo_site, "utente")  # signing in counts as the recent password
-    open_section(page, "Dati aziendali")
+    open_section(page, "Visualizza profilo e dati azienda")
     page.get_by_role("link", name="Modifica i tuoi dati personali").click()
     expect(page.get_by_label("E-mail")).to_have_count(0)  # no longer a plain field
     assert_accessible(page, "utente-personal-data")

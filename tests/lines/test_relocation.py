@@ -92,7 +92,7 @@ def test_bad_address_and_phone_are_refused(world: World) -> None:
     )
     html = unescape(response.content.decode())
     assert "Il CAP è formato da 5 cifre." in html
-    assert "Numero di telefono non valido." in html
+    assert "Numero di telefono non valido: scrivilo ad esempio come 333 1234567" in html
     assert not Request.objects.exists()
 
 

@@ -48,7 +48,7 @@ def test_lr_asks_for_a_callback_once(world: World) -> None:
     client = signed_in(world.lr)
     assert callback(client).status_code == 302
     tracked = Request.objects.get(kind=RequestKind.CALLBACK)
-    assert tracked.details["phone"] == "3331234567" and tracked.details["slot"] == "09-11"
+    assert tracked.details["phone"] == "+393331234567" and tracked.details["slot"] == "09-11"
     again = callback(client)
     assert "già una richiesta di questo tipo" in text(again)
     assert Request.objects.count() == 1
