@@ -3,9 +3,10 @@ whatever lies outside answers 404, exactly like what does not exist (R6)."""
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Sequence
+from datetime import date, datetime
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Window
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -109,3 +110,23 @@ def audit_entries(
     if until:
         entries = entries.filter(at__date__lte=until)
     return entries.order_by("-at", "-id")
+
+
+def pending_invitations_summary(
+    *, company_id: int, limit: int = 5
+) -> tuple[Sequence[Invitation], int]:
+    """The people invited who have not registered yet (D4), the oldest first: one query."""
+    invitations = open_invitations(company_id=company_id).annotate(total=Window(Count("pk")))
+    rows = list(invitations.order_by("sent_at", "id")[:limit])
+    return rows, int(rows[0].total) if rows else 0
+
+
+def recent_profile_changes(
+    *, company_id: int, since: datetime, limit: int = 5
+) -> tuple[Sequence[AuditEntry], int]:
+    """The company's web profile changes since `since` (D5, R5), the latest first."""
+    entries = AuditEntry.objects.filter(
+        company_id=company_id, action=AuditEntry.Action.PROFILE_CHANGED, at__gte=since
+    ).annotate(total=Window(Count("pk")))
+    rows = list(entries.order_by("-at", "-id")[:limit])
+    return rows, int(rows[0].total) if rows else 0

@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
+from django.db.models import Count, DecimalField, Min, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -150,3 +150,46 @@ def open_billing_requests(company: Company) -> dict[str, Request]:
         company=company, kind__in=BILLING_REQUEST_KINDS, state__in=OPEN_STATES
     ).order_by("created_at")
     return {request.kind: request for request in requests}
+
+
+# --- The home page's billing card (B1, B3, B5) -------------------------------------------
+
+
+@dataclass(frozen=True)
+class BillingSummary:
+    to_pay: Decimal
+    open_count: int
+    next_due: date | None
+    overdue_count: int
+    overdue: list[Invoice]  # the oldest few
+    direct_debit: BillingProfile
+    direct_debit_requested: bool
+
+
+def billing_summary(*, user: User, overdue_limit: int = 5) -> BillingSummary:
+    """What the company owes: a fixed number of queries, whatever the number of invoices."""
+    invoices = company_invoices(user=user)
+    today = timezone.localdate()
+    still_open = Q(status=Invoice.Status.OPEN)
+    late = still_open & Q(due_date__lt=today)
+    figures = invoices.aggregate(
+        to_pay=Coalesce(Sum("total", filter=still_open), ZERO),
+        open_count=Count("id", filter=still_open),
+        next_due=Min("due_date", filter=still_open & Q(due_date__gte=today)),
+        overdue_count=Count("id", filter=late),
+    )
+    overdue = list(invoices.filter(late).order_by("due_date", "id")[:overdue_limit])
+    company_id = company_id_of(user)
+    profile = BillingProfile.objects.filter(company_id=company_id).first()
+    requested = Request.objects.filter(
+        company_id=company_id, kind=RequestKind.DIRECT_DEBIT, state__in=OPEN_STATES
+    ).exists()
+    return BillingSummary(
+        to_pay=figures["to_pay"],
+        open_count=figures["open_count"],
+        next_due=figures["next_due"],
+        overdue_count=figures["overdue_count"],
+        overdue=overdue,
+        direct_debit=profile or BillingProfile(company_id=company_id),
+        direct_debit_requested=requested,
+    )

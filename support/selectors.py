@@ -35,3 +35,8 @@ def messages_after(*, conversation: Conversation, after: int) -> list[Message]:
 def attachment_get(*, pk: int, requests: QuerySet) -> Attachment:  # type: ignore[type-arg]
     """An attachment of one of `requests` (those the asker may follow); 404 otherwise."""
     return get_object_or_404(Attachment.objects.filter(request__in=requests), pk=pk)
+
+
+def open_conversation_of(*, customer: User) -> Conversation | None:
+    """The customer's chat still open, if any (one at a time per person)."""
+    return conversations_of(customer=customer).exclude(state=Conversation.State.CLOSED).first()

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet, Window
 from django.shortcuts import get_object_or_404
 
 from accounts.models import User
@@ -48,3 +49,11 @@ def request_get_for_user(*, user: User, reference: str, company_wide: bool) -> R
     """One request the user may follow (see `requests_for_user`); 404 for anything else."""
     requests = requests_for_user(user=user, company_wide=company_wide)
     return get_object_or_404(requests, reference=reference)
+
+
+def open_requests_summary(*, user: User, limit: int = 5) -> tuple[Sequence[Request], int]:
+    """The user's open requests (the company's for T1 holders), the last changed first, and
+    how many there are: one query, whatever their number."""
+    requests = requests_for_user(user=user, company_wide=True).filter(state__in=OPEN_STATES)
+    rows = list(requests.annotate(total=Window(Count("pk"))).order_by("-updated_at", "-id")[:limit])
+    return rows, int(rows[0].total) if rows else 0
