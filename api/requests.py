@@ -248,6 +248,15 @@ def request_transition_view(request: HttpRequest, reference: str) -> JsonRespons
     form = TransitionPayloadForm(data)
     if not form.is_valid():
         return _form_error(form, "The request was not moved.")
+    if (
+        form.cleaned_data["state"] == RequestState.REJECTED
+        and not form.cleaned_data["note"].strip()
+    ):
+        reason = "A rejection needs a note for the customer."
+        return api_error(
+            422, "The request was not moved.", field="note", detail=reason,
+            errors={"note": [reason]},
+        )  # fmt: skip
     details = payload.get("details") or None
     if details is not None and not isinstance(details, dict):
         return api_error(

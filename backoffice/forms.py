@@ -28,6 +28,12 @@ class TransitionForm(forms.Form):
             (target.value, target.label) for target in RequestState if target in allowed
         ]
 
+    def clean(self) -> dict[str, Any]:
+        data: dict[str, Any] = super().clean() or {}
+        if data.get("to_state") == RequestState.REJECTED and not data.get("note", "").strip():
+            self.add_error("note", _("Per respingere la richiesta scrivi al cliente il motivo."))
+        return data
+
 
 class SimChangeCompletionForm(forms.Form):
     """What the back office supplies to complete a SIM change: the new SIM's data."""

@@ -12,11 +12,13 @@ from django.forms import Form
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import requires, requires_any, user_of
-from accounts.models import Contract
+from accounts.models import Contract, User
 from accounts.roles import Capability, can, section_capabilities
 from accounts.selectors import lines_for_user
 from core.exceptions import ActionRefused
@@ -38,7 +40,26 @@ SUPPORT = section_capabilities("support")
 def index(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     recent = requests_for_user(user=user, company_wide=False).order_by("-created_at")[:5]
-    return render(request, "support/index.html", {"recent": recent})
+    context = {"recent": recent, "intro": _support_intro(user)}
+    return render(request, "support/index.html", context)
+
+
+# What each capability of the section lets a person do, for the introduction: the sentence
+# lists only what the matrix gives the person reading it.
+INTRO_ACTIONS = (
+    (C.CHAT, gettext_lazy("parlare con un operatore")),
+    (C.CONTACT_OPERATOR, gettext_lazy("chiedere di essere richiamato")),
+    (C.ASK_EXPERT, gettext_lazy("scrivere ai nostri esperti")),
+    (C.REPORT_FAULT, gettext_lazy("segnalare un guasto")),
+    (C.DIAGNOSE_LINE, gettext_lazy("fare la diagnosi della linea fissa")),
+)
+
+
+def _support_intro(user: User) -> str:
+    actions = [str(label) for capability, label in INTRO_ACTIONS if can(user, capability)]
+    if not actions:
+        return ""
+    return _("Da qui puoi %(actions)s.") % {"actions": get_text_list(actions, last_word=_("e"))}
 
 
 # --- Chat (S1) -------------------------------------------------------------------------
@@ -223,6 +244,7 @@ def diagnosis(request: HttpRequest) -> HttpResponse:
         "result": result,
         "open_fault": open_fault,
         "can_report": can(user, C.REPORT_FAULT),
+        "no_lines": not fixed.exists(),
     }
     return render(request, "support/diagnosis.html", context)
 

@@ -9,7 +9,9 @@ from accounts.access import requires, user_of
 from accounts.roles import Capability
 from core.pagination import paginate
 from tracking import selectors
+from tracking.details import detail_rows
 from tracking.forms import RequestFilterForm
+from tracking.models import RequestState
 
 PAGE_SIZE = 25
 
@@ -33,9 +35,13 @@ def request_detail_page(
     tracked = selectors.request_get_for_user(
         user=user_of(request), reference=reference, company_wide=company_wide
     )
+    events = tracked.events.order_by("at", "id")
+    rejection = events.filter(to_state=RequestState.REJECTED).last()
     context = {
         "tracked": tracked,
-        "events": tracked.events.order_by("at", "id"),
+        "events": events,
+        "rejection": rejection,
+        "rows": detail_rows(tracked.details, labelled_only=True),
         "back_url": back_url,
     }
     return render(request, "tracking/request_detail.html", context)

@@ -266,3 +266,14 @@ def test_unknown_reference_and_bad_state_are_clear(world: World, token: str) -> 
     response = call("post", f"{URL}{reference}/transitions/", {"state": "DONE"}, token)
     assert response.status_code == 400 and response.json()["field"] == "state"
     assert Request.objects.get(reference=reference).kind == RequestKind.ACTIVATION
+
+
+def test_a_rejection_without_a_note_is_422(world: World, token: str) -> None:
+    reference = call("post", URL, new_request(world), token).json()["reference"]
+    url = f"{URL}{reference}/transitions/"
+    refused = call("post", url, {"state": "REJECTED", "note": " "}, token)
+    assert refused.status_code == 422
+    assert refused.json()["field"] == "note"
+    assert Request.objects.get(reference=reference).state == RequestState.SUBMITTED
+    moved = call("post", url, {"state": "REJECTED", "note": "Linea non attivabile"}, token)
+    assert moved.status_code == 200 and moved.json()["state"] == "REJECTED"

@@ -114,3 +114,21 @@ def test_details_show_labels_yes_no_and_italian_dates_not_codes(world: World) ->
     assert 'Diagnosi: agganciata</dt><dd class="col-sm-9">sì<' in html
     assert ">01/12/2026 10:30<" in html  # Rome time
     assert ">54,3<" in html
+
+
+def test_a_rejection_needs_a_note_for_the_customer(world: World, tracked: Request) -> None:
+    url = reverse("backoffice:request-detail", args=[tracked.pk])
+    refused = signed_in(world.staff).post(url, {"to_state": "REJECTED", "note": "  "})
+    assert refused.status_code == 200
+    assert "scrivi al cliente il motivo" in unescape(refused.content.decode())
+    tracked.refresh_from_db()
+    assert tracked.state == RequestState.SUBMITTED
+    moved = signed_in(world.staff).post(
+        url, {"to_state": "REJECTED", "note": "Il contratto non prevede altre SIM."}
+    )
+    assert moved.status_code == 302
+    tracked.refresh_from_db()
+    assert tracked.state == RequestState.REJECTED
+    page = signed_in(world.full).get(reverse("tracking:detail", args=[tracked.reference]))
+    html = unescape(page.content.decode())
+    assert "Motivo del rifiuto" in html and "Il contratto non prevede altre SIM." in html

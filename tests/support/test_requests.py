@@ -17,6 +17,7 @@ from django.utils import timezone
 from PIL import Image, ImageFile
 
 from accounts.models import Line
+from accounts.roles import Capability, can
 from core.workdays import first_working_day_from, is_working_day
 from support.diagnostics import SimulatedDiagnostics
 from support.models import Attachment, download_name
@@ -390,3 +391,61 @@ def test_diagnosis_points_to_an_open_fault_instead_of_a_new_one(world: World) ->
     reference = Request.objects.get(kind=RequestKind.FAULT).reference
     assert f"è già aperta la segnalazione di guasto {reference}" in page
     assert "Apri una segnalazione di guasto" not in page
+
+
+# --- What the customer wrote, on the request's page ---------------------------------------
+
+
+def test_request_pages_show_what_the_customer_wrote_with_labels(world: World) -> None:
+    client = signed_in(world.lr)
+    assert callback(client).status_code == 302
+    upload = SimpleUploadedFile("rete.pdf", PDF, content_type="application/pdf")
+    assert ask(client, upload).status_code == 302
+    assert report(client, world.fixed_line).status_code == 302
+    called = Request.objects.get(kind=RequestKind.CALLBACK)
+    asked = Request.objects.get(kind=RequestKind.EXPERT)
+    fault = Request.objects.get(kind=RequestKind.FAULT)
+
+    def page(tracked: Request, url_name: str = "support:request-detail") -> str:
+        return text(client.get(reverse(url_name, args=[tracked.reference])))
+
+    shown = page(called)
+    assert "Fascia oraria" in shown and "09-11" not in shown.split("Fascia oraria")[1][:40]
+    assert "Giorno" in shown and called.details["day"] not in shown  # a date, not ISO
+    shown = page(asked)
+    assert "Come proteggiamo la rete dell'ufficio?" in shown and "rete.pdf" in shown
+    assert "SECURITY" not in shown and "Argomento" in shown
+    for shown in (page(fault), page(fault, "tracking:detail")):  # the customer's and T1's
+        assert "La linea cade spesso" in shown and "Feriali 9-13" in shown
+        assert "Diagnosi: esito" in shown and "SLOW" not in shown
+        assert fault.details["diagnosis"]["verdict"] not in shown.split("Diagnosi: esito")[1][:80]
+
+
+# --- What the section offers, from the matrix ---------------------------------------------
+
+
+@pytest.mark.parametrize("profile", ["lr", "full", "light", "user"])
+def test_the_introduction_offers_only_what_the_matrix_gives(world: World, profile: str) -> None:
+    person = getattr(world, profile)
+    page = text(signed_in(person).get(reverse("support:index")))
+    offered = {
+        "chiedere di essere richiamato": can(person, Capability.CONTACT_OPERATOR),
+        "scrivere ai nostri esperti": can(person, Capability.ASK_EXPERT),
+        "parlare con un operatore": can(person, Capability.CHAT),
+        "segnalare un guasto": can(person, Capability.REPORT_FAULT),
+    }
+    for phrase, allowed in offered.items():
+        assert (phrase in page) == allowed, phrase
+    if profile == "user":
+        assert "richiamat" not in page and "esperti" not in page
+
+
+def test_diagnosis_without_a_fixed_line_says_so_and_offers_the_alternatives(
+    world: World,
+) -> None:
+    page = text(signed_in(world.light).get(reverse("support:diagnosis")))
+    assert "Non hai linee fisse su cui fare la diagnosi" in page
+    assert reverse("support:chat-list") in page and reverse("support:fault") in page
+    assert "Avvia la diagnosi" not in page
+    with_line = text(signed_in(world.user).get(reverse("support:diagnosis")))
+    assert "Non hai linee fisse" not in with_line and "Avvia la diagnosi" in with_line

@@ -82,3 +82,13 @@ def test_detail_shows_the_timeline_with_notes(world: World, requests: dict[str, 
 def test_another_companys_request_is_404(world: World, requests: dict[str, Request]) -> None:
     url = reverse("tracking:detail", args=[requests["other"].reference])
     assert signed_in(world.lr).get(url).status_code == 404
+
+
+def test_detail_shows_named_details_only(world: World, requests: dict[str, Request]) -> None:
+    tracked = requests["phone"]
+    Request.objects.filter(pk=tracked.pk).update(
+        details={"description": "Linea muta", "seed": "seed_demo"}
+    )
+    page = signed_in(world.lr).get(reverse("tracking:detail", args=[tracked.reference]))
+    html = unescape(page.content.decode())
+    assert "Descrizione" in html and "Linea muta" in html and "seed_demo" not in html
