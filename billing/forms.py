@@ -154,3 +154,7 @@ class PaperlessForm(forms.Form):
     confirm = forms.BooleanField(
         label=_("Voglio ricevere le fatture solo in formato elettronico e non più su carta")
     )
+
+
+class PaperlessOffForm(forms.Form):
+    confirm = forms.BooleanField(label=_("Voglio ricevere di nuovo anche la fattura cartacea"))

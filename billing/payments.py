@@ -126,6 +126,14 @@ def settlement_check(purpose: str) -> Callable[[SettlementCheck], SettlementChec
     return register
 
 
+def payer_may_pay(user: User, invoice: Invoice) -> bool:
+    """Who may pay `invoice`: a personal invoice of a Dual Billing line only the person it
+    was issued to (Invoice.billed_to); a company invoice, someone of that company."""
+    if invoice.personal_line_id is not None:
+        return invoice.billed_to_id is not None and invoice.billed_to_id == user.pk
+    return user.company_id == invoice.company_id
+
+
 def invoice_subject(invoice: Invoice) -> str:
     return f"invoice:{invoice.pk}"
 
@@ -161,6 +169,8 @@ def payment_start(
     # "another payment in progress".
     if (again := _attempt_again(idempotency_key, subject)) is not None:
         return again
+    if not payer_may_pay(user, invoice):
+        raise PaymentRefused(_("Questa fattura può pagarla solo la persona a cui è intestata."))
     if invoice.status == Invoice.Status.PAID:
         raise PaymentRefused(_("La fattura risulta già pagata."))
     current = open_payment_of(invoice)
@@ -429,7 +439,7 @@ def _settle(payment: Payment, outcome: Outcome) -> bool:
         _refund_due(payment, "invoice_changed", now)
         return True
     payer = payment.created_by
-    if payer is not None and payer.company_id != invoice.company_id:
+    if payer is not None and not payer_may_pay(payer, invoice):
         _refund_due(payment, "payer_changed", now)
         return True
     payment.status = Payment.Status.SUCCEEDED

@@ -38,6 +38,12 @@ def personal_invoices(*, user: User) -> QuerySet[Invoice]:
     )
 
 
+def payable_invoices(*, user: User) -> QuerySet[Invoice]:
+    """The invoices whose payment pages `user` may reach: the company's and the personal
+    invoices issued to `user`."""
+    return company_invoices(user=user) | personal_invoices(user=user)
+
+
 def filter_invoices(
     invoices: QuerySet[Invoice],
     *,

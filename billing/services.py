@@ -24,6 +24,7 @@ from billing.models import (
     PaymentMethod,
 )
 from billing.payments import payments_cancel_for_invoice
+from core.exceptions import ActionRefused
 from tracking.models import Request, RequestKind
 from tracking.services import on_completion, request_create_once
 
@@ -282,12 +283,23 @@ def direct_debit_request(*, user: User, iban: str, holder: str, holder_tax_code:
     )
 
 
-def paperless_request(*, user: User) -> Request:
+def paperless_request(*, user: User, enable: bool = True) -> Request:
+    """Ask to switch NoCarta on (`enable`) or off; refused when it is already in that state."""
+    profile = BillingProfile.objects.filter(company_id=actor_company_id(user)).first()
+    active = bool(profile and profile.paperless)
+    if enable and active:
+        raise ActionRefused(_("NoCarta è già attivo: non serve una nuova richiesta."))
+    if not enable and not active:
+        raise ActionRefused(_("NoCarta non è attivo: non c'è nulla da disattivare."))
     return _billing_request_open(
         user=user,
         kind=RequestKind.PAPERLESS,
-        summary=_("Attivazione del servizio NoCarta"),
-        details={},
+        summary=(
+            _("Attivazione del servizio NoCarta")
+            if enable
+            else _("Disattivazione del servizio NoCarta")
+        ),
+        details={"enable": enable},
     )
 
 
@@ -317,5 +329,5 @@ def _apply_direct_debit(tracked: Request) -> None:
 @on_completion(RequestKind.PAPERLESS)
 def _apply_paperless(tracked: Request) -> None:
     profile = BillingProfile.objects.select_for_update().get_or_create(company=tracked.company)[0]
-    profile.paperless = True
+    profile.paperless = bool(tracked.details.get("enable", True))
     profile.save()

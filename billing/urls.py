@@ -15,6 +15,7 @@ urlpatterns = [
     path("impostazioni/spedizione/", views.shipping_address, name="shipping-address"),
     path("impostazioni/domiciliazione/", views.direct_debit, name="direct-debit"),
     path("impostazioni/nocarta/", views.paperless, name="paperless"),
+    path("impostazioni/nocarta/disattiva/", views.paperless_off, name="paperless-off"),
     path("pagamenti/<str:reference>/", views.payment_result, name="payment-result"),
     path("pagamenti/notifica/<slug:provider>/", views.payment_webhook, name="payment-webhook"),
     path("pagamenti/sandbox/<str:reference>/", views.sandbox_checkout, name="sandbox-checkout"),

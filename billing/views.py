@@ -27,6 +27,7 @@ from billing.forms import (
     DirectDebitForm,
     InvoiceFilterForm,
     PaperlessForm,
+    PaperlessOffForm,
     PayForm,
     SandboxCardForm,
     ShippingAddressForm,
@@ -78,6 +79,8 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "invoice": invoice,
         "pay_form": PayForm(initial={"idempotency_key": uuid.uuid4().hex}),
         "current_payment": current_payment,
+        "payable": can(user_of(request), C.PAY_INVOICE)
+        and payments.payer_may_pay(user_of(request), invoice),
         "resume_url": payments.payment_continue_url(current_payment) if current_payment else "",
         "vat_lines": invoice.vat_lines.all(),
         "by_line": by_line,
@@ -130,7 +133,7 @@ def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponseBase:
 @require_POST
 def invoice_pay(request: HttpRequest, pk: int) -> HttpResponseBase:
     user = user_of(request)
-    invoice = get_object_or_404(selectors.company_invoices(user=user), pk=pk)
+    invoice = get_object_or_404(selectors.payable_invoices(user=user), pk=pk)
     form = PayForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Richiesta di pagamento non valida: ricarica la pagina."))
@@ -153,7 +156,7 @@ def invoice_pay(request: HttpRequest, pk: int) -> HttpResponseBase:
 def payment_cancel(request: HttpRequest, pk: int) -> HttpResponseBase:
     """The person who started the invoice's payment gives it up ("Annulla")."""
     user = user_of(request)
-    invoice = get_object_or_404(selectors.company_invoices(user=user), pk=pk)
+    invoice = get_object_or_404(selectors.payable_invoices(user=user), pk=pk)
     try:
         payments.payment_cancel(user=user, invoice=invoice)
     except payments.PaymentRefused as refusal:
@@ -168,7 +171,7 @@ def payment_result(request: HttpRequest, reference: str) -> HttpResponse:
     user = user_of(request)
     payment = get_object_or_404(
         Payment.objects.select_related("invoice").filter(
-            invoice__in=selectors.company_invoices(user=user)
+            invoice__in=selectors.payable_invoices(user=user)
         ),
         provider_reference=reference,
     )
@@ -323,5 +326,21 @@ def paperless(request: HttpRequest) -> HttpResponse:
         intro=_(
             "Con NoCarta non ricevi più la fattura cartacea: la trovi qui, nell'Area Clienti, e "
             "ti avvisiamo per e-mail quando è disponibile."
+        ),
+    )
+
+
+@requires(C.REQUEST_PAPERLESS)
+def paperless_off(request: HttpRequest) -> HttpResponse:
+    user = user_of(request)
+    return _billing_request_page(
+        request,
+        form=PaperlessOffForm(request.POST or None),
+        kind=RequestKind.PAPERLESS,
+        send=lambda data: services.paperless_request(user=user, enable=False),
+        title=_("Disattiva NoCarta"),
+        intro=_(
+            "Disattivando NoCarta riceverai di nuovo anche la fattura cartacea all'indirizzo di "
+            "spedizione, dopo la conferma del servizio clienti."
         ),
     )

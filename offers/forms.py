@@ -95,3 +95,14 @@ class LineChooserForm(LineSearchForm):
                 code="invalid_choice",
             )
         return data
+
+
+class OfferTermsForm(forms.Form):
+    """The acceptance of the offer's terms, required to confirm an activation; the version
+    is the one the summary showed."""
+
+    accept_terms = forms.BooleanField(
+        label=_("Ho letto e accetto le condizioni dell'offerta"),
+        error_messages={"required": _("Per attivare l'offerta accetta le condizioni.")},
+    )
+    terms_version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.db import models
 from django.db.models import Q
+from django.utils.formats import number_format
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Company, Contract
@@ -31,6 +34,14 @@ class Offer(models.Model):
     activation_fee = models.DecimalField(
         _("costo di attivazione"), max_digits=8, decimal_places=2, default=0
     )
+    min_duration_months = models.PositiveSmallIntegerField(
+        _("durata minima (mesi)"), default=0, help_text=_("0: nessuna durata minima.")
+    )
+    early_termination_fee = models.DecimalField(
+        _("costo di recesso anticipato"), max_digits=8, decimal_places=2, default=0
+    )
+    # Raised whenever the terms above change: an acceptance names the version it accepted.
+    terms_version = models.PositiveIntegerField(_("versione delle condizioni"), default=1)
     valid_from = models.DateField(_("valida dal"))
     valid_until = models.DateField(_("valida fino al"))
 
@@ -44,6 +55,9 @@ class Offer(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(monthly_fee__gte=0, activation_fee__gte=0), name="offer_fees_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(early_termination_fee__gte=0), name="offer_termination_fee_positive"
             ),
         ]
 
@@ -62,6 +76,35 @@ class Offer(models.Model):
         unknown = set(self.segments) - set(Company.Segment.values)
         if not self.segments or unknown:
             raise ValidationError({"segments": _("Indica uno o più segmenti validi.")})
+
+    def terms(self) -> list[str]:
+        """The offer's terms, one sentence each, as the customer accepts them before the
+        activation (the same text is stored with the request)."""
+
+        def euro(value: Decimal) -> str:
+            return f"{number_format(value, 2, use_l10n=True)} €"
+
+        months = self.min_duration_months
+        return [
+            gettext("Canone mensile per linea: %(fee)s (IVA esclusa).")
+            % {"fee": euro(self.monthly_fee)},
+            gettext("Costo di attivazione per linea: %(fee)s, una volta sola.")
+            % {"fee": euro(self.activation_fee)},
+            (
+                ngettext(
+                    "Durata minima: %(months)d mese.", "Durata minima: %(months)d mesi.", months
+                )
+                % {"months": months}
+                if months
+                else gettext("Nessuna durata minima.")
+            ),
+            (
+                gettext("Costo di recesso anticipato per linea: %(fee)s.")
+                % {"fee": euro(self.early_termination_fee)}
+                if self.early_termination_fee
+                else gettext("Nessun costo di recesso anticipato.")
+            ),
+        ]
 
     def totals_for(self, line_count: int) -> dict[str, Any]:
         return {

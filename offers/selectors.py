@@ -6,7 +6,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 
 from accounts.models import Company, Line, User
-from accounts.roles import Capability
+from accounts.roles import Capability, Profile, scope_for
 from accounts.selectors import company_id_of, lines_for_user
 from lines.line_services import has_service
 from offers.models import ActivationLine, Offer
@@ -56,3 +56,13 @@ def pending_activations(*, company: Company | int, offer: Offer) -> list[Request
         details__offer_code=offer.code,
     )
     return list(requests.order_by("created_at"))
+
+
+def offer_activators(*, user: User) -> tuple[list[Profile], QuerySet[User]]:
+    """Who may activate offers, from the matrix: the profiles holding the capability, and
+    the active colleagues of `user` who hold one of them."""
+    profiles = [p for p in Profile if scope_for(p, Capability.ACTIVATE_OFFER) is not None]
+    colleagues = User.objects.filter(
+        company_id=company_id_of(user), profile__in=profiles, is_active=True
+    ).order_by("last_name", "first_name", "pk")
+    return profiles, colleagues

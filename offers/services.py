@@ -27,7 +27,13 @@ LISTED_LINES = 20
 
 
 @transaction.atomic
-def offer_activation_request(*, actor: User, offer: Offer, line_ids: Collection[int]) -> Request:
+def offer_activation_request(
+    *,
+    actor: User,
+    offer: Offer,
+    line_ids: Collection[int],
+    terms_accepted: bool = False,
+) -> Request:
     """Ask to activate `offer` on the lines `line_ids`, all or none. Refused when the offer
     is not for the company or not valid today, when a line is not the company's, cannot have
     it, has it already, or is in an activation of the same offer still open. The company's
@@ -81,6 +87,15 @@ def offer_activation_request(*, actor: User, offer: Offer, line_ids: Collection[
         "monthly_total": str(totals["monthly"]),
         "activation_total": str(totals["activation"]),
     }
+    if terms_accepted:
+        # Who accepted which terms, and when: the text they were shown, and its version.
+        details["terms_acceptance"] = {
+            "by": actor.pk,
+            "by_name": actor.get_full_name() or actor.username,
+            "at": timezone.now().isoformat(),
+            "version": offer.terms_version,
+            "text": "\n".join(offer.terms()),
+        }
     if count <= LISTED_LINES:
         details["line_numbers"] = [number for _pk, number, *_rest in lines]
     single = Line.objects.select_related("contract").get(pk=lines[0][0]) if count == 1 else None

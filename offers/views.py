@@ -28,7 +28,7 @@ from accounts.selectors import company_id_of
 from core.exceptions import ActionRefused
 from lines.search import LineSearchForm, filter_lines
 from offers import selectors, services
-from offers.forms import PAGE_SIZE, ChooserAction, LineChooserForm
+from offers.forms import PAGE_SIZE, ChooserAction, LineChooserForm, OfferTermsForm
 from offers.models import Offer
 from offers.selection import LineSelection
 from tracking.models import Request
@@ -58,6 +58,14 @@ def _pending_rows(pending: list[Request]) -> list[dict[str, Any]]:
     return rows
 
 
+def _activators(user: User) -> dict[str, Any]:
+    profiles, colleagues = selectors.offer_activators(user=user)
+    return {
+        "profiles": [str(p.label) for p in profiles],
+        "people": [person.get_full_name() or person.username for person in colleagues],
+    }
+
+
 def _detail_context(
     request: HttpRequest,
     user: User,
@@ -76,6 +84,7 @@ def _detail_context(
         "pending": _pending_rows(pending),
     }
     if not can(user, C.ACTIVATE_OFFER):
+        context["activators"] = _activators(user)
         return context
     eligible = selectors.eligible_lines(user=user, offer=offer, pending=pending)
     page = Paginator(filter_lines(eligible, query=query), PAGE_SIZE).get_page(page_number)
@@ -209,6 +218,7 @@ def offer_summary(request: HttpRequest, code: str) -> HttpResponse:
         "more": count - len(shown),
         "dropped": dropped,
         "fingerprint": selection.fingerprint(),
+        "terms_form": OfferTermsForm(initial={"terms_version": offer.terms_version}),
         **offer.totals_for(count),
     }
     return render(request, "offers/offer_confirm.html", context)
@@ -233,8 +243,20 @@ def offer_activate(request: HttpRequest, code: str) -> HttpResponseBase:
             ),
         )
         return redirect("offers:summary", code=offer.code)
+    terms = OfferTermsForm(request.POST)
+    if not terms.is_valid():
+        messages.error(request, _("Per attivare l'offerta accetta le condizioni."))
+        return redirect("offers:summary", code=offer.code)
+    if terms.cleaned_data["terms_version"] != offer.terms_version:
+        messages.warning(
+            request,
+            _("Le condizioni dell'offerta sono cambiate: leggile e accettale di nuovo."),
+        )
+        return redirect("offers:summary", code=offer.code)
     try:
-        tracked = services.offer_activation_request(actor=user, offer=offer, line_ids=selection.ids)
+        tracked = services.offer_activation_request(
+            actor=user, offer=offer, line_ids=selection.ids, terms_accepted=True
+        )
     except ActionRefused as refusal:
         messages.error(request, str(refusal))
     else:

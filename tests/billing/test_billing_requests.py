@@ -119,3 +119,33 @@ def test_light_and_user_cannot_ask(profile: Profile, name: str, world: World) ->
     client = client_for(world.by_profile(profile))
     assert client.post(reverse(name), {**SHIPPING, **DEBIT, "confirm": "on"}).status_code == 403
     assert not Request.objects.exists()
+
+
+def test_paperless_active_refuses_a_new_activation_and_can_be_switched_off(world: World) -> None:
+    client = client_for(world.full)
+    client.post(reverse("billing:paperless"), {"confirm": "on"})
+    complete(Request.objects.get(kind=RequestKind.PAPERLESS), world.staff)
+    page = unescape(client.get(reverse("billing:settings")).content.decode())
+    assert "Disattiva NoCarta" in page and "Attiva NoCarta</a>" not in page
+    response = client.post(reverse("billing:paperless"), {"confirm": "on"})
+    assert response.status_code == 200
+    assert "NoCarta è già attivo" in unescape(response.content.decode())
+    assert Request.objects.count() == 1
+    assert client.post(reverse("billing:paperless-off"), {"confirm": "on"}).status_code == 302
+    off = Request.objects.exclude(state=RequestState.COMPLETED).get(kind=RequestKind.PAPERLESS)
+    assert off.details == {"enable": False}
+    complete(off, world.staff)
+    assert not BillingProfile.objects.get(company=world.company).paperless
+
+
+def test_paperless_off_when_not_active_is_refused(world: World) -> None:
+    response = client_for(world.lr).post(reverse("billing:paperless-off"), {"confirm": "on"})
+    assert response.status_code == 200
+    assert "NoCarta non è attivo" in unescape(response.content.decode())
+    assert not Request.objects.exists()
+
+
+@pytest.mark.parametrize("profile", [Profile.LIGHT, Profile.USER])
+def test_light_and_user_cannot_switch_paperless_off(profile: Profile, world: World) -> None:
+    client = client_for(world.by_profile(profile))
+    assert client.post(reverse("billing:paperless-off"), {"confirm": "on"}).status_code == 403

@@ -1,6 +1,7 @@
 """Dual Billing personal invoices belong to the person they were issued to, whoever holds
 the line later (issue 13, item 5)."""
 
+import uuid
 from io import BytesIO
 
 import pytest
@@ -126,3 +127,58 @@ def test_a_person_billed_who_is_not_one_of_the_companys_people_is_refused(
     with pytest.raises(InvoiceDataError, match=why):
         invoice_import(record)
     assert not Invoice.objects.filter(number="FT-P-7").exists()
+
+
+# --- Paying a personal invoice: only the person it is issued to (issue 15) ----------------
+
+
+def _start(client, invoice: Invoice):  # type: ignore[no-untyped-def]
+    return client.post(
+        reverse("billing:invoice-pay", args=[invoice.pk]), {"idempotency_key": uuid.uuid4().hex}
+    )
+
+
+def test_the_person_billed_sees_paga_and_pays_their_personal_invoice(world: World) -> None:
+    from billing.models import Payment
+    from tests.billing.test_settlement import provider_says
+
+    invoice = invoice_import(personal_record(world, "FT-P-5")).invoice
+    client = client_for(world.light)
+    page = client.get(reverse("billing:invoice-detail", args=[invoice.pk])).content.decode()
+    assert reverse("billing:invoice-pay", args=[invoice.pk]) in page
+    assert _start(client, invoice).status_code == 302
+    payment = Payment.objects.get(invoice=invoice)
+    assert payment.created_by == world.light
+    provider_says(payment)
+    assert Payment.objects.get(pk=payment.pk).status == Payment.Status.SUCCEEDED
+    assert Invoice.objects.get(pk=invoice.pk).status == Invoice.Status.PAID
+
+
+def test_nobody_else_pays_a_personal_invoice(world: World) -> None:
+    from billing.models import Payment
+    from billing.payments import PaymentRefused, payment_start
+
+    invoice = invoice_import(personal_record(world, "FT-P-6")).invoice
+    move_line(world, world.full)  # the new holder of the line is not the person billed
+    for other in (world.full, world.lr):
+        client = client_for(other)
+        assert client.get(reverse("billing:invoice-detail", args=[invoice.pk])).status_code == 404
+        assert _start(client, invoice).status_code == 404
+        with pytest.raises(PaymentRefused):
+            payment_start(
+                user=other, invoice=invoice, idempotency_key=uuid.uuid4().hex, base_url=""
+            )
+    assert not Payment.objects.exists()
+
+
+def test_settlement_refuses_a_personal_invoice_paid_by_someone_else(world: World) -> None:
+    from billing.models import Payment
+    from tests.billing.test_settlement import provider_says
+
+    invoice = invoice_import(personal_record(world, "FT-P-7")).invoice
+    _start(client_for(world.light), invoice)
+    Payment.objects.update(created_by=world.full)  # not the person billed
+    provider_says(Payment.objects.get())
+    payment = Payment.objects.get()
+    assert payment.status == Payment.Status.REFUND_DUE and payment.failure_reason == "payer_changed"
+    assert Invoice.objects.get(pk=invoice.pk).status == Invoice.Status.OPEN

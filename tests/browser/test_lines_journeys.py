@@ -51,6 +51,7 @@ def test_lr_activates_an_offer_on_two_lines(page: Page, demo_site: str) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Riepilogo dell'attivazione")
     expect(page.get_by_role("table")).to_contain_text("30,00 €")
     assert_accessible(page, "legale-offer-summary")
+    page.get_by_label("Ho letto e accetto le condizioni dell'offerta").check()
     page.get_by_role("button", name="Conferma l'attivazione").click()
     expect(page.get_by_text("l'offerta comparirà tra i servizi delle linee")).to_be_visible()
     assert_accessible(page, "legale-offer-requested")

@@ -40,10 +40,20 @@ def summary(client: Client, offer: Offer) -> Any:
     return client.get(reverse("offers:summary", args=[offer.code]))
 
 
+def confirmation(page: Any) -> dict[str, Any]:
+    """What the summary's form posts when its terms are accepted."""
+    return {
+        "fingerprint": page.context["fingerprint"],
+        "accept_terms": "on",
+        "terms_version": page.context["offer"].terms_version,
+    }
+
+
 def confirm(client: Client, offer: Offer) -> Any:
-    """Confirm what the summary shows, as its button does."""
-    fingerprint = summary(client, offer).context["fingerprint"]
-    return client.post(reverse("offers:activate", args=[offer.code]), {"fingerprint": fingerprint})
+    """Confirm what the summary shows, accepting the offer's terms, as its button does."""
+    return client.post(
+        reverse("offers:activate", args=[offer.code]), confirmation(summary(client, offer))
+    )
 
 
 def activate(client: Client, offer: Offer, lines: list[Line], confirmed: bool = True) -> Any:

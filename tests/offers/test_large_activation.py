@@ -17,7 +17,7 @@ from offers.models import ActivationLine
 from tests.accounts.helpers import signed_in
 from tests.conftest import World
 from tests.factories import OfferFactory
-from tests.offers.helpers import bulk_lines, choose, chosen_ids, html, summary
+from tests.offers.helpers import bulk_lines, choose, chosen_ids, confirmation, html, summary
 from tracking.models import Request, RequestState
 from tracking.services import request_transition
 
@@ -47,9 +47,7 @@ def activation_queries(world: World, label: str, count: int) -> dict[str, int]:
     steps["summary"], page = counted(lambda: summary(client, offer))
     assert f"su {count} linee" in html(page)
     url = reverse("offers:activate", args=[offer.code])
-    steps["confirm"], response = counted(
-        lambda: client.post(url, {"fingerprint": page.context["fingerprint"]})
-    )
+    steps["confirm"], response = counted(lambda: client.post(url, confirmation(page)))
     assert response.status_code == 302
     tracked = Request.objects.get(details__offer_code=offer.code)
     assert tracked.details["line_count"] == count
@@ -85,9 +83,7 @@ def test_a_request_on_many_lines_names_them_by_count(world: World) -> None:
     client = signed_in(world.lr)
     choose(client, offer, [], action="select_found", searched="flotta")
     page = summary(client, offer)
-    client.post(
-        reverse("offers:activate", args=[offer.code]), {"fingerprint": page.context["fingerprint"]}
-    )
+    client.post(reverse("offers:activate", args=[offer.code]), confirmation(page))
     tracked = Request.objects.get()
     assert tracked.line is None and "su 300 linee" in tracked.summary
     assert "line_numbers" not in tracked.details  # 300 numbers are rows, not a list to read
@@ -102,9 +98,7 @@ def test_a_pending_request_of_many_lines_keeps_them_all_out(world: World) -> Non
     client = signed_in(world.lr)
     choose(client, offer, [], action="select_found", searched="flotta")
     page = summary(client, offer)
-    client.post(
-        reverse("offers:activate", args=[offer.code]), {"fingerprint": page.context["fingerprint"]}
-    )
+    client.post(reverse("offers:activate", args=[offer.code]), confirmation(page))
     choose(client, offer, [], action="select_found")
     assert not chosen_ids(client, offer) & {line.pk for line in fleet}
     # Tampering with the form does not get them back in.

@@ -18,6 +18,7 @@ from tests.offers.helpers import (
     choose,
     chosen_ids,
     confirm,
+    confirmation,
     html,
     summary,
 )
@@ -277,7 +278,7 @@ def test_the_lr_may_choose_see_the_summary_and_confirm(
     offer = OfferFactory()
     client = signed_in(world.lr)
     choose(client, offer, [world.lr_line])
-    data = {"fingerprint": summary(client, offer).context["fingerprint"]}
+    data = confirmation(summary(client, offer))
     response = getattr(client, method)(reverse(name, args=[offer.code]), data)
     assert response.status_code in {200, 302}
 
