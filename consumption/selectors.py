@@ -251,15 +251,16 @@ WATCH_PERCENT = 80
 
 
 def usage_summary(*, user: User, today: date, watch_limit: int = 5) -> UsageSummary:
-    """This month's usage of the SIMs in the user's C1 scope against their plans, and the
-    SIMs above WATCH_PERCENT of an allowance or that roamed. Read from the monthly
-    aggregates (kept up to date for the month under way by every import): four queries,
-    whatever the number of SIMs."""
+    """The month's usage of the SIMs in the user's C1 scope against their plans, and the
+    SIMs above WATCH_PERCENT of an allowance or that roamed. The month is this one, or, while
+    it has no usage yet (on the 1st, before the first import), the last one that has, as
+    Consumi opens. Read from the monthly aggregates (kept up to date for the month under way
+    by every import): five queries, whatever the number of SIMs."""
     from django.db.models import Count, FloatField, Window
     from django.db.models.functions import Cast
 
-    month = today.replace(day=1)
     sims = sims_for_user(user=user)
+    month = last_usage_month(sims=sims, until=today) or today.replace(day=1)
     capped = {kind: f"plan__plan__{field}" for kind, field in _PLAN_FIELDS.items()}
     plans = sims.aggregate(
         sims=Count("pk"),

@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from accounts.models import AuditEntry, Line
 from accounts.roles import MATRIX, Capability, Profile
@@ -181,6 +182,20 @@ def test_the_usage_card_of_a_user_covers_their_own_sim(busy: World) -> None:
     assert money(Decimal("7.50")) in page
 
 
+def test_before_the_months_first_import_the_card_shows_the_last_month_used(
+    busy: World,
+) -> None:
+    """On the 1st the month under way is empty: the card shows the last month that has usage,
+    named, as Consumi opens on it; never a month of zeros."""
+    this_month = timezone.localdate().replace(day=1)
+    last_month = (this_month - timedelta(days=1)).replace(day=1)
+    UsageMonthly.objects.filter(month=this_month).update(month=last_month)
+    page = home(busy.user)
+    assert "85 di 100 (85%)" in page
+    assert date_format(last_month, "F Y").lower() in page
+    assert date_format(this_month, "F Y").lower() not in page
+
+
 def test_sims_without_plans_or_usage_say_so(busy: World) -> None:
     page = home(busy.light)
     assert "2 SIM," in page
@@ -254,5 +269,5 @@ def test_queries_do_not_grow_with_the_company(
     assert small == large
     client = client_for(user)
     client.get(reverse("dashboard"))
-    with django_assert_max_num_queries(16):  # type: ignore[operator]
+    with django_assert_max_num_queries(17):  # type: ignore[operator]
         client.get(reverse("dashboard"))
