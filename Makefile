@@ -55,9 +55,11 @@ run: system-for-run install assets messages
 	trap 'kill 0' EXIT; DEBUG=true $(BIN)/python manage.py db_worker & \
 		DEMO=true $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
+# Two workers (pytest-xdist), one a core: the browser tests keep the suite near 30 minutes
+# in one process, and under 30 minutes is CI's limit.
 test: system-for-test install assets messages lint typecheck
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} SECRET_KEY=$${SECRET_KEY:-test-only-secret-key} \
-		$(BIN)/pytest
+		$(BIN)/pytest -n $${TEST_WORKERS:-2}
 
 # Performance bars at scale, on PostgreSQL (database area_clienti_bench, built once).
 bench: install assets messages

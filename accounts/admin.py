@@ -30,9 +30,9 @@ class CompanyAdminForm(forms.ModelForm[Company]):
     legal_rep_account = forms.ModelChoiceField(
         queryset=User.objects.none(),
         required=False,
-        label=_("account del rappresentante legale"),
+        label=_("utenza del Rappresentante Legale"),
         help_text=_(
-            "Cambiare il rappresentante legale lo registra nel registro attività; il "
+            "Il cambio di Rappresentante Legale viene scritto nel registro attività; il "
             "precedente diventa Utilizzatore."
         ),
     )

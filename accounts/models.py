@@ -166,10 +166,20 @@ class LineState(models.TextChoices):
     CEASED = "CEASED", _("Cessata")
 
 
+class LineTechnology(models.TextChoices):
+    """How a fixed line reaches the exchange: what its diagnosis can measure depends on it
+    (light on a fibre, noise and attenuation on a copper pair)."""
+
+    FTTH = "FTTH", _("Fibra ottica fino all'ufficio (FTTH)")
+    FTTC = "FTTC", _("Fibra misto rame (FTTC)")
+    ADSL = "ADSL", _("ADSL su rame")
+
+
 class Line(models.Model):
     """A fixed line or a mobile SIM line. It belongs to its company through its contract."""
 
     State = LineState
+    Technology = LineTechnology
 
     contract = models.ForeignKey(
         Contract, verbose_name=_("contratto"), on_delete=models.PROTECT, related_name="lines"
@@ -189,6 +199,10 @@ class Line(models.Model):
     state = models.CharField(_("stato"), max_length=10, choices=State.choices, default=State.ACTIVE)
     dual_billing = models.BooleanField(_("Dual Billing"), default=False)
     activated_on = models.DateField(_("data di attivazione"))
+    # The access technology of a fixed line; empty for mobile lines (Line.clean).
+    technology = models.CharField(
+        _("tecnologia di accesso"), max_length=4, choices=Technology.choices, blank=True
+    )
     # Where a fixed line is installed; a relocation moves it. Empty for mobile lines.
     site_street = models.CharField(_("indirizzo di installazione"), max_length=200, blank=True)
     site_postal_code = models.CharField(
@@ -214,6 +228,11 @@ class Line(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(state__in=LineState.values), name="line_state_known"
+            ),
+            # Whether a line is fixed is its contract's: a check cannot see it, Line.clean does.
+            models.CheckConstraint(
+                condition=Q(technology__in=[*LineTechnology.values, ""]),
+                name="line_technology_known",
             ),
         ]
         indexes = [models.Index(fields=["contract", "number"])]
@@ -262,6 +281,10 @@ class Line(models.Model):
         return str(self.get_state_display())
 
     @property
+    def technology_label(self) -> str:
+        return str(self.get_technology_display())
+
+    @property
     def site_address(self) -> str:
         if not self.site_street:
             return ""
@@ -281,6 +304,17 @@ class Line(models.Model):
             raise ValidationError(
                 {"assignee": _("La linea può essere assegnata solo a persone dell'azienda.")}
             )
+        if self.contract_id is not None:
+            if self.is_mobile and self.technology:
+                raise ValidationError(
+                    {"technology": _("Una linea mobile non ha una tecnologia di accesso fissa.")}
+                )
+            # Required of new fixed lines; lines from before the field keep working (their
+            # diagnosis shows sync and speed only) until an operator records it.
+            if not self.is_mobile and not self.technology and self._state.adding:
+                raise ValidationError(
+                    {"technology": _("Indica la tecnologia di accesso della linea fissa.")}
+                )
 
 
 class Sim(models.Model):

@@ -798,8 +798,8 @@ def invitation_for_token(token: str) -> Invitation:
         # the address, so telling them is no leak.
         raise ActionRefused(
             _(
-                "Questa e-mail o questo codice fiscale risulta già associato a un account "
-                "dell'Area Clienti Business: accedi con quell'account, oppure chiedi a "
+                "Questa e-mail o questo codice fiscale risulta già associato a un'utenza "
+                "dell'Area Clienti Business: accedi con quell'utenza, oppure chiedi a "
                 "%(company)s di invitarti con un altro indirizzo, o chiama il 191."
             )
             % {"company": invitation.company.name}

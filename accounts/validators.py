@@ -48,7 +48,7 @@ def validate_iccid(value: str) -> None:
 def validate_province(value: str) -> None:
     if value not in PROVINCES:
         raise ValidationError(
-            _("Indicare la sigla di una provincia italiana (due lettere, per esempio RM)."),
+            _("Indica la sigla di una provincia italiana (due lettere, per esempio RM)."),
             code="invalid_province",
         )
 

@@ -109,8 +109,22 @@ def serialize(tracked: Request) -> dict[str, Any]:
                 "to": event.to_state,
                 "at": event.at.isoformat(),
                 "note": event.note,
+                # The customer's answer to a request that waited for them: `note` is
+                # their message, `attachments` the files they sent with it.
+                "customer_reply": event.is_customer_reply,
+                "attachments": [
+                    {
+                        "name": file.download_name,
+                        "content_type": file.content_type,
+                        "size": file.size,
+                        "sha256": file.sha256,
+                    }
+                    for file in event.attachments.all()
+                ],
             }
-            for event in tracked.events.order_by("at", "id")
+            for event in tracked.events.select_related("actor")
+            .prefetch_related("attachments")
+            .order_by("at", "id")
         ],
     }
 

@@ -172,6 +172,24 @@ REQUEST = {
                     "to": {"type": "string", "enum": REQUEST_STATES},
                     "at": {"type": "string", "format": "date-time"},
                     "note": {"type": "string"},
+                    "customer_reply": {
+                        "type": "boolean",
+                        "description": "The customer's answer to a request that waited for "
+                        "them (WAITING_CUSTOMER → IN_PROGRESS): `note` is their message.",
+                    },
+                    "attachments": {
+                        "type": "array",
+                        "description": "Files the customer sent with this answer.",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "name": {"type": "string"},
+                                "content_type": {"type": "string"},
+                                "size": {"type": "integer"},
+                                "sha256": {"type": "string"},
+                            },
+                        },
+                    },
                 },
             },
         },

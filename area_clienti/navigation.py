@@ -1,5 +1,6 @@
 """The menu: one list of sections. An entry shows when its view's own access declaration
-(from the role matrix) lets the user in, so menus and views can never disagree."""
+(from the role matrix) lets the user in, so menus and views can never disagree. The same
+list says which section a page belongs to (the menu's highlight, the breadcrumbs)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from django.urls import get_script_prefix, resolve, reverse
+from django.urls import ResolverMatch, get_script_prefix, resolve, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +22,19 @@ class Section:
     label: Promise
     url_name: str
     intro: Promise
+    # The URL names of the section's pages in its namespace; empty: the whole namespace.
+    # "accounts" also holds sign-in and password pages, which belong to no section.
+    pages: tuple[str, ...] = ()
+
+    @property
+    def namespace(self) -> str:
+        return self.url_name.partition(":")[0]
+
+    def holds(self, match: ResolverMatch) -> bool:
+        """Whether the resolved page is one of this section's."""
+        if match.namespace != self.namespace:
+            return False
+        return not self.pages or match.url_name in self.pages
 
     @property
     def capabilities(self) -> tuple[Capability, ...]:
@@ -56,6 +70,19 @@ SECTIONS = (
         _("Visualizza profilo e dati azienda"),
         "accounts:profile",
         _("I dati della tua azienda e i tuoi, i dipendenti e i loro profili web."),
+        pages=(
+            "profile",
+            "contact-email",
+            "legal-address",
+            "employees",
+            "employee-edit",
+            "invite",
+            "invitation-resend",
+            "invitation-revoke",
+            "audit-log",
+            "personal-data",
+            "personal-email",
+        ),
     ),
     Section(
         "lines",
@@ -100,3 +127,11 @@ def _access(url_name: str) -> Access:
 
 def sections_for(user: Any) -> list[Section]:
     return [section for section in SECTIONS if section.allows(user)]
+
+
+def section_of(match: ResolverMatch | None) -> Section | None:
+    """The section the resolved page belongs to; None for the home, the sign-in and
+    password pages, the back office and an address that resolved to nothing (404)."""
+    if match is None:
+        return None
+    return next((section for section in SECTIONS if section.holds(match)), None)

@@ -250,6 +250,9 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Area Clienti Business <noreply@example.it>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where a customer's answer to a request is announced when no operator of ours asked for it
+# (a request another channel put on hold); empty: the back office's list is the notice.
+BACK_OFFICE_EMAIL = env_str("BACK_OFFICE_EMAIL")
 
 # Strict CSP: no inline script or style anywhere; Bootstrap's icons are data: URIs.
 CONTENT_SECURITY_POLICY = {

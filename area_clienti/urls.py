@@ -1,5 +1,8 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.functional import lazy
+from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
 from accounts.access import public
@@ -18,6 +21,13 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),
     path("lingua/", public(set_language), name="set-language"),
+    # Browsers and bookmarks ask for /favicon.ico whatever the page says: to the static icon
+    # (lazy: the manifest's hashed name is known once collectstatic has run, not at import).
+    path(
+        "favicon.ico",
+        public(RedirectView.as_view(url=lazy(static, str)("img/favicon.ico"))),
+        name="favicon",
+    ),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
 ]

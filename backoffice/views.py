@@ -83,7 +83,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponseBase:
     context = {
         "tracked": tracked,
         "rows": detail_rows(tracked.details),
-        "events": tracked.events.select_related("actor"),
+        "events": tracked.events.select_related("actor").prefetch_related("attachments"),
         "form": form if tracked.is_open else None,
         "completion": completion,
     }

@@ -7,8 +7,9 @@ class BillingConfig(AppConfig):
     name = "billing"
 
     def ready(self) -> None:
-        # Registers what completing the billing requests does (billing profile changes).
-        from billing import services  # noqa: F401
+        # Registers what completing the billing requests does (billing profile changes),
+        # and the invoice payments in the activity list (tracking.activity).
+        from billing import activity, services  # noqa: F401
         from billing.checks import payment_gateway_problem
 
         # Production (area_clienti/production.py) does not start on the sandbox gateway, a

@@ -1,8 +1,14 @@
-"""Demo invoices, loaded through the same importer the billing system feeds."""
+"""Demo invoices, loaded through the same importer the billing system feeds.
+
+They charge what the other sections show (seed_demo gathers it into `LineCharges`): the
+fees of the offers, options and services on the line pages, and as traffic the cost of the
+usage the usage pages add up, month by month. An invoice is issued after its period and
+never after today, and is paid after it is issued."""
 
 from __future__ import annotations
 
-import random
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -13,10 +19,33 @@ from accounts.models import Company, Contract, Line
 from billing.models import Invoice, PaymentMethod
 from billing.services import invoice_import
 
-MOBILE_FEE = Decimal("15.00")
-FIXED_FEE = Decimal("39.00")
 # Tassa di concessione governativa on business SIMs: monthly, out of the scope of VAT.
 TCG = Decimal("12.91")
+# Days after its period an invoice is issued, and after that it falls due.
+ISSUED_AFTER = 5
+DUE_AFTER = 20
+
+
+@dataclass(frozen=True)
+class Fee:
+    service: str
+    monthly: Decimal
+    since: date
+
+
+@dataclass(frozen=True)
+class LineCharges:
+    """What a line's invoices charge: `fees` on the company's, `personal_fees` on its
+    holder's own (Dual Billing), and its usage's cost by month as traffic: on the holder's
+    invoice once their personal profile is active, on the company's before and on any
+    other line."""
+
+    fees: tuple[Fee, ...] = ()
+    personal_fees: tuple[Fee, ...] = ()
+    traffic: Mapping[date, Decimal] = field(default_factory=dict)
+
+    def billed_personally(self, month: date) -> bool:
+        return any(fee.since <= month_end(month) for fee in self.personal_fees)
 
 
 def month_start(day: date, months_back: int) -> date:
@@ -28,82 +57,109 @@ def month_end(start: date) -> date:
     return month_start(start, -1) - timedelta(days=1)
 
 
-def seed_invoices(company: Company, prefix: str, *, months: int = 24) -> None:
+def _months(start: date, end: date) -> list[date]:
+    months, month = [], start
+    while month <= end:
+        months.append(month)
+        month = month_start(month, -1)
+    return months
+
+
+def _issued(end: date, today: date) -> tuple[date, date]:
+    """(issue date, due date) of an invoice for a period ending on `end`: issued a few days
+    after it, or today for a period just over; never in the future."""
+    issue = min(end + timedelta(days=ISSUED_AFTER), today)
+    return issue, issue + timedelta(days=DUE_AFTER)
+
+
+def seed_invoices(
+    company: Company, prefix: str, *, charges: Mapping[str, LineCharges], months: int = 24
+) -> None:
     """Monthly invoices of the mobile contract, bimonthly ones of the fixed contract; all
-    paid but the last two months, one of them past its due date."""
+    paid but the last two months, one of them past its due date. `charges`: by line number."""
     today = timezone.localdate()
     for contract in company.contracts.all():
         lines = list(Line.objects.filter(contract=contract).order_by("number"))
+        if not lines:
+            continue
         step = 1 if contract.kind == Contract.Kind.MOBILE else 2
         for back in range(months, 0, -step):
             start = month_start(today, back)
             end = month_end(month_start(today, back - step + 1))
-            issue = end + timedelta(days=5)
-            record = _record(company, contract, lines, prefix, start, end, issue)
-            outcome = invoice_import(record)
-            if back > 2:
-                _mark_paid(outcome.invoice)
+            issue, due = _issued(end, today)
+            items = _items(contract, lines, charges, start, end)
+            record = {
+                "number": f"{prefix}{'M' if step == 1 else 'F'}{start:%Y%m}",
+                "company_vat_number": company.vat_number,
+                "contract": contract.number,
+                "issue_date": issue.isoformat(),
+                "period_start": start.isoformat(),
+                "period_end": end.isoformat(),
+                "due_date": due.isoformat(),
+                "payment_method": PaymentMethod.BANK_TRANSFER,
+                "items": items,
+            }
+            _import(record, paid=back > 2)
 
 
-def seed_personal_invoices(line: Line, prefix: str, *, months: int = 6) -> None:
+def seed_personal_invoices(
+    line: Line, prefix: str, *, charges: LineCharges, months: int = 6
+) -> None:
+    """The holder's own invoices of a Dual Billing line: its personal profile and its
+    traffic; all paid but the last."""
     today = timezone.localdate()
     company = line.contract.company
     for back in range(months, 0, -1):
         start = month_start(today, back)
         end = month_end(start)
-        rng = random.Random(f"{line.number}-personal-{start}")
+        issue, due = _issued(end, today)
+        items = [
+            _item(line, "FEE", fee.service, fee.monthly, "22")
+            for fee in charges.personal_fees
+            if fee.since <= end
+        ]
+        traffic = charges.traffic.get(start)
+        if traffic and charges.billed_personally(start):
+            items.append(_item(line, "TRAFFIC", "Traffico personale", traffic, "22"))
         record = {
             "number": f"{prefix}P{start:%Y%m}",
             "company_vat_number": company.vat_number,
             "contract": line.contract.number,
             "personal_line": line.number,
-            "issue_date": (end + timedelta(days=5)).isoformat(),
+            "issue_date": issue.isoformat(),
             "period_start": start.isoformat(),
             "period_end": end.isoformat(),
-            "due_date": (end + timedelta(days=25)).isoformat(),
+            "due_date": due.isoformat(),
             "payment_method": PaymentMethod.CARD,
-            "items": [
-                {
-                    "line": line.number,
-                    "category": "TRAFFIC",
-                    "service": "Traffico personale",
-                    "amount": str(Decimal(rng.randrange(300, 2500)) / 100),
-                    "vat_rate": "22",
-                },
-            ],
+            "items": items,
         }
-        outcome = invoice_import(record)
-        if back > 1:
-            _mark_paid(outcome.invoice)
+        _import(record, paid=back > 1)
 
 
-def _record(
-    company: Company,
+def _items(
     contract: Contract,
     lines: list[Line],
-    prefix: str,
+    charges: Mapping[str, LineCharges],
     start: date,
     end: date,
-    issue: date,
-) -> dict[str, Any]:
+) -> list[dict[str, Any]]:
     mobile = contract.kind == Contract.Kind.MOBILE
+    months = _months(start, end)
     items: list[dict[str, Any]] = []
     for line in lines:
-        rng = random.Random(f"{line.number}-{start}")
+        charged = charges.get(line.number, LineCharges())
+        for fee in charged.fees:
+            if fee.since <= end:
+                items.append(_item(line, "FEE", fee.service, fee.monthly * len(months), "22"))
+                items[-1]["quantity"] = str(len(months))
         if mobile:
-            items.append(_item(line, "FEE", "Canone Business Unlimited 100 GB", MOBILE_FEE, "22"))
             items.append(_item(line, "TAX", "Tassa di concessione governativa", TCG, None))
-            if rng.random() < 0.4:
-                amount = Decimal(rng.randrange(50, 1500)) / 100
-                items.append(
-                    _item(line, "TRAFFIC", "Traffico extra soglia e roaming", amount, "22")
-                )
-        else:
-            items.append(_item(line, "FEE", "Canone Business Fibra 2.5 Giga", FIXED_FEE * 2, "22"))
-            amount = Decimal(rng.randrange(200, 4000)) / 100
-            items.append(
-                _item(line, "TRAFFIC", "Traffico verso numerazioni non incluse", amount, "22")
-            )
+        company_months = [month for month in months if not charged.billed_personally(month)]
+        traffic = sum(
+            (charged.traffic.get(month, Decimal()) for month in company_months), Decimal()
+        )
+        if traffic:
+            items.append(_item(line, "TRAFFIC", "Traffico extra soglia e roaming", traffic, "22"))
     if mobile and start.month == 1:
         items.append(
             {
@@ -113,17 +169,7 @@ def _record(
                 "vat_rate": "22",
             }
         )
-    return {
-        "number": f"{prefix}{'M' if mobile else 'F'}{start:%Y%m}",
-        "company_vat_number": company.vat_number,
-        "contract": contract.number,
-        "issue_date": issue.isoformat(),
-        "period_start": start.isoformat(),
-        "period_end": end.isoformat(),
-        "due_date": (issue + timedelta(days=20)).isoformat(),
-        "payment_method": PaymentMethod.BANK_TRANSFER,
-        "items": items,
-    }
+    return items
 
 
 def _item(
@@ -138,8 +184,19 @@ def _item(
     }
 
 
-def _mark_paid(invoice: Invoice) -> None:
-    if invoice.status != Invoice.Status.PAID:
+def _import(record: dict[str, Any], *, paid: bool) -> None:
+    """A paid invoice never changes through the importer: one of the demo's history (`paid`),
+    paid in an earlier version of the demo, is reopened to take the current content, then
+    paid again."""
+    paid_before = Invoice.objects.filter(number=record["number"], status=Invoice.Status.PAID)
+    if not paid:
+        if paid_before.exists():
+            return  # paid by someone trying the demo: it stays as they left it
+    else:
+        paid_before.update(status=Invoice.Status.OPEN, paid_at=None)
+    invoice = invoice_import(record).invoice
+    if paid:
+        # Paid three days before it falls due, so after it was issued.
         paid_at = timezone.make_aware(
             datetime.combine(invoice.due_date - timedelta(days=3), time(10, 0))
         )

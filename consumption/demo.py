@@ -1,89 +1,151 @@
-"""Twelve months of realistic usage for the demo SIMs, loaded through the CSV importer."""
+"""Realistic usage for the demo SIMs, loaded through the CSV importer, priced as the invoices
+bill it: what a plan does not include (beyond its allowances; roaming outside the EU
+without the Roaming Europa Plus option) has a cost on each record, and the invoices' traffic
+is the sum of those costs (`usage_cost_by_month`)."""
 
 from __future__ import annotations
 
 import io
+import math
 import random
-from datetime import datetime, time, timedelta
+from collections import defaultdict
+from collections.abc import Collection
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Line, User
 from billing.models import Payment
-from consumption.models import LinePlan, Plan, SimCredit, TopUp, UsageRecord
+from consumption.models import LinePlan, Plan, SimCredit, TopUp, UsageMonthly, UsageRecord
 from consumption.services import usage_import_csv
 
 PLANS = [
     ("Business Unlimited 100 GB", None, None, 100 * 1024),
     ("Business Smart 20 GB", 1000, 200, 20 * 1024),
 ]
+CENT = Decimal("0.01")
+# Beyond a plan's allowance, in Italy.
+EXTRA_PER_MINUTE = Decimal("0.10")
+EXTRA_PER_SMS = Decimal("0.10")
+EXTRA_PER_GB = Decimal("2.00")
+# Roaming days are spent in Switzerland: outside the EU, so outside "roam like at home".
+ROAMING_PER_MINUTE = Decimal("0.50")
+ROAMING_PER_SMS = Decimal("0.30")
+ROAMING_PER_GB = Decimal("10.00")
+KB_PER_GB = 1024 * 1024
 
 
-def seed_usage(lines: list[Line], *, days: int = 365) -> None:
-    """Each SIM makes a few calls, some texts and browses every working day; a few roam."""
+def seed_plans(lines: list[Line]) -> dict[int, str]:
+    """Give each SIM its plan (one in three the Smart one); returns the plan's name by line."""
     plans = [
         Plan.objects.update_or_create(
             name=name, defaults={"voice_minutes": voice, "sms": sms, "data_mb": data}
         )[0]
         for name, voice, sms, data in PLANS
     ]
+    chosen: dict[int, str] = {}
     for index, line in enumerate(lines):
-        LinePlan.objects.update_or_create(line=line, defaults={"plan": plans[index % 3 == 2]})
+        plan = plans[index % 3 == 2]
+        LinePlan.objects.update_or_create(line=line, defaults={"plan": plan})
+        chosen[line.pk] = plan.name
+    return chosen
+
+
+class _Allowance:
+    """What is left of a plan's monthly allowances; a record beyond them costs extra."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self.month: date | None = None
+        self.used: dict[str, int] = {}
+
+    def cost_beyond(self, day: date, kind: str, quantity: int) -> Decimal:
+        month = day.replace(day=1)
+        if month != self.month:
+            self.month, self.used = month, defaultdict(int)
+        limit = {
+            "VOICE": self.plan.voice_minutes,
+            "SMS": self.plan.sms,
+            "DATA": None if self.plan.data_mb is None else self.plan.data_mb * 1024,
+        }[kind]
+        units = math.ceil(quantity / 60) if kind == "VOICE" else quantity  # minutes started
+        before = self.used[kind]
+        self.used[kind] = before + units
+        if limit is None:
+            return Decimal("0")
+        beyond = max(0, before + units - limit) - max(0, before - limit)
+        if kind == "DATA":
+            return (Decimal(beyond) / KB_PER_GB * EXTRA_PER_GB).quantize(CENT)
+        return beyond * (EXTRA_PER_MINUTE if kind == "VOICE" else EXTRA_PER_SMS)
+
+
+def _roaming_cost(kind: str, quantity: int) -> Decimal:
+    if kind == "VOICE":
+        return math.ceil(quantity / 60) * ROAMING_PER_MINUTE
+    if kind == "SMS":
+        return quantity * ROAMING_PER_SMS
+    return (Decimal(quantity) / KB_PER_GB * ROAMING_PER_GB).quantize(CENT)
+
+
+def seed_usage(lines: list[Line], *, since: date, roaming_included: Collection[int] = ()) -> None:
+    """From `since` to yesterday, each SIM makes a few calls, some texts and browses every
+    working day; a few days are spent abroad. `roaming_included`: the lines (ids) whose
+    option makes roaming free. Every cost is in whole cents, so any sum of them is what an
+    invoice bills to the cent."""
     if UsageRecord.objects.filter(line__in=lines).exists():
         return
+    plans = dict(LinePlan.objects.filter(line__in=lines).values_list("line_id", "plan"))
+    by_id = Plan.objects.in_bulk(set(plans.values()))
     today = timezone.localdate()
     buffer = io.StringIO()
     buffer.write("record_id,number,started_at,kind,roaming,quantity,cost\n")
 
-    def row(
-        record_id: str,
-        line: Line,
-        at: datetime,
-        kind: str,
-        roaming: bool,
-        quantity: int,
-        cost: str = "0",
-    ) -> None:
-        at = timezone.make_aware(at)
-        buffer.write(
-            f"{record_id},{line.number},{at.isoformat()},{kind},{int(roaming)},{quantity},{cost}\n"
-        )
-
     for line in lines:
         rng = random.Random(line.number)
         heavy = rng.random()
-        for back in range(days, 0, -1):
+        allowance = _Allowance(by_id[plans[line.pk]])
+        for back in range((today - since).days, 0, -1):
             day = today - timedelta(days=back)
             key = f"{line.number}-{day:%Y%m%d}"
             weekend = day.weekday() >= 5
             roaming = rng.random() < 0.02
+            records: list[tuple[str, time, str, int]] = []
             for n in range(rng.randint(0, 2 if weekend else 6)):
-                at = datetime.combine(day, time(8 + rng.randint(0, 11), rng.randint(0, 59)))
-                row(f"{key}-v{n}", line, at, "VOICE", roaming, rng.randint(20, 900))
+                at = time(8 + rng.randint(0, 11), rng.randint(0, 59))
+                records.append((f"v{n}", at, "VOICE", rng.randint(20, 900)))
             if rng.random() < 0.3:
-                cost = "0.30" if roaming else "0"
-                row(
-                    f"{key}-s",
-                    line,
-                    datetime.combine(day, time(12)),
-                    "SMS",
-                    roaming,
-                    rng.randint(1, 4),
-                    cost,
-                )
+                records.append(("s", time(12), "SMS", rng.randint(1, 4)))
             megabytes = rng.randint(20, 200) * (1 + 4 * heavy) * (0.3 if weekend else 1)
-            row(
-                f"{key}-d",
-                line,
-                datetime.combine(day, time(18)),
-                "DATA",
-                roaming,
-                int(megabytes * 1024),
-            )
+            records.append(("d", time(18), "DATA", int(megabytes * 1024)))
+            for suffix, at, kind, quantity in records:
+                if not roaming:
+                    cost = allowance.cost_beyond(day, kind, quantity)
+                elif line.pk in roaming_included:
+                    cost = Decimal("0")
+                else:
+                    cost = _roaming_cost(kind, quantity)
+                moment = timezone.make_aware(datetime.combine(day, at))
+                buffer.write(
+                    f"{key}-{suffix},{line.number},{moment.isoformat()},{kind},"
+                    f"{int(roaming)},{quantity},{cost}\n"
+                )
     buffer.seek(0)
     usage_import_csv(buffer)
+
+
+def usage_cost_by_month(lines: list[Line]) -> dict[tuple[int, date], Decimal]:
+    """The cost of each line's usage by month, as the usage pages add it up: what the
+    invoices bill as traffic."""
+    rows = (
+        UsageMonthly.objects.filter(line__in=lines)
+        .values("line_id", "month")
+        .annotate(cost=Sum("cost"))
+        .order_by()
+    )
+    return {(row["line_id"], row["month"]): row["cost"] for row in rows if row["cost"]}
 
 
 def seed_credit(lines: list[Line], requester: User) -> None:

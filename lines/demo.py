@@ -1,25 +1,36 @@
-"""Demo offers and services on the demo lines, and the installation sites of fixed lines."""
+"""Demo offers and services on the demo lines, and the installation sites of fixed lines.
+The invoices of the demo charge exactly these (seed_demo hands them to billing's demo)."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from accounts.models import Line
 from lines.models import LineService, ServiceKind
+
+T = Line.Technology
 
 # Monthly fees of the mobile tariffs the consumption demo gives each SIM (by plan name).
 TARIFF_FEES = {
     "Business Unlimited 100 GB": Decimal("29.00"),
     "Business Smart 20 GB": Decimal("15.00"),
 }
+# The option that makes roaming outside the EU (the demo's Switzerland) free.
+ROAMING_OPTION = "roaming-europa"
 MOBILE_EXTRAS = [
-    ("roaming-europa", "Roaming Europa Plus", ServiceKind.OPTION, Decimal("5.00"), 4),
+    (ROAMING_OPTION, "Roaming Europa Plus", ServiceKind.OPTION, Decimal("5.00"), 4),
     ("segreteria", "Segreteria telefonica", ServiceKind.SERVICE, Decimal("0.00"), 1),
 ]
-FIXED_SERVICES = [
-    ("fibra-1g", "Fibra Business 1 Gbit/s", ServiceKind.OFFER, Decimal("45.00")),
-    ("ip-statico", "IP statico", ServiceKind.SERVICE, Decimal("5.00")),
-]
+# A Dual Billing line's personal profile: billed to its holder, on their own invoices.
+PERSONAL_PROFILE = ("dual-billing", "Dual Billing: profilo personale", Decimal("2.00"))
+# Each fixed line has one access offer, the one its technology can carry.
+ACCESS_OFFERS = {
+    T.FTTH: ("fibra-1g", "Fibra Business 1 Gbit/s", Decimal("45.00")),
+    T.FTTC: ("fibra-200m", "Fibra Business 200 Mbit/s", Decimal("35.00")),
+    T.ADSL: ("adsl-20m", "ADSL Business 20 Mbit/s", Decimal("25.00")),
+}
+FIXED_SERVICES = [("ip-statico", "IP statico", ServiceKind.SERVICE, Decimal("5.00"))]
 SITES = [
     ("Via Appia Nuova 1024", "00178", "Roma", "RM"),
     ("Via Appia Nuova 1024", "00178", "Roma", "RM"),
@@ -27,26 +38,57 @@ SITES = [
 ]
 
 
-def _service(line: Line, code: str, name: str, kind: ServiceKind, fee: Decimal) -> None:
+def _service(
+    line: Line,
+    code: str,
+    name: str,
+    kind: ServiceKind,
+    fee: Decimal,
+    since: date | None = None,
+) -> None:
     LineService.objects.update_or_create(
         line=line,
         code=code,
         until__isnull=True,
-        defaults={"name": name, "kind": kind, "monthly_fee": fee, "since": line.activated_on},
+        defaults={
+            "name": name,
+            "kind": kind,
+            "monthly_fee": fee,
+            "since": since or line.activated_on,
+        },
     )
 
 
-def seed_line_services(mobile: list[Line], fixed: list[Line], *, tariffs: dict[int, str]) -> None:
-    """`tariffs` names each mobile line's tariff (the consumption plan), by line id."""
+def seed_line_services(
+    mobile: list[Line],
+    fixed: list[Line],
+    *,
+    tariffs: dict[int, str],
+    sites: list[tuple[str, str, str, str]] | None = None,
+    dual_billing_since: date | None = None,
+) -> None:
+    """`tariffs` names each mobile line's tariff (the consumption plan), by line id; a Dual
+    Billing line gets its personal profile from `dual_billing_since`; fixed lines get the
+    access offer of their technology and, when given, their sites."""
     for index, line in enumerate(mobile):
         tariff = tariffs[line.pk]
         _service(line, "tariffa", tariff, ServiceKind.OFFER, TARIFF_FEES[tariff])
         for code, name, kind, fee, every in MOBILE_EXTRAS:
             if index % every == 0:
                 _service(line, code, name, kind, fee)
-    for line, (street, postal_code, city, province) in zip(fixed, SITES, strict=False):
+        if line.dual_billing:
+            code, name, fee = PERSONAL_PROFILE
+            _service(line, code, name, ServiceKind.SERVICE, fee, since=dual_billing_since)
+    for line in fixed:
+        code, name, fee = ACCESS_OFFERS[T(line.technology)]
+        # One access offer a line: another one (the demo's before the line had a
+        # technology) goes.
+        others = [other for other, _name, _fee in ACCESS_OFFERS.values() if other != code]
+        LineService.objects.filter(line=line, code__in=others, until__isnull=True).delete()
+        _service(line, code, name, ServiceKind.OFFER, fee)
         for code, name, kind, fee in FIXED_SERVICES:
             _service(line, code, name, kind, fee)
+    for line, (street, postal_code, city, province) in zip(fixed, sites or [], strict=False):
         if not line.site_street:
             line.site_street, line.site_postal_code = street, postal_code
             line.site_city, line.site_province = city, province

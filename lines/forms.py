@@ -18,8 +18,15 @@ from lines.services import RELOCATION_HORIZON_DAYS, RELOCATION_NOTICE_DAYS
 
 
 class LineFilterForm(LineSearchForm):
+    # The filter reads as a sentence ("Linee mobili"), not as the contract's kind ("Mobile").
     kind = forms.ChoiceField(
-        label=_("Tipo"), choices=[("", _("Tutte")), *Contract.Kind.choices], required=False
+        label=_("Tipo"),
+        choices=[
+            ("", _("Tutte le linee")),
+            (Contract.Kind.MOBILE, _("Linee mobili")),
+            (Contract.Kind.FIXED, _("Linee fisse")),
+        ],
+        required=False,
     )
     state = forms.ChoiceField(
         label=_("Stato"), choices=[("", _("Tutti")), *Line.State.choices], required=False

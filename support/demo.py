@@ -16,7 +16,10 @@ def seed_chats(customer: User, operator: User) -> None:
     message_post(
         conversation=past,
         author=operator,
-        body="Sì: la Svizzera è inclusa nell'opzione Roaming Europa Plus attiva sulla sua SIM.",
+        body=(
+            "Sì. La Svizzera però non è nell'Unione Europea: senza l'opzione Roaming Europa "
+            "Plus il traffico lì si paga a consumo e lo trova nei Consumi della SIM."
+        ),
     )
     conversation_close(conversation=past)
     conversation_start(

@@ -21,6 +21,7 @@ from accounts.models import Line
 from core.forms import PhoneField, date_field
 from core.italy import date_with_article
 from core.workdays import is_working_day
+from tracking.forms import RequestReplyForm, attachment_field
 
 MESSAGE_MAX = 2000
 
@@ -62,7 +63,8 @@ class CallbackForm(forms.Form):
         today = timezone.localdate()
         if day < today or day > today + timedelta(days=CALLBACK_DAYS):
             raise forms.ValidationError(
-                _("Scegli un giorno da oggi ai prossimi %(days)d giorni.") % {"days": CALLBACK_DAYS}
+                _("Scegli un giorno tra oggi e i prossimi %(days)d giorni.")
+                % {"days": CALLBACK_DAYS}
             )
         if not is_working_day(day):
             raise forms.ValidationError(
@@ -167,27 +169,40 @@ class ExpertForm(forms.Form):
     message = forms.CharField(
         label=_("La tua domanda"), max_length=4000, widget=forms.Textarea(attrs={"rows": 6})
     )
-    attachment = forms.FileField(
-        label=_("Allegato (facoltativo)"),
-        required=False,
-        help_text=_("Un PDF o un'immagine PNG o JPEG, fino a 5 MB."),
-        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/png,image/jpeg"}),
-    )
+    attachment = attachment_field()
     # One per rendering of the page: a double submit, or a retry, opens one request.
     idempotency_key = forms.RegexField(regex=r"^[0-9a-f]{32}$", widget=forms.HiddenInput)
 
     def clean_attachment(self) -> UploadedFile[bytes] | None:
-        upload: UploadedFile[bytes] | None = self.cleaned_data.get("attachment")
-        if not upload:
-            return None
-        if (upload.size or 0) > settings.ATTACHMENT_MAX_BYTES:
-            raise forms.ValidationError(_("Il file è troppo grande: al massimo 5 MB."))
-        self.content_type = attachment_type(upload)
+        upload, self.content_type = checked_attachment(self.cleaned_data.get("attachment"))
         return upload
 
     @property
     def topic_label(self) -> str:
         return str(dict(EXPERT_TOPICS)[self.cleaned_data["topic"]])
+
+
+def checked_attachment(
+    upload: UploadedFile[bytes] | None,
+) -> tuple[UploadedFile[bytes] | None, str]:
+    """An optional attachment and its type detected from its content (`attachment_type`),
+    within ATTACHMENT_MAX_BYTES; a ValidationError that says why otherwise."""
+    if not upload:
+        return None, ""
+    if (upload.size or 0) > settings.ATTACHMENT_MAX_BYTES:
+        raise forms.ValidationError(_("Il file è troppo grande: al massimo 5 MB."))
+    return upload, attachment_type(upload)
+
+
+class ReplyForm(RequestReplyForm):
+    """The customer's answer to a request waiting for them, its attachment checked as the
+    experts' are."""
+
+    content_type = ""
+
+    def clean_attachment(self) -> UploadedFile[bytes] | None:
+        upload, self.content_type = checked_attachment(self.cleaned_data.get("attachment"))
+        return upload
 
 
 FAULT_CATEGORIES = [

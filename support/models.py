@@ -108,6 +108,15 @@ class Attachment(models.Model):
     request = models.ForeignKey(
         "tracking.Request", on_delete=models.CASCADE, related_name="attachments"
     )
+    # The customer's answer it came with (empty: sent with the request itself), so the
+    # timeline shows each file beside the message that explains it.
+    event = models.ForeignKey(
+        "tracking.RequestEvent",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="attachments",
+    )
     file = models.FileField(upload_to="attachments/%Y/%m/")
     original_name = models.CharField(_("nome del file"), max_length=200)
     content_type = models.CharField(max_length=50)

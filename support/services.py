@@ -14,9 +14,9 @@ from accounts.models import Company, Line, User
 from accounts.selectors import actor_company_id
 from core.exceptions import ActionRefused
 from support.diagnostics import diagnostics
-from support.models import EXTENSIONS, Attachment, Conversation, Message
-from tracking.models import Channel, Request, RequestKind
-from tracking.services import request_create, request_create_once
+from support.models import EXTENSIONS, Attachment, Conversation, Message, download_name
+from tracking.models import Channel, Request, RequestEvent, RequestKind
+from tracking.services import request_create, request_create_once, request_customer_reply
 
 # --- Chat (S1) -------------------------------------------------------------------------
 
@@ -129,21 +129,60 @@ def expert_request(
             return opened
         raise
     if attachment is not None:
-        digest = hashlib.sha256()
-        for chunk in attachment.chunks():
-            digest.update(chunk)
-        attachment.seek(0)
-        stored = Attachment(
-            request=tracked,
-            original_name=(attachment.name or "allegato")[:200],
-            content_type=content_type,
-            size=attachment.size or 0,
-            sha256=digest.hexdigest(),
-        )
-        # A random name on disk: the customer's file name is kept only as data.
-        stored.file.save(f"{tracked.reference}.{EXTENSIONS[content_type]}", attachment, save=False)
-        stored.save()
+        _attachment_store(tracked, attachment, content_type)
     return tracked
+
+
+def _attachment_store(
+    tracked: Request,
+    upload: UploadedFile[bytes],
+    content_type: str,
+    event: RequestEvent | None = None,
+) -> Attachment:
+    """Keep a file the form checked (`content_type` detected from its content), with its
+    digest; `event`: the customer's answer it came with."""
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    stored = Attachment(
+        request=tracked,
+        event=event,
+        original_name=(upload.name or "allegato")[:200],
+        content_type=content_type,
+        size=upload.size or 0,
+        sha256=digest.hexdigest(),
+    )
+    # A name of ours on disk: the customer's file name is kept only as data.
+    stored.file.save(f"{tracked.reference}.{EXTENSIONS[content_type]}", upload, save=False)
+    stored.save()
+    return stored
+
+
+@transaction.atomic
+def request_reply(
+    *,
+    actor: User,
+    request: Request,
+    message: str,
+    attachment: UploadedFile[bytes] | None,
+    content_type: str,
+    idempotency_key: str,
+) -> tuple[RequestEvent, bool]:
+    """The customer's answer to a request waiting for them, with an optional file (checked
+    by the form): `tracking.services.request_customer_reply` moves the request back to the
+    operator, once per key; the file is kept only with a new answer, beside it."""
+    name = download_name(attachment.name or "", content_type) if attachment is not None else ""
+    event, created = request_customer_reply(
+        request=request,
+        author=actor,
+        message=message,
+        idempotency_key=idempotency_key,
+        attachment_name=name,
+    )
+    if created and attachment is not None:
+        _attachment_store(request, attachment, content_type, event=event)
+    return event, created
 
 
 def _expert_request_sent(actor: User, idempotency_key: str) -> Request | None:

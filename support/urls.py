@@ -16,5 +16,6 @@ urlpatterns = [
     path("diagnosi/", views.diagnosis, name="diagnosis"),
     path("richieste/", views.my_requests, name="requests"),
     path("richieste/<str:reference>/", views.my_request_detail, name="request-detail"),
+    path("richieste/<str:reference>/rispondi/", views.request_reply, name="request-reply"),
     path("allegati/<int:pk>/", views.attachment, name="attachment"),
 ]

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.forms import Form
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
@@ -22,15 +23,26 @@ from accounts.models import Contract, User
 from accounts.roles import Capability, can, section_capabilities
 from accounts.selectors import lines_for_user
 from core.exceptions import ActionRefused
+from core.pagination import paginate
 from support import chat, selectors, services
 from support.diagnostics import diagnostics
-from support.forms import CallbackForm, ChatStartForm, DiagnosisForm, ExpertForm, FaultForm
+from support.forms import (
+    CallbackForm,
+    ChatStartForm,
+    DiagnosisForm,
+    ExpertForm,
+    FaultForm,
+    ReplyForm,
+)
 from support.models import EXTENSIONS, Attachment
+from tracking import selectors as tracking_selectors
+from tracking.activity import activity_for, activity_rows
+from tracking.forms import ActivityFilterForm
 from tracking.models import Request, RequestKind
 from tracking.pages import request_form_page
 from tracking.selectors import requests_for_user
 from tracking.services import open_request_of
-from tracking.views import request_detail_page, request_list_page
+from tracking.views import request_detail_page
 
 C = Capability
 SUPPORT = section_capabilities("support")
@@ -48,7 +60,7 @@ def index(request: HttpRequest) -> HttpResponse:
 # lists only what the matrix gives the person reading it.
 INTRO_ACTIONS = (
     (C.CHAT, gettext_lazy("parlare con un operatore")),
-    (C.CONTACT_OPERATOR, gettext_lazy("chiedere di essere richiamato")),
+    (C.CONTACT_OPERATOR, gettext_lazy("farti richiamare")),
     (C.ASK_EXPERT, gettext_lazy("scrivere ai nostri esperti")),
     (C.REPORT_FAULT, gettext_lazy("segnalare un guasto")),
     (C.DIAGNOSE_LINE, gettext_lazy("fare la diagnosi della linea fissa")),
@@ -215,7 +227,7 @@ def fault(request: HttpRequest) -> HttpResponseBase:
         ),
         title=_("Segnala un guasto"),
         intro=_(
-            "Apri una segnalazione: la segui da «Le mie richieste» e ricevi una e-mail a ogni "
+            "Apri una segnalazione: la segui da «Le mie richieste» e ricevi un'e-mail a ogni "
             "aggiornamento."
         ),
         submit_label=_("Invia la segnalazione"),
@@ -252,14 +264,78 @@ def diagnosis(request: HttpRequest) -> HttpResponse:
 # --- The requests one made, and their attachments -----------------------------------------
 
 
+ACTIVITY_PAGE_SIZE = 25
+
+
 @requires_any(*SUPPORT)
 def my_requests(request: HttpRequest) -> HttpResponse:
-    return request_list_page(request, company_wide=False, template="support/my_requests.html")
+    """«Le mie richieste»: everything the person did, from every section (the requests they
+    made, SIM blocks, top-ups, payments: tracking.activity), newest first; the same number
+    of queries whatever their number."""
+    user = user_of(request)
+    form = ActivityFilterForm(request.GET or None)
+    kind = form.cleaned_data["kind"] if form.is_valid() else ""
+    page, query = paginate(request, activity_for(user=user, kind=kind), ACTIVITY_PAGE_SIZE)
+    rows = activity_rows(user=user, entries=page.object_list)
+    context = {
+        "form": form,
+        "page": page,
+        "query": query,
+        "rows": rows,
+        "awaiting": tracking_selectors.requests_awaiting_answer(user=user),
+    }
+    return render(request, "support/my_requests.html", context)
 
 
 @requires_any(*SUPPORT)
 def my_request_detail(request: HttpRequest, reference: str) -> HttpResponse:
     return request_detail_page(request, reference, company_wide=False, back_url="support:requests")
+
+
+@requires_any(*SUPPORT, C.VIEW_REQUESTS)
+@require_POST
+def request_reply(request: HttpRequest, reference: str) -> HttpResponseBase:
+    """The answer to a request waiting for the customer, from its page (the form is on
+    tracking/request_detail.html): a request the person may not see answers 404, one they
+    may see but not answer (`may_answer`) 403; in another state, a message and no change."""
+    user = user_of(request)
+    tracked = tracking_selectors.request_get_for_user(
+        user=user, reference=reference, company_wide=True
+    )
+    if not tracking_selectors.may_answer(user=user, request=tracked):
+        raise PermissionDenied
+    # The maker follows it from «Le mie richieste»; a T1 holder answering for another
+    # channel's request, from the company's tracking.
+    mine = tracked.requester_id == user.pk
+    page = "support:request-detail" if mine else "tracking:detail"
+    form = ReplyForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            _event, created = services.request_reply(
+                actor=user,
+                request=tracked,
+                message=form.cleaned_data["message"],
+                attachment=form.cleaned_data["attachment"],
+                content_type=form.content_type,
+                idempotency_key=form.cleaned_data["idempotency_key"],
+            )
+        except ActionRefused as refusal:
+            messages.error(request, str(refusal))
+        else:
+            sent = (
+                _("Risposta inviata: la richiesta %(reference)s torna al servizio clienti.")
+                if created
+                else _("Risposta già inviata: la richiesta %(reference)s è al servizio clienti.")
+            )
+            messages.success(request, sent % {"reference": tracked.reference})
+        return redirect(page, reference=tracked.reference)
+    return request_detail_page(
+        request,
+        reference,
+        company_wide=not mine,
+        back_url="support:requests" if mine else "tracking:index",
+        reply_form=form,
+    )
 
 
 def attachment_response(attachment: Attachment) -> FileResponse:

@@ -67,6 +67,8 @@ DETAIL_LABELS = {
     "checked_at": gettext_lazy("eseguita il"),
     "downstream_mbps": gettext_lazy("download (Mbit/s)"),
     "upstream_mbps": gettext_lazy("upload (Mbit/s)"),
+    "technology": gettext_lazy("tecnologia di accesso"),
+    "optical_power_dbm": gettext_lazy("potenza ottica ricevuta (dBm)"),
     "noise_margin_db": gettext_lazy("margine di rumore (dB)"),
     "attenuation_db": gettext_lazy("attenuazione (dB)"),
     "last_outage": gettext_lazy("ultima interruzione"),

@@ -140,11 +140,32 @@ class RequestEvent(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
     )
     note = models.TextField(_("nota"), blank=True)
+    # The key of the form that sent a customer's answer: the same answer sent twice (a double
+    # click, a retry) finds the first one instead of adding another.
+    idempotency_key = models.CharField(max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("evento della richiesta")
         verbose_name_plural = _("eventi della richiesta")
         ordering = ["at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="request_event_key_once",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.request.reference}: {self.from_state or '-'} → {self.to_state}"
+
+    @property
+    def is_customer_reply(self) -> bool:
+        """The customer's answer to a request that waited for them (the note is their
+        message): a person of the company moved it back to the operator."""
+        return (
+            self.from_state == RequestState.WAITING_CUSTOMER
+            and self.to_state == RequestState.IN_PROGRESS
+            and self.actor is not None
+            and self.actor.company_id is not None
+        )

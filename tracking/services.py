@@ -6,6 +6,7 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -45,6 +46,17 @@ class RequestAlreadyOpen(ActionRefused):
             % {"reference": existing.reference}
         )
         self.existing = existing
+
+
+class RejectionNeedsNote(ActionRefused):
+    """A rejection without a note: the customer must read why."""
+
+    def __init__(self) -> None:
+        super().__init__(_("Per respingere la richiesta scrivi al cliente il motivo."))
+
+
+class ReplyRefused(ActionRefused):
+    """The customer's answer cannot be taken; the message says why."""
 
 
 class CompletionRefused(Exception):
@@ -168,8 +180,36 @@ def request_transition(
     before its completion handler reads them. The back office may correct a value the
     request has (its operators read the request before completing it); with
     `details_add_only` (client systems) they may only add keys, and one that would change a
-    value already there raises DetailsConflict with nothing moved."""
+    value already there raises DetailsConflict with nothing moved. A rejection without a
+    note is refused (RejectionNeedsNote): the customer reads why, whichever channel rejects."""
+    if to_state == RequestState.REJECTED and not note.strip():
+        raise RejectionNeedsNote
     locked = Request.objects.select_for_update().get(pk=request.pk)
+    _move(
+        locked,
+        to_state=to_state,
+        actor=actor,
+        note=note,
+        details=details,
+        details_add_only=details_add_only,
+    )
+    _notify_requester(locked, note)
+    return locked
+
+
+def _move(
+    locked: Request,
+    *,
+    to_state: RequestState,
+    actor: User | None,
+    note: str,
+    details: dict[str, Any] | None = None,
+    details_add_only: bool = False,
+    idempotency_key: str = "",
+) -> RequestEvent:
+    """The state change itself, on a request read under its row lock: checked against
+    TRANSITIONS, recorded in the history (the entry returned), completed by the kind's
+    handler."""
     if to_state not in TRANSITIONS[RequestState(locked.state)]:
         raise InvalidTransition(locked, to_state)
     if details and details_add_only:
@@ -185,14 +225,89 @@ def request_transition(
     if details:
         locked.details = {**locked.details, **details}
     locked.save(update_fields=["state", "details", "updated_at"])
-    RequestEvent.objects.create(
-        request=locked, from_state=from_state, to_state=to_state, actor=actor, note=note
+    event = RequestEvent.objects.create(
+        request=locked,
+        from_state=from_state,
+        to_state=to_state,
+        actor=actor,
+        note=note,
+        idempotency_key=idempotency_key,
     )
     handler = COMPLETION_HANDLERS.get(RequestKind(locked.kind))
     if to_state == RequestState.COMPLETED and handler is not None:
         handler(locked)  # same transaction: the effect and the state change go together
-    _notify_requester(locked, note)
-    return locked
+    return event
+
+
+@transaction.atomic
+def request_customer_reply(
+    *,
+    request: Request,
+    author: User,
+    message: str,
+    idempotency_key: str,
+    attachment_name: str = "",
+) -> tuple[RequestEvent, bool]:
+    """The customer's answer to a request waiting for them (WAITING_CUSTOMER): it goes back
+    to the operator, IN_PROGRESS, the only state a request comes to wait from (TRANSITIONS),
+    with the message as the history entry's note and `author` as its actor; the operator
+    who asked (or the back office's address) is e-mailed. Returns the entry and whether it
+    is new: the same `idempotency_key` again finds the answer it sent, under the row lock,
+    so a double submit never adds a second one. In any other state, ReplyRefused. Who may
+    answer is the caller's to check (`tracking.selectors.may_answer`)."""
+    locked = Request.objects.select_for_update().get(pk=request.pk)
+    if idempotency_key:
+        sent = locked.events.filter(idempotency_key=idempotency_key).first()
+        if sent is not None:
+            # A repeat of the latest answer is harmless; an old form sent again after a new
+            # question (a back button, an old tab) must not pass for the answer to it.
+            if locked.state != RequestState.WAITING_CUSTOMER:
+                return sent, False
+            raise ReplyRefused(
+                _(
+                    "Questa risposta era già stata inviata prima della nuova domanda: ricarica "
+                    "la pagina e scrivi la risposta di nuovo."
+                )
+            )
+    if locked.state != RequestState.WAITING_CUSTOMER:
+        raise ReplyRefused(
+            _(
+                "La richiesta %(reference)s non è in attesa di una tua risposta (è nello stato "
+                "«%(state)s»): non è stato inviato nulla."
+            )
+            % {"reference": locked.reference, "state": locked.get_state_display()}
+        )
+    if not message.strip():
+        raise ReplyRefused(_("Scrivi la tua risposta."))
+    asked = locked.events.filter(to_state=RequestState.WAITING_CUSTOMER).last()
+    event = _move(
+        locked,
+        to_state=RequestState.IN_PROGRESS,
+        actor=author,
+        note=message.strip(),
+        idempotency_key=idempotency_key,
+    )
+    _notify_back_office(locked, event, asked=asked, attachment_name=attachment_name)
+    return event, True
+
+
+def _notify_back_office(
+    request: Request, event: RequestEvent, *, asked: RequestEvent | None, attachment_name: str
+) -> None:
+    """As the customer hears of each step by e-mail, the back office hears of their answer:
+    the operator who asked for it, else the back office's address (BACK_OFFICE_EMAIL)."""
+    operator = asked.actor if asked is not None else None
+    if operator is not None and operator.is_staff and operator.email:
+        address = operator.email
+    else:
+        address = settings.BACK_OFFICE_EMAIL
+    if not address:
+        return
+    send_templated_email(
+        "tracking/email/customer_reply",
+        {"request": request, "event": event, "attachment_name": attachment_name},
+        [address],
+    )
 
 
 def _notify_requester(request: Request, note: str = "") -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -10,7 +12,7 @@ from accounts.roles import Capability
 from core.pagination import paginate
 from tracking import selectors
 from tracking.details import detail_rows
-from tracking.forms import RequestFilterForm
+from tracking.forms import RequestFilterForm, RequestReplyForm
 from tracking.models import RequestState
 
 PAGE_SIZE = 25
@@ -30,17 +32,36 @@ def request_list_page(request: HttpRequest, *, company_wide: bool, template: str
 
 
 def request_detail_page(
-    request: HttpRequest, reference: str, *, company_wide: bool, back_url: str
+    request: HttpRequest,
+    reference: str,
+    *,
+    company_wide: bool,
+    back_url: str,
+    reply_form: RequestReplyForm | None = None,
 ) -> HttpResponse:
+    """A request as its customer reads it; while it waits for an answer the person may give
+    (`selectors.waiting_for`), the form to answer (`reply_form`, bound when it came back
+    with errors)."""
+    user = user_of(request)
     tracked = selectors.request_get_for_user(
-        user=user_of(request), reference=reference, company_wide=company_wide
+        user=user, reference=reference, company_wide=company_wide
     )
-    events = tracked.events.order_by("at", "id")
-    rejection = events.filter(to_state=RequestState.REJECTED).last()
+    events = list(
+        tracked.events.select_related("actor").prefetch_related("attachments").order_by("at", "id")
+    )
+    rejection = next((e for e in reversed(events) if e.to_state == RequestState.REJECTED), None)
+    question = next(
+        (e for e in reversed(events) if e.to_state == RequestState.WAITING_CUSTOMER), None
+    )
+    waiting = selectors.waiting_for(user=user, request=tracked)
+    if waiting and reply_form is None:
+        reply_form = RequestReplyForm(initial={"idempotency_key": uuid.uuid4().hex})
     context = {
         "tracked": tracked,
         "events": events,
         "rejection": rejection,
+        "question": question if tracked.state == RequestState.WAITING_CUSTOMER else None,
+        "reply_form": reply_form if waiting else None,
         "rows": detail_rows(tracked.details, labelled_only=True),
         "back_url": back_url,
     }

@@ -161,7 +161,9 @@ def test_lr_requests_a_new_legal_seat_the_back_office_completes_it(world: World)
 def test_a_rejected_legal_seat_request_changes_nothing(world: World) -> None:
     signed_in(world.lr).post(reverse("accounts:legal-address"), ADDRESS)
     tracked = Request.objects.get(kind=RequestKind.LEGAL_ADDRESS)
-    request_transition(request=tracked, to_state=RequestState.REJECTED, actor=world.staff)
+    request_transition(
+        request=tracked, to_state=RequestState.REJECTED, actor=world.staff, note="Visura assente"
+    )
     world.company.refresh_from_db()
     assert world.company.legal_street == "Via Roma 1"
 

@@ -242,7 +242,7 @@ def test_another_companys_person_gets_the_answer_of_a_free_address(
     for text in (notice.body, html_of(notice)):
         assert "/invito/" not in text and "://" not in text
         assert "191" in text and world.outsider_company.name not in text
-    already = "Questo indirizzo e-mail ha però già un account"
+    already = "Questo indirizzo e-mail ha però già un'utenza"
     assert (already in notice.body) == (case == "account by e-mail")
     # Nobody else is written to (the other company's LR only as the address's owner).
     assert len(mail.outbox) == 2
@@ -298,10 +298,10 @@ def test_two_companies_invite_the_same_person_and_the_second_acceptance_is_refus
     page = Client().get(ours)
     assert page.status_code == 410
     text = unescape(page.content.decode())
-    assert "risulta già associato a un account" in text and world.company.name in text
+    assert "risulta già associato a un'utenza" in text and world.company.name in text
     response = accept(ours)
     assert response.status_code == 410
-    assert "risulta già associato a un account" in unescape(response.content.decode())
+    assert "risulta già associato a un'utenza" in unescape(response.content.decode())
     assert not User.objects.filter(username="giulia").exists()
     assert not User.objects.filter(company=world.company, tax_code=str(person["tax_code"]).upper())
 
@@ -314,7 +314,7 @@ def test_the_service_refuses_an_invitation_whose_person_has_an_account(world: Wo
         company=world.outsider_company, email=ours.email, token_hash=hash_token("loro")
     )
     invitation_accept(token="loro", username="prima", password=NEW_PASSWORD)
-    with pytest.raises(ActionRefused, match="già associato a un account"):
+    with pytest.raises(ActionRefused, match="già associato a un'utenza"):
         invitation_accept(token="nostro", username="seconda", password=NEW_PASSWORD)
     assert User.objects.filter(email=ours.email).count() == 1
     ours.refresh_from_db()
@@ -345,7 +345,7 @@ def test_resend_to_an_address_that_has_an_account_by_now_sends_the_notice(
     ]
     notice = mail.outbox[1]
     assert notice.to == [invitation.email] and "/invito/" not in notice.body
-    assert "già un account" in notice.body
+    assert "già un'utenza" in notice.body
     assert Client().get(old_path).status_code == 410
     assert AuditEntry.objects.filter(action=AuditEntry.Action.INVITATION_RESENT).exists()
 

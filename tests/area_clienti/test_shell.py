@@ -1,9 +1,14 @@
 """The shell of every page: name and profile top right, language, error pages."""
 
+import re
+import time
+from typing import Any
+
 import pytest
 from django.test import Client
 from django.urls import reverse
 
+from accounts.access import PASSWORD_CONFIRMED_AT
 from accounts.roles import Profile
 from tests.conftest import World
 
@@ -135,3 +140,181 @@ def test_the_can_tag_reads_the_matrix(world: World, rf) -> None:  # type: ignore
         request = rf.get("/")
         request.user = person
         assert template.render(Context({"request": request})) == expected
+
+
+# The header, the menu and the breadcrumbs (issue 15, "Phone and small screens").
+
+
+def _crumbs(html: str) -> list[str]:
+    """The breadcrumbs' texts, in order; [] when the page has none."""
+    nav = re.search(
+        r'<nav class="breadcrumbs" aria-label="(?:Percorso|Breadcrumb)">(.*?)</nav>', html, re.S
+    )
+    if nav is None:
+        return []
+    items = re.findall(r'<li class="breadcrumb-item[^"]*"[^>]*>(.*?)</li>', nav.group(1), re.S)
+    return [re.sub(r"<[^>]+>", "", item).strip() for item in items]
+
+
+def _page(person: Any, path: str) -> str:
+    client = Client()
+    client.force_login(person)
+    session = client.session
+    session[PASSWORD_CONFIRMED_AT] = int(time.time())  # the e-mail page asks for it
+    session.save()
+    response = client.get(path)
+    assert response.status_code == 200, (path, response.status_code)
+    return response.content.decode()
+
+
+def _deep_pages(world: World) -> dict[Profile, tuple[str, list[str]]]:
+    sim = world.lr_line.number
+    return {
+        Profile.LR: (
+            reverse("lines:sim-block", args=[world.lr_line.pk]),
+            ["Linee e servizi", f"Linea {sim}", f"Blocca la SIM {sim}"],
+        ),
+        Profile.FULL: (
+            reverse("billing:invoice-detail", args=[world.invoice.pk]),
+            ["Fatture e pagamenti", f"Fattura {world.invoice.number}"],
+        ),
+        Profile.LIGHT: (
+            reverse("billing:invoice-detail", args=[world.personal_invoice.pk]),
+            [
+                "Fatture e pagamenti",
+                "Fatture personali",
+                f"Fattura {world.personal_invoice.number}",
+            ],
+        ),
+        Profile.USER: (
+            reverse("accounts:personal-email"),
+            ["Visualizza profilo e dati azienda", "Dati personali", "La tua e-mail"],
+        ),
+    }
+
+
+@pytest.mark.parametrize("profile", list(Profile))
+def test_a_deep_page_shows_its_path_from_the_home(profile: Profile, world: World) -> None:
+    path, expected = _deep_pages(world)[profile]
+    html = _page(world.by_profile(profile), path)
+    crumbs = _crumbs(html)
+    # The first crumb is the home, whatever the catalogue calls it ("Pagina iniziale").
+    assert crumbs[1:] == expected
+    assert re.search(r'<li class="breadcrumb-item"><a href="/">', html)
+    # The last crumb is the page itself, as the browser tab names it.
+    assert f"<title>{expected[-1]} · Area Clienti Business</title>" in html
+    assert re.search(
+        rf'<li class="breadcrumb-item active" aria-current="page">{re.escape(expected[-1])}</li>',
+        html,
+    )
+
+
+def test_the_path_follows_the_language(world: World) -> None:
+    client = Client()
+    client.force_login(world.lr)
+    client.post(reverse("set-language"), {"language": "en", "next": "/"})
+    html = client.get(reverse("accounts:employees")).content.decode()
+    assert _crumbs(html)[1:] == ["View profile and company data", "Employees and web profiles"]
+
+
+def test_a_section_page_shows_home_and_its_title_only(world: World) -> None:
+    assert _crumbs(_page(world.lr, reverse("billing:index")))[1:] == ["Fatture e pagamenti"]
+    assert _crumbs(_page(world.lr, reverse("accounts:password-change")))[1:] == [
+        "Modifica password"
+    ]
+
+
+def test_no_breadcrumbs_on_the_home_nor_on_error_pages(world: World) -> None:
+    assert _crumbs(_page(world.lr, "/")) == []
+    client = Client()
+    client.force_login(world.user)
+    assert _crumbs(client.get("/tracking/").content.decode()) == []  # 403
+    assert _crumbs(client.get("/non-esiste/").content.decode()) == []  # 404
+    assert _crumbs(client.get(reverse("accounts:login")).content.decode()) == []
+
+
+def test_the_back_office_path_starts_at_the_back_office(world: World) -> None:
+    html = _page(world.staff, reverse("backoffice:chat-list"))
+    assert _crumbs(html) == ["Back office", "Chat aperte"]
+    assert _crumbs(_page(world.staff, reverse("backoffice:index"))) == []
+
+
+def _section_links(html: str) -> dict[str, str]:
+    menu = re.search(r'<nav class="section-nav" aria-label="Sezioni">(.*?)</nav>', html, re.S)
+    assert menu is not None
+    return {
+        href: attrs
+        for attrs, href in re.findall(r'<a (class="[^"]*" href="([^"]+)"[^>]*)>', menu.group(1))
+    }
+
+
+def test_the_menu_highlights_the_section_of_a_sub_page(world: World) -> None:
+    links = _section_links(_page(world.lr, reverse("accounts:employees")))
+    assert 'class="nav-link active"' in links["/profilo/"]
+    assert "aria-current" not in links["/profilo/"]  # a section's page, not this page
+    assert all("active" not in attrs for href, attrs in links.items() if href != "/profilo/")
+
+    links = _section_links(_page(world.lr, reverse("accounts:profile")))
+    assert 'class="nav-link active"' in links["/profilo/"]
+    assert 'aria-current="page"' in links["/profilo/"]
+
+    links = _section_links(_page(world.lr, reverse("lines:sim-block", args=[world.lr_line.pk])))
+    assert 'class="nav-link active"' in links["/linee/"]
+
+
+def test_the_password_page_belongs_to_no_section(world: World) -> None:
+    links = _section_links(_page(world.lr, reverse("accounts:password-change")))
+    assert not any("active" in attrs for attrs in links.values())
+
+
+def test_the_menu_the_person_and_the_language_collapse_behind_one_button(
+    world: World,
+) -> None:
+    html = _page(world.full, reverse("billing:index"))
+    button = re.search(r'<button type="button" class="[^"]*site-menu-toggle[^"]*"[^>]*>', html)
+    assert button is not None
+    for attribute in (
+        'data-bs-toggle="collapse"',
+        'data-bs-target="#site-menu"',
+        'aria-controls="site-menu"',
+        'aria-expanded="false"',
+    ):
+        assert attribute in button.group(0)
+    assert re.search(r"</span>Menu\s*</button>", html)
+    panel = html[html.index('<div class="collapse site-menu" id="site-menu">') :]
+    panel = panel[: panel.index("</header>")]
+    name = world.full.get_full_name()
+    for part in ('aria-label="Sezioni"', name, ">Esci</button>", 'id="language-select"'):
+        assert part in panel
+
+
+def test_the_logo_and_the_favicon(world: World) -> None:
+    from django.contrib.staticfiles import finders
+
+    html = _page(world.user, "/")
+    assert '<img src="/static/img/logo.svg" alt="Area Clienti Business"' in html
+    assert '<link rel="icon" href="/static/img/favicon.svg" type="image/svg+xml">' in html
+    assert '<link rel="icon" href="/static/img/favicon-32.png" type="image/png"' in html
+    for name in ("img/logo.svg", "img/favicon.svg", "img/favicon-32.png", "img/favicon.ico"):
+        assert finders.find(name), name
+
+    response = Client().get("/favicon.ico")  # asked by browsers, signed in or not
+    assert response.status_code == 302
+    assert response["Location"] == "/static/img/favicon.ico"
+
+
+def test_child_block_renders_the_most_derived_block_with_its_super() -> None:
+    from django.template import engines
+
+    engine = engines["django"].engine  # type: ignore[attr-defined]
+    parent = engine.from_string(
+        '{% load shell %}{% block title %}Base{% endblock %}|{% child_block "title" as t %}'
+        '[{{ t }}]{% child_block "absent" as a %}[{{ a }}]'
+    )
+    child = engine.from_string(
+        "{% extends parent %}{% block title %}{{ block.super }} › <b>{{ name }}</b>{% endblock %}"
+    )
+    from django.template import Context
+
+    rendered = child.render(Context({"parent": parent, "name": "<i>"}))
+    assert rendered == "Base › <b>&lt;i&gt;</b>|[Base › <b>&lt;i&gt;</b>][]"

@@ -72,6 +72,9 @@ PERSONAL_SAMPLES: dict[str, Callable[[World, Any], dict[str, Any]]] = {
         "reference": request_of(w.company, requester=customer_or(w, user)).reference
     },
     "support:attachment": lambda w, user: {"pk": attachment_of(customer_or(w, user)).pk},
+    "support:request-reply": lambda w, user: {
+        "reference": request_of(w.company, requester=customer_or(w, user)).reference
+    },
     "consumption:top-up": lambda w, user: {"pk": own_sim(w, user).pk},
     "consumption:top-up-result": lambda w, user: {
         "reference": top_up_of(own_sim(w, user)).payment.provider_reference
@@ -136,6 +139,10 @@ OUTSIDER_KWARGS: dict[str, tuple[str, Callable[[World], dict[str, Any]]]] = {
         lambda w: {"reference": request_of(w.outsider_company, requester=w.outsider_lr).reference},
     ),
     "support:attachment": ("get", lambda w: {"pk": attachment_of(w.outsider_lr).pk}),
+    "support:request-reply": (
+        "post",
+        lambda w: {"reference": request_of(w.outsider_company, requester=w.outsider_lr).reference},
+    ),
 }
 # URLs whose arguments name no company object (links sent by e-mail carry their own proof).
 NO_OBJECT_ARGUMENTS = {

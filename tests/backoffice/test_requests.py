@@ -66,7 +66,9 @@ def test_an_illegal_move_is_refused(world: World, tracked: Request) -> None:
 
 def test_a_stale_page_does_not_move_a_request_twice(world: World, tracked: Request) -> None:
     url = reverse("backoffice:request-detail", args=[tracked.pk])
-    request_transition(request=tracked, to_state=RequestState.REJECTED, actor=world.staff)
+    request_transition(
+        request=tracked, to_state=RequestState.REJECTED, actor=world.staff, note="Non fattibile"
+    )
     response = signed_in(world.staff).post(url, {"to_state": "IN_PROGRESS"})
     tracked.refresh_from_db()
     assert tracked.state == RequestState.REJECTED

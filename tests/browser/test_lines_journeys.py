@@ -29,14 +29,18 @@ def test_lr_blocks_and_unblocks_a_sim(page: Page, demo_site: str) -> None:
     expect(heading).to_contain_text("Bloccata")
     expect(page.get_by_text("SIM +393352000005 bloccata")).to_be_visible()
     expect(page.get_by_role("heading", name="Storico della linea")).to_be_visible()
-    expect(page.locator("ol li").first).to_contain_text("SIM bloccata · Mario Rossi · Furto")
+    expect(page.locator("main ol:not(.breadcrumb) li").first).to_contain_text(
+        "SIM bloccata · Mario Rossi · Furto"
+    )
     assert_accessible(page, "legale-line-blocked")
 
     page.get_by_role("link", name="Sblocca la SIM").click()
     assert_accessible(page, "legale-sim-unblock")
     page.get_by_role("button", name="Conferma lo sblocco").click()
     expect(heading).to_contain_text("Attiva")
-    expect(page.locator("ol li").first).to_contain_text("SIM sbloccata · Mario Rossi")
+    expect(page.locator("main ol:not(.breadcrumb) li").first).to_contain_text(
+        "SIM sbloccata · Mario Rossi"
+    )
 
 
 def test_lr_activates_an_offer_on_two_lines(page: Page, demo_site: str) -> None:

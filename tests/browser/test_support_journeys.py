@@ -65,7 +65,14 @@ def test_lr_runs_a_diagnosis_of_a_line_with_an_open_fault(page: Page, demo_site:
     result = page.get_by_role("status").last
     expect(result).to_contain_text("abbiamo trovato un problema")
     expect(result).to_contain_text("è già aperta la segnalazione di guasto")
+    # The building site's line is copper from the cabinet (FTTC): noise, not light.
+    expect(result).to_contain_text("Margine di rumore basso")
+    expect(result).not_to_contain_text("Potenza ottica")
     assert_accessible(page, "legale-diagnosis")
     page.get_by_label("Linea fissa").select_option(label="+39065550101 · Fisso · non assegnata")
     page.get_by_role("button", name="Avvia la diagnosi").click()
-    expect(page.get_by_role("status").last).to_contain_text("La linea funziona correttamente.")
+    result = page.get_by_role("status").last
+    expect(result).to_contain_text("La linea funziona correttamente.")
+    # The switchboard's line is fibre to the office (FTTH): light, not copper figures.
+    expect(result).to_contain_text("Potenza ottica ricevuta")
+    expect(result).not_to_contain_text("Margine di rumore")

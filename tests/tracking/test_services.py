@@ -68,11 +68,13 @@ def test_only_declared_transitions_are_allowed(
     tracked = open_request(world)
     type(tracked).objects.filter(pk=tracked.pk).update(state=from_state)
     tracked.refresh_from_db()
+    note = "Il motivo"  # a rejection needs one; the others take it too
     if to_state in TRANSITIONS[from_state]:
-        assert request_transition(request=tracked, to_state=to_state, actor=None).state == to_state
+        moved = request_transition(request=tracked, to_state=to_state, actor=None, note=note)
+        assert moved.state == to_state
     else:
         with pytest.raises(InvalidTransition):
-            request_transition(request=tracked, to_state=to_state, actor=None)
+            request_transition(request=tracked, to_state=to_state, actor=None, note=note)
         tracked.refresh_from_db()
         assert tracked.state == from_state
 

@@ -33,23 +33,31 @@ from accounts.models import (
 )
 from accounts.roles import Profile
 from accounts.services import audit_record
-from billing.demo import seed_invoices, seed_personal_invoices
-from consumption.demo import seed_credit, seed_usage
-from consumption.models import LinePlan
+from billing.demo import Fee, LineCharges, month_start, seed_invoices, seed_personal_invoices
+from consumption.demo import seed_credit, seed_plans, seed_usage, usage_cost_by_month
 from core.workdays import first_working_day_from
-from lines.demo import seed_line_services
-from lines.models import BlockReason, SimChangeReason
+from lines.demo import PERSONAL_PROFILE, ROAMING_OPTION, SITES, seed_line_services
+from lines.models import BlockReason, LineService, SimChangeReason
 from lines.services import relocation_request, sim_block, sim_change_request
 from offers.demo import seed_offers
 from offers.models import Offer
 from offers.services import offer_activation_request
 from support.demo import seed_chats
+from support.services import fault_report
 from tracking.models import Channel, Request, RequestEvent, RequestKind, RequestState
 from tracking.services import request_create, request_transition
 
 DEMO_PASSWORD = "Demo-2026!"  # noqa: S105 - the documented demo password
 BACK_OFFICE_GROUP = "Back office"
+# What the operator tells the customer in the demo history, by the state a request moves to.
+DEMO_NOTES = {
+    RequestState.REJECTED: "L'opzione roaming Europa non è compatibile con il piano della linea: "
+    "ti proponiamo Giga Extra 50 tra le offerte per te.",
+    RequestState.WAITING_CUSTOMER: "Il tecnico può fare il sopralluogo anche il giorno lavorativo "
+    "successivo alla data indicata: va bene?",
+}
 SEED_KEY = "seed_demo"
+PERSONAL_INVOICE_MONTHS = 6
 DEMO_DELIVERY = {
     "recipient": "Laura Conti",
     "street": "Via Appia Nuova 1024",
@@ -187,12 +195,15 @@ class Command(BaseCommand):
             self.line(rossi_mobile, f"+39335200{n:04d}", date(2021, 3, 1), sim_serial=n)
             for n in range(1, 26)
         ]
+        T = Line.Technology
+        # The site's switchboard on fibre; the old fax line still on copper; the building
+        # site on a copper last stretch, whose noise the diagnosis shows.
         fixed_lines = [
-            self.line(rossi_fixed, number, date(2020, 9, 15), label=label)
-            for number, label in [
-                ("+39065550101", "Sede di Roma - centralino"),
-                ("+39065550102", "Sede di Roma - fax"),
-                ("+39065550201", "Cantiere Tiburtina"),
+            self.line(rossi_fixed, number, date(2020, 9, 15), label=label, technology=technology)
+            for number, label, technology in [
+                ("+39065550101", "Sede di Roma - centralino", T.FTTH),
+                ("+39065550102", "Sede di Roma - fax", T.ADSL),
+                ("+39065550201", "Cantiere Tiburtina", T.FTTC),
             ]
         ]
         # Assignments: LR and FULL one SIM each; LIGHT one Dual Billing SIM and Referente
@@ -220,7 +231,15 @@ class Command(BaseCommand):
         bianchi_lines = [
             self.line(bianchi_mobile, f"+39347300{n:04d}", date(2019, 6, 1), sim_serial=100 + n)
             for n in range(1, 9)
-        ] + [self.line(bianchi_fixed, "+39025550301", date(2019, 6, 1), label="Magazzino")]
+        ] + [
+            self.line(
+                bianchi_fixed,
+                "+39025550301",
+                date(2019, 6, 1),
+                label="Magazzino",
+                technology=Line.Technology.FTTH,
+            )
+        ]
         if bianchi_lines[0].assignee != people["bianchi"]:
             bianchi_lines[0].assignee = people["bianchi"]
             bianchi_lines[0].save(update_fields=["assignee"])
@@ -228,18 +247,62 @@ class Command(BaseCommand):
         self.history(rossi, people, mobile_lines[10:15])
         seed_offers()
         self.requests(rossi, people, mobile_lines, fixed_lines, today)
-        seed_invoices(rossi, "RC")
-        seed_personal_invoices(mobile_lines[2], "RC")
-        seed_invoices(bianchi, "BL", months=6)
-        seed_usage(mobile_lines)
-        tariffs = dict(
-            LinePlan.objects.filter(line__in=mobile_lines).values_list("line_id", "plan__name")
+        # One story: the line pages' offers and the usage pages' costs are what the
+        # invoices charge, so lines and usage come first and the invoices are made of them.
+        # Paolo's personal profile, and his own invoices, began six months ago.
+        seed_line_services(
+            mobile_lines,
+            fixed_lines,
+            tariffs=seed_plans(mobile_lines),
+            sites=SITES,
+            dual_billing_since=month_start(today, PERSONAL_INVOICE_MONTHS),
         )
-        seed_line_services(mobile_lines, fixed_lines, tariffs=tariffs)
+        seed_line_services(
+            bianchi_lines[:8],
+            bianchi_lines[8:],
+            tariffs=seed_plans(bianchi_lines[:8]),
+            sites=[("Viale Certosa 210", "20156", "Milano", "MI")],
+        )
+        self.usage(mobile_lines, since=month_start(today, 12))
+        self.usage(bianchi_lines[:8], since=month_start(today, 6))
+        rossi_charges = self.charges(mobile_lines + fixed_lines)
+        seed_invoices(rossi, "RC", charges=rossi_charges)
+        seed_personal_invoices(
+            mobile_lines[2],
+            "RC",
+            charges=rossi_charges[mobile_lines[2].number],
+            months=PERSONAL_INVOICE_MONTHS,
+        )
+        seed_invoices(bianchi, "BL", months=6, charges=self.charges(bianchi_lines))
         seed_credit(mobile_lines, people["legale"])
-        seed_usage(bianchi_lines[:8], days=60)
         self.requests_bianchi(bianchi, people["bianchi"], bianchi_lines)
         seed_chats(people["utente"], operator)
+
+    def usage(self, lines: list[Line], *, since: date) -> None:
+        """Usage from `since`; roaming is free on the lines with the roaming option."""
+        included = LineService.objects.filter(
+            line__in=lines, code=ROAMING_OPTION, until__isnull=True
+        ).values_list("line_id", flat=True)
+        seed_usage(lines, since=since, roaming_included=set(included))
+
+    def charges(self, lines: list[Line]) -> dict[str, LineCharges]:
+        """What the invoices charge each line, by number: the priced services its page shows
+        (a Dual Billing profile to its holder) and its usage's cost by month."""
+        costs = usage_cost_by_month(lines)
+        services = LineService.objects.filter(line__in=lines, until__isnull=True, monthly_fee__gt=0)
+        fees: dict[int, list[Fee]] = {line.pk: [] for line in lines}
+        personal: dict[int, list[Fee]] = {line.pk: [] for line in lines}
+        for service in services.order_by("kind", "name"):
+            fee = Fee(service.name, service.monthly_fee, service.since)
+            (personal if service.code == PERSONAL_PROFILE[0] else fees)[service.line_id].append(fee)
+        return {
+            line.number: LineCharges(
+                fees=tuple(fees[line.pk]),
+                personal_fees=tuple(personal[line.pk]),
+                traffic={month: cost for (pk, month), cost in costs.items() if pk == line.pk},
+            )
+            for line in lines
+        }
 
     def company(self, *, legal_rep: Person, **fields: Any) -> Company:
         vat_number = fields.pop("vat_number")
@@ -319,11 +382,20 @@ class Command(BaseCommand):
         *,
         label: str = "",
         sim_serial: int | None = None,
+        technology: str = "",
     ) -> Line:
         line, _ = Line.objects.get_or_create(
             number=number,
-            defaults={"contract": contract, "activated_on": activated_on, "label": label},
+            defaults={
+                "contract": contract,
+                "activated_on": activated_on,
+                "label": label,
+                "technology": technology,
+            },
         )
+        if line.technology != technology:
+            line.technology = technology
+            line.save(update_fields=["technology"])
         if sim_serial is not None:
             rng = random.Random(sim_serial)
             Sim.objects.get_or_create(
@@ -383,7 +455,16 @@ class Command(BaseCommand):
         fixed: list[Line],
         today: date,
     ) -> None:
-        if Request.objects.filter(company=company, details__seed=SEED_KEY).exists():
+        seeded = Request.objects.filter(company=company, details__seed=SEED_KEY)
+        # Earlier versions of the demo put Sara's name on a fault of a line not hers, and
+        # rejected a request without a word for the customer: bring them to today's story.
+        seeded.filter(requester=people["utente"]).exclude(line__assignee=people["utente"]).update(
+            requester=people["full"]
+        )
+        RequestEvent.objects.filter(
+            request__in=seeded, to_state=RequestState.REJECTED, note=""
+        ).update(note=DEMO_NOTES[RequestState.REJECTED])
+        if seeded.exists():
             return
         S = RequestState
         # (days ago, the request, its path through the states, what completing it needs)
@@ -452,14 +533,31 @@ class Command(BaseCommand):
             ),
             (
                 4,
-                request_create(
-                    company=company,
-                    kind=RequestKind.FAULT,
-                    summary="Linea disturbata al cantiere",
-                    requester=people["utente"],
+                fault_report(
+                    actor=people["full"],
                     line=fixed[2],
+                    category="SLOW",
+                    category_label="Connessione lenta o instabile",
+                    description="Al cantiere la connessione è lenta e cade più volte al giorno.",
+                    availability="Feriali 8-17, chiedere del capocantiere",
+                    phone="+393351000002",
                 ),
                 [],
+                None,
+            ),
+            (
+                3,
+                # Sara asks about her own SIM, the only line she has.
+                fault_report(
+                    actor=people["utente"],
+                    line=mobile[3],
+                    category="CALLS",
+                    category_label="Problemi nelle chiamate",
+                    description="In cantiere le chiamate cadono dopo pochi secondi.",
+                    availability="Feriali 9-13",
+                    phone=people["utente"].phone,
+                ),
+                [S.IN_PROGRESS],
                 None,
             ),
             (
@@ -480,7 +578,14 @@ class Command(BaseCommand):
             tracked.refresh_from_db()
             for to_state in path:
                 details = completion if to_state == S.COMPLETED else None
-                request_transition(request=tracked, to_state=to_state, actor=None, details=details)
+                request_transition(
+                    request=tracked,
+                    to_state=to_state,
+                    actor=None,
+                    details=details,
+                    # The service refuses a rejection without a note; a wait, a question.
+                    note=DEMO_NOTES.get(to_state, ""),
+                )
             self.backdate(tracked, today, days_ago)
 
     def requests_bianchi(self, company: Company, legal_rep: User, lines: list[Line]) -> None:
@@ -499,6 +604,11 @@ class Command(BaseCommand):
         """Spread the demo history over the past: one day between steps."""
         start = timezone.now() - timedelta(days=days_ago)
         Request.objects.filter(pk=tracked.pk).update(created_at=start)
+        tracked.refresh_from_db()
+        if "diagnosis" in tracked.details:  # taken when the fault was reported
+            diagnosis = {**tracked.details["diagnosis"], "checked_at": start.isoformat()}
+            tracked.details["diagnosis"] = diagnosis
+            Request.objects.filter(pk=tracked.pk).update(details=tracked.details)
         for step, event in enumerate(tracked.events.order_by("id")):
             RequestEvent.objects.filter(pk=event.pk).update(at=start + timedelta(days=step))
         last = start + timedelta(days=tracked.events.count() - 1)
