@@ -358,7 +358,7 @@ class AuditEntry(models.Model):
 
     class Action(models.TextChoices):
         PROFILE_CHANGED = "PROFILE_CHANGED", _("Profilo web modificato")
-        LEGAL_REP_CHANGED = "LEGAL_REP_CHANGED", _("Rappresentante legale cambiato")
+        LEGAL_REP_CHANGED = "LEGAL_REP_CHANGED", _("Rappresentante Legale cambiato")
         PASSWORD_CHANGED = "PASSWORD_CHANGED", _("Password modificata")
         CONTACT_EMAIL_CHANGED = "CONTACT_EMAIL_CHANGED", _("E-mail aziendale modificata")
         LEGAL_ADDRESS_REQUESTED = "LEGAL_ADDRESS_REQUESTED", _("Cambio della sede legale richiesto")
@@ -367,7 +367,7 @@ class AuditEntry(models.Model):
         INVITATION_RESENT = "INVITATION_RESENT", _("Invito inviato di nuovo")
         INVITATION_REVOKED = "INVITATION_REVOKED", _("Invito revocato")
         EMPLOYEE_REGISTERED = "EMPLOYEE_REGISTERED", _("Dipendente registrato")
-        LEGAL_REP_REGISTERED = "LEGAL_REP_REGISTERED", _("Rappresentante legale registrato")
+        LEGAL_REP_REGISTERED = "LEGAL_REP_REGISTERED", _("Rappresentante Legale registrato")
         LINES_ASSIGNED = "LINES_ASSIGNED", _("Linee assegnate")
         REFERENTE_CHANGED = "REFERENTE_CHANGED", _("Linee da Referente modificate")
         PERSONAL_DATA_CHANGED = "PERSONAL_DATA_CHANGED", _("Dati personali modificati")

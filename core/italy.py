@@ -31,7 +31,7 @@ PROVINCES = frozenset(
 validate_cap = RegexValidator(r"^\d{5}$", _("Il CAP è formato da 5 cifre."), "invalid_cap")
 validate_municipality = RegexValidator(
     r"^[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ' .-]{1,99}$",
-    _("Indicare il nome del comune."),
+    _("Indica il nome del comune."),
     "invalid_municipality",
 )
 # What the models store: E.164 ("+393331234567"), which the forms' PhoneField writes. The
