@@ -9,16 +9,23 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from accounts.roles import Capability, can
+from accounts.roles import Capability
 from accounts.selectors import company_id_of
 from consumption.models import TopUp
+from consumption.selectors import sims_for_user
 from tracking.activity import ActivityRow, activity_source
 
 TONES = {TopUp.Status.CREDITED: "success", TopUp.Status.PENDING: "warning"}
 
 
 def _rows(user: User, ids: Sequence[int]) -> dict[int, ActivityRow]:
-    may_open = can(user, Capability.TOP_UP)
+    top_ups = list(TopUp.objects.filter(pk__in=ids).select_related("line", "payment"))
+    # Linked only while the SIM is still the person's to top up (it may have been reassigned).
+    visible = set(
+        sims_for_user(user=user, capability=Capability.TOP_UP)
+        .filter(pk__in={top_up.line_id for top_up in top_ups})
+        .values_list("pk", flat=True)
+    )
     return {
         top_up.pk: ActivityRow(
             at=top_up.created_at,
@@ -29,10 +36,10 @@ def _rows(user: User, ids: Sequence[int]) -> dict[int, ActivityRow]:
             tone=TONES.get(TopUp.Status(top_up.status), "secondary"),
             amount=top_up.amount,
             url=reverse("consumption:top-up-result", args=[top_up.payment.provider_reference])
-            if may_open
+            if top_up.line_id in visible
             else "",
         )
-        for top_up in TopUp.objects.filter(pk__in=ids).select_related("line", "payment")
+        for top_up in top_ups
     }
 
 

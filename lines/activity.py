@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from accounts.roles import Capability, can
 from accounts.selectors import company_id_of
 from lines.models import BlockReason, LineEvent
+from lines.selectors import line_list_for_user
 from tracking.activity import ActivityRow, activity_source
 
 BLOCKS = (LineEvent.Kind.BLOCKED, LineEvent.Kind.UNBLOCKED)
@@ -20,7 +20,13 @@ BLOCKS = (LineEvent.Kind.BLOCKED, LineEvent.Kind.UNBLOCKED)
 
 def _rows(user: User, ids: Sequence[int]) -> dict[int, ActivityRow]:
     # A block takes effect at once: it has no state of its own but "done".
-    may_open = can(user, Capability.BLOCK_SIM)
+    events = list(LineEvent.objects.filter(pk__in=ids).select_related("line"))
+    # Linked only while the line is still the person's to open (it may have been reassigned).
+    visible = set(
+        line_list_for_user(user=user)
+        .filter(pk__in={event.line_id for event in events})
+        .values_list("pk", flat=True)
+    )
     reasons = dict(BlockReason.choices)
     return {
         event.pk: ActivityRow(
@@ -30,9 +36,9 @@ def _rows(user: User, ids: Sequence[int]) -> dict[int, ActivityRow]:
             reference=event.line.number,
             state=_("Eseguito"),
             tone="success",
-            url=reverse("lines:detail", args=[event.line_id]) if may_open else "",
+            url=reverse("lines:detail", args=[event.line_id]) if event.line_id in visible else "",
         )
-        for event in LineEvent.objects.filter(pk__in=ids).select_related("line")
+        for event in events
     }
 
 

@@ -773,6 +773,21 @@ def test_my_requests_filter_by_kind(world: World) -> None:
     assert len(activity(client, kind="nonsense")) == 5
 
 
+def test_rows_of_a_line_no_longer_in_scope_are_listed_without_a_link(world: World) -> None:
+    """A LIGHT blocked and topped up a SIM that is no longer theirs (reassigned): the rows
+    stay, but link nowhere, since the line's pages would answer 404."""
+    did_everything(world, world.light)
+    page = text(signed_in(world.light).get(reverse("support:requests")))
+    assert "SIM bloccata" in page and "Ricarica" in page
+    assert reverse("lines:detail", args=[world.full_line.pk]) not in page
+    from consumption.models import TopUp
+
+    top_up = TopUp.objects.select_related("payment").get(requested_by=world.light)
+    assert reverse("consumption:top-up-result", args=[top_up.payment.provider_reference]) not in (
+        page
+    )
+
+
 def test_requests_waiting_for_the_persons_answer_stand_above_the_list(world: World) -> None:
     """However old, a request waiting for its maker's answer is shown first, linked; a
     colleague's waiting request is not theirs to answer here."""
