@@ -43,7 +43,14 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
-    return {**browser_context_args, "locale": "it-IT", "timezone_id": "Europe/Rome"}
+    # No animations (Bootstrap drops its transitions): a click during the menu's opening or
+    # closing would be ignored, which makes a test depend on the machine's speed.
+    return {
+        **browser_context_args,
+        "locale": "it-IT",
+        "timezone_id": "Europe/Rome",
+        "reduced_motion": "reduce",
+    }
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ bar (logo and "Menu") and the page starts in the top third; the sections, the pe
 language open under "Menu", with the keyboard too. On laptops the person stays in the bar and
 the menu keeps one layout whichever section is active."""
 
+import re
 from typing import Any
 
 import pytest
@@ -64,7 +65,9 @@ def test_the_phone_shell(page: Page, demo_site: str, username: str) -> None:
     # A section's page, reached through the menu: still in the top third, under its path.
     section = sections[-1]
     toggle.click()
+    expect(page.locator("#site-menu")).to_have_class(re.compile(r"\bshow\b"))
     menu.get_by_role("link", name=section).click()
+    expect(page).not_to_have_url(f"{demo_site}/")
     expect(toggle).to_have_attribute("aria-expanded", "false")
     current = page.get_by_role("navigation", name="Percorso").locator('[aria-current="page"]')
     expect(current).to_have_text(page.locator("main h1").first.inner_text())
