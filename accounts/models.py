@@ -21,6 +21,17 @@ from accounts.validators import (
 from core.italy import validate_cap, validate_municipality, validate_phone_number
 
 
+class TwoFactorPolicy(models.TextChoices):
+    """Who of a company must sign in with a second factor (set by the LR)."""
+
+    NOBODY = "NOBODY", _("Nessuno: ognuno sceglie")
+    ADMINS = (
+        "ADMINS",
+        _("Gli amministratori (Rappresentante Legale, Amministratore Full e Amministratore Light)"),
+    )
+    EVERYONE = "EVERYONE", _("Tutti")
+
+
 class Company(models.Model):
     """A customer company. The contract names its legal representative (LR) here; the LR's
     web account, when registered, is the one user of the company with profile LR."""
@@ -57,6 +68,12 @@ class Company(models.Model):
     # Moves on every request, confirmation or staff change of contact_email: a confirmation
     # link carries the value it was issued with, so it works once and only if it is the latest.
     contact_email_nonce = models.PositiveIntegerField(default=0, editable=False)
+    two_factor_policy = models.CharField(
+        _("verifica in due passaggi obbligatoria per"),
+        max_length=10,
+        choices=TwoFactorPolicy.choices,
+        default=TwoFactorPolicy.NOBODY,
+    )
 
     class Meta:
         verbose_name = _("azienda")
@@ -73,6 +90,16 @@ class Company(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def requires_second_factor(self, profile: str | None) -> bool:
+        """Whether the company's policy asks a person of `profile` for a second factor."""
+        if self.two_factor_policy == TwoFactorPolicy.EVERYONE:
+            return True
+        return self.two_factor_policy == TwoFactorPolicy.ADMINS and profile in {
+            Profile.LR,
+            Profile.FULL,
+            Profile.LIGHT,
+        }
 
     @property
     def legal_rep_name(self) -> str:
@@ -375,6 +402,17 @@ class AuditEntry(models.Model):
         ACCOUNT_CHANGED = "ACCOUNT_CHANGED", _("Utenza modificata dal servizio clienti")
         COMPANY_CHANGED = "COMPANY_CHANGED", _("Dati aziendali modificati dal servizio clienti")
         LINE_CHANGED = "LINE_CHANGED", _("Linea modificata dal servizio clienti")
+        TWO_FACTOR_POLICY_CHANGED = (
+            "TWO_FACTOR_POLICY_CHANGED",
+            _("Obbligo di verifica in due passaggi modificato"),
+        )
+        SECOND_FACTOR_ADDED = "SECOND_FACTOR_ADDED", _("Metodo di verifica aggiunto")
+        SECOND_FACTOR_REMOVED = "SECOND_FACTOR_REMOVED", _("Metodo di verifica rimosso")
+        RECOVERY_CODES_REGENERATED = (
+            "RECOVERY_CODES_REGENERATED",
+            _("Codici di recupero generati di nuovo"),
+        )
+        SECOND_FACTOR_RESET = "SECOND_FACTOR_RESET", _("Verifica in due passaggi azzerata")
 
     at = models.DateTimeField(_("data e ora"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

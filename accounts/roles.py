@@ -52,6 +52,8 @@ class Capability(StrEnum):
     REGISTER_EMPLOYEES = "company.register_employees"
     CHANGE_PROFILES = "company.change_profiles"
     EDIT_PERSONAL_DATA = "company.edit_personal_data"
+    REQUIRE_TWO_FACTOR = "company.require_two_factor"
+    RESET_TWO_FACTOR = "company.reset_two_factor"
     # Linee e servizi
     VIEW_SERVICES = "lines.view_services"
     REQUEST_RELOCATION = "lines.request_relocation"
@@ -107,6 +109,8 @@ MATRIX: dict[Capability, tuple[Scope | None, Scope | None, Scope | None, Scope |
     C.REGISTER_EMPLOYEES:          (YES,  NO,   NO,   NO),   # D4
     C.CHANGE_PROFILES:             (YES,  NO,   NO,   NO),   # D5
     C.EDIT_PERSONAL_DATA:          (YES,  YES,  YES,  YES),  # D6
+    C.REQUIRE_TWO_FACTOR:          (YES,  NO,   NO,   NO),   # D7
+    C.RESET_TWO_FACTOR:            (YES,  NO,   NO,   NO),   # D8
     C.VIEW_SERVICES:               (ALL,  ALL,  OWN,  NO),   # L1
     C.REQUEST_RELOCATION:          (YES,  NO,   NO,   NO),   # L2
     C.BLOCK_SIM:                   (YES,  YES,  NO,   NO),   # L3
@@ -155,6 +159,8 @@ DESCRIPTIONS: dict[Capability, StrOrPromise] = {
     C.REGISTER_EMPLOYEES: _("Registrare i dipendenti aziendali"),
     C.CHANGE_PROFILES: _("Modificare il profilo web dei dipendenti"),
     C.EDIT_PERSONAL_DATA: _("Modificare i propri dati personali"),
+    C.REQUIRE_TWO_FACTOR: _("Rendere obbligatoria la verifica in due passaggi"),
+    C.RESET_TWO_FACTOR: _("Azzerare la verifica in due passaggi di un dipendente"),
     C.VIEW_SERVICES: _("Visualizzare le offerte e i servizi attivi sulle linee"),
     C.REQUEST_RELOCATION: _("Richiedere il trasloco della linea fissa"),
     C.BLOCK_SIM: _("Bloccare o sbloccare la SIM in caso di furto o smarrimento"),

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from guardian.shortcuts import assign_perm, remove_perm
 
+from accounts.audit import audit_record
 from accounts.models import AuditEntry, Company, Invitation, Line, User
 from accounts.roles import ASSIGNABLE_PROFILES, REFERENTE_PROFILES, Capability, Profile, can
 from accounts.selectors import (
@@ -51,25 +52,6 @@ INVITATION_ALREADY_PENDING = gettext_lazy(
 
 class LegalRepresentativeError(ValueError):
     pass
-
-
-def audit_record(
-    *,
-    actor: User | None,
-    action: AuditEntry.Action,
-    company: Company | None = None,
-    target: User | None = None,
-    changes: dict[str, Any] | None = None,
-) -> AuditEntry:
-    return AuditEntry.objects.create(
-        actor=actor,
-        actor_name=str(actor) if actor else "sistema",
-        company=company,
-        action=action,
-        target=target,
-        target_name=str(target) if target else "",
-        changes=changes or {},
-    )
 
 
 @transaction.atomic

@@ -41,6 +41,8 @@ from accounts.roles import REFERENTE_PROFILES, Capability, Profile
 from core.exceptions import ActionRefused
 from core.forms import ItalianAddressForm
 from core.pagination import paginate
+from security import two_factor
+from security.sessions import sessions_end
 from tracking.models import OPEN_STATES, RequestKind
 
 C = Capability
@@ -66,10 +68,12 @@ class LoginView(auth_views.LoginView):
 
 class PasswordChangeView(auth_views.PasswordChangeView):
     def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
-        # Django ends every other session of the user when the password changes.
+        # The other sessions end now (and leave the list of sessions); done before Django
+        # cycles this session's key, which security.sessions follows after the response.
+        user = user_of(self.request)
+        sessions_end(user=user, keep_session_key=self.request.session.session_key)
         response = super().form_valid(form)
         mark_password_confirmed(self.request)
-        user = user_of(self.request)
         services.account_password_changed(person=user, actor=user)
         return response
 
@@ -80,6 +84,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
     def form_valid(self, form: SetPasswordForm[User]) -> HttpResponse:
         response = super().form_valid(form)
+        sessions_end(user=form.user)  # whoever knew the old password is out everywhere
         services.account_password_changed(person=form.user, actor=form.user)
         return response
 
@@ -194,9 +199,14 @@ def legal_address(request: HttpRequest) -> HttpResponse:
 def employees(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     assert user.company_id is not None
+    employees = list(selectors.employees_for(company_id=user.company_id))
     context = {
-        "employees": selectors.employees_for(company_id=user.company_id),
+        "employees": employees,
         "invitations": selectors.open_invitations(company_id=user.company_id),
+        # Who signs in with a second factor: the LR's view of the policy in practice.
+        "with_second_factor": two_factor.users_with_second_factor(
+            user_ids=[person.pk for person in employees]
+        ),
     }
     return render(request, "accounts/employees.html", context)
 

@@ -231,7 +231,9 @@ OPENAPI: dict[str, Any] = {
         "description": "For the operator's other systems (billing, shops, agents). Each "
         f"token has scopes ({', '.join(ApiScope.values)}), the channels it opens and moves "
         "requests for, and the customers it acts for: another customer's request, line or "
-        "invoice is absent to it.",
+        "invoice is absent to it. Two-factor sign-in concerns people in the browser: a "
+        "client system signs every call with its token and is never asked for a second "
+        "factor.",
     },
     "servers": [{"url": "/api/v1"}],
     "components": {

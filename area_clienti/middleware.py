@@ -63,12 +63,22 @@ SESSION_RENEWED_AT = "renewed_at"
 SESSION_RENEWAL_SECONDS = 60
 
 
+def _renews_session(request: HttpRequest) -> bool:
+    """Whether the request is the person's activity: a view marked `renews_session = False`
+    (security.drafts.no_session_renewal: the expiry warning saving a draft) is not."""
+    match = getattr(request, "resolver_match", None)
+    return getattr(getattr(match, "func", None), "renews_session", True) is not False
+
+
 class SessionRenewalMiddleware:
     """Slides a signed-in session's expiry forward, at most once a minute: the 30 minutes
     of inactivity count from the last page give or take that minute, and a page costs no
     session write (Django's SESSION_SAVE_EVERY_REQUEST writes on every request).
 
-    Sits after SessionMiddleware, so the renewal is marked before the session is saved."""
+    Sits after SessionMiddleware, so the renewal is marked before the session is saved. A
+    request that is no activity of the person (a view marked `renews_session = False`) has
+    nothing saved, whatever the middleware under this one wrote (the last-seen mark of
+    security.sessions): saving the session would move its expiry."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -76,6 +86,9 @@ class SessionRenewalMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         session = request.session
+        if not _renews_session(request):
+            session.modified = False
+            return response
         # Only a session the request has read anyway: anonymous pages stay session-free.
         if session.accessed and not session.is_empty():
             now = int(time.time())

@@ -71,9 +71,14 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "area_clienti",
     "accounts",
     "tracking",
+    "security",
     "billing",
     "consumption",
     "lines",
@@ -95,6 +100,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session passed a second factor.
+    "django_otp.middleware.OTPMiddleware",
+    # A session still owing its second factor reaches only the pages that settle it.
+    "security.middleware.SecondFactorMiddleware",
+    # The new-browser cookie after a sign-in; a session's last activity, once a minute.
+    "security.sessions.SessionActivityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -153,6 +164,8 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # "Accedi con una passkey": the passkey is the whole sign-in (security/passkeys.py).
+    "django_otp_webauthn.backends.WebAuthnBackend",
     # Global capability checks come from the role matrix, object checks from guardian.
     "accounts.backends.RoleMatrixBackend",
     "guardian.backends.ObjectPermissionBackend",
@@ -190,6 +203,22 @@ SESSION_COOKIE_AGE = 30 * 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
+# Two-factor sign-in (security/). Staff need a second factor whenever DEBUG is off;
+# customers when their company's policy says so (Company.two_factor_policy).
+STAFF_REQUIRE_SECOND_FACTOR = not DEBUG
+OTP_TOTP_ISSUER = "Area Clienti Business"
+OTP_WEBAUTHN_RP_NAME = "Area Clienti Business"
+# The domain passkeys are bound to, and the origins they may be used from (https://...).
+# Unset in the local demo: the host and port the browser asked for stand in for them
+# (security/passkeys.py; open the demo at http://localhost:PORT, which browsers count as
+# secure, an IP address is no passkey domain). A deployment must set both (security.E001).
+OTP_WEBAUTHN_RP_ID = env_str("WEBAUTHN_RP_ID")
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env_list("WEBAUTHN_ORIGINS")
+OTP_WEBAUTHN_HELPER_CLASS = "security.passkeys.PasskeyHelper"
+# django-otp-webauthn wants both set everywhere, the demo and the tests too: security.E001
+# asks it of a deployment (`check --deploy`) instead.
+SILENCED_SYSTEM_CHECKS = ["otp_webauthn.E010", "otp_webauthn.E030"]
+
 # django-guardian holds only the per-line Referente delegations; there is no anonymous user.
 ANONYMOUS_USER_NAME = None
 GUARDIAN_RAISE_403 = False
@@ -198,7 +227,9 @@ GUARDIAN_RAISE_403 = False
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
+# Not on the password alone: wrong second-factor codes count toward the same lockout, and
+# the count is reset only when the whole sign-in succeeds (security/two_factor.py).
+AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 # Lockout, rate limits and logs count the client's address, read through the trusted proxies.

@@ -11,6 +11,7 @@ from area_clienti import views
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("", include("accounts.urls")),
+    path("", include("security.urls")),
     path("fatture/", include("billing.urls")),
     path("consumi/", include("consumption.urls")),
     path("linee/", include("lines.urls")),

@@ -101,6 +101,8 @@ def _server_env(database_url: str, port: str) -> dict[str, str]:
         # Many people sign in from this one address: not an attack.
         "AXES_FAILURE_LIMIT": "1000",
         "RATE_LIMIT_LOGIN": "1000/m",
+        "WEBAUTHN_RP_ID": "localhost",
+        "WEBAUTHN_ORIGINS": f"http://localhost:{port}",
     }
 
 

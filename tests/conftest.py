@@ -7,11 +7,15 @@ from dataclasses import dataclass
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 from guardian.shortcuts import assign_perm
 
 from accounts.models import Company, Contract, Line, User
 from accounts.roles import Profile
 from billing.models import Invoice
+from security.two_factor import PENDING_SECOND_FACTOR
 from tests.factories import (
     CompanyFactory,
     ContractFactory,
@@ -59,10 +63,27 @@ class World:
 
 
 def client_for(user: User) -> Client:
-    """A browser session signed in as `user`."""
+    """A browser session signed in as `user` (see `sign_in`)."""
     client = Client()
-    client.force_login(user)
+    sign_in(client, user)
     return client
+
+
+def sign_in(client: Client, user: User) -> None:
+    """Sign `client` in as `user`, both steps: a person who owes a second factor (staff, or
+    someone who has one) has given it. Tests of the second step itself sign in with
+    `force_login` and stop there."""
+    client.force_login(user)
+    if client.session.get(PENDING_SECOND_FACTOR):
+        device = (
+            TOTPDevice.objects.filter(user=user, confirmed=True).first()
+            or WebAuthnCredential.objects.filter(user=user, confirmed=True).first()
+            or TOTPDevice.objects.create(user=user, name="App", confirmed=True)
+        )
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        del session[PENDING_SECOND_FACTOR]
+        session.save()
 
 
 def build_world() -> World:

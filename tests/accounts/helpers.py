@@ -6,12 +6,13 @@ from accounts.access import PASSWORD_CONFIRMED_AT
 from accounts.models import User
 from accounts.roles import REFERENTE_PROFILES
 from accounts.selectors import referente_line_ids
+from tests.conftest import sign_in
 
 
 def signed_in(user: User, *, password_confirmed: bool = True) -> Client:
     """A client signed in as `user`, who has just typed the password (as after login)."""
     client = Client()
-    client.force_login(user)
+    sign_in(client, user)
     if password_confirmed:
         session = client.session
         session[PASSWORD_CONFIRMED_AT] = int(time.time())

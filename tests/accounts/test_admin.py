@@ -14,7 +14,7 @@ from accounts.roles import Profile
 from accounts.services import company_change_legal_representative
 from area_clienti.management.commands.seed_demo import BACK_OFFICE_GROUP, Command
 from tests.accounts.helpers import signed_in
-from tests.conftest import World
+from tests.conftest import World, sign_in
 from tests.factories import StaffFactory
 
 
@@ -23,13 +23,13 @@ def operator_client(world: World) -> Client:
         Permission.objects.filter(content_type__app_label__in=["accounts", "tracking"])
     )
     client = Client()
-    client.force_login(world.staff)
+    sign_in(client, world.staff)
     return client
 
 
 def test_customers_cannot_enter_the_admin(world: World) -> None:
     client = Client()
-    client.force_login(world.lr)
+    sign_in(client, world.lr)
     response = client.get(reverse("admin:index"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("admin:login"))
@@ -117,14 +117,14 @@ def back_office_client(world: World) -> Client:
     Command().operator()
     world.staff.groups.set(Group.objects.filter(name=BACK_OFFICE_GROUP))
     client = Client()
-    client.force_login(world.staff)
+    sign_in(client, world.staff)
     return client
 
 
 def superuser_client(world: World) -> tuple[Client, User]:
     admin_user = StaffFactory(username="amministratore", is_superuser=True)
     client = Client()
-    client.force_login(admin_user)
+    sign_in(client, admin_user)
     return client, admin_user
 
 

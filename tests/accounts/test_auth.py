@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from area_clienti.middleware import SESSION_RENEWAL_SECONDS, SESSION_RENEWED_AT
-from tests.conftest import PASSWORD, World
+from security.models import UserSession
+from tests.conftest import PASSWORD, World, sign_in
 
 LOGIN = "/accedi/"
 
@@ -114,7 +115,7 @@ def test_passwords_are_hashed_with_argon2(world: World, settings) -> None:  # ty
 
 def test_password_change(world: World) -> None:
     client = Client()
-    client.force_login(world.full)
+    sign_in(client, world.full)
     response = client.post(
         reverse("accounts:password-change"),
         {
@@ -161,3 +162,19 @@ def test_anonymous_is_sent_to_login(path: str, db: None) -> None:
     response = Client().get(path)
     assert response.status_code == 302
     assert response["Location"] == f"{LOGIN}?next={path}"
+
+
+def test_a_password_reset_ends_every_session_of_the_person(world: World) -> None:
+    elsewhere = Client()
+    login(elsewhere, world.user.username)
+    Client().post(reverse("accounts:password-reset"), {"email": world.user.email})
+    link = re.search(r"https?://[^/]+(/password/reimposta/\S+)", mail.outbox[-1].body)
+    assert link is not None
+    client = Client()
+    page = client.get(link.group(1), follow=True)
+    client.post(
+        page.redirect_chain[-1][0],
+        {"new_password1": "Reimpostata-2026!", "new_password2": "Reimpostata-2026!"},
+    )
+    assert not UserSession.objects.filter(user=world.user, ended_at__isnull=True).exists()
+    assert elsewhere.get(reverse("dashboard"))["Location"].startswith(reverse("accounts:login"))

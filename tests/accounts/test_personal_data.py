@@ -250,7 +250,7 @@ def test_audit_log_lists_and_filters(world: World) -> None:
 
 
 def test_audit_log_never_shows_another_company(world: World) -> None:
-    from accounts.services import audit_record
+    from accounts.audit import audit_record
 
     audit_record(
         actor=world.outsider_lr,

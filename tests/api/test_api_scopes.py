@@ -14,7 +14,7 @@ from api.models import ApiClient, ApiScope
 from billing.models import BillingProfile, Invoice
 from consumption.models import UsageRecord
 from tests.billing.test_import import record
-from tests.conftest import World
+from tests.conftest import World, sign_in
 from tests.factories import StaffFactory
 from tracking.models import Channel, Request, RequestKind, RequestState
 from tracking.services import request_create
@@ -143,7 +143,7 @@ def test_a_token_moves_only_requests_of_its_channels(world: World) -> None:
     (made on the web) with its own IBAN. The request stays where it was; the shop may still
     read it, and moves its own."""
     billing_page = Client()
-    billing_page.force_login(world.lr)
+    sign_in(billing_page, world.lr)
     debit = {
         "iban": "IT60X0542811101000000123456",
         "holder": world.company.name,
@@ -337,7 +337,7 @@ def test_the_admin_shows_and_changes_the_scopes(world: World) -> None:
         name="agenti", scopes=[ApiScope.REQUESTS_READ], channels=["AGENT"]
     )
     browser = Client()
-    browser.force_login(admin)
+    sign_in(browser, admin)
     listing = browser.get(reverse("admin:api_apiclient_changelist")).content.decode()
     assert "requests:read" in listing and "AGENT" in listing
     url = reverse("admin:api_apiclient_change", args=[client_system.pk])

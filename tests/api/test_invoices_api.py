@@ -10,7 +10,7 @@ from api.auth import api_client_create
 from api.models import ApiScope
 from billing.models import Invoice
 from tests.billing.test_import import record
-from tests.conftest import World
+from tests.conftest import World, sign_in
 
 URL = "/api/v1/invoices/"
 
@@ -63,7 +63,7 @@ def test_a_disabled_client_is_refused(world: World) -> None:
 
 def test_a_signed_in_person_is_not_a_client_system(world: World) -> None:
     client = Client()
-    client.force_login(world.lr)
+    sign_in(client, world.lr)
     response = client.post(URL, json.dumps(record(world)), content_type="application/json")
     assert response.status_code == 401
 

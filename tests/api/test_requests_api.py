@@ -12,7 +12,7 @@ from api.auth import api_client_create
 from api.models import ApiScope
 from billing.models import BillingProfile
 from tests.accounts.helpers import signed_in
-from tests.conftest import World
+from tests.conftest import World, sign_in
 from tests.factories import _iccid
 from tracking.models import Channel, Request, RequestKind, RequestState
 
@@ -63,7 +63,7 @@ def test_a_shop_opens_a_request_the_customer_sees_in_tracking(world: World, toke
     tracked = Request.objects.get(reference=body["reference"])
     assert tracked.company == world.company and tracked.channel == Channel.SHOP
     client = Client()
-    client.force_login(world.full)
+    sign_in(client, world.full)
     assert body["reference"] in client.get("/tracking/").content.decode()
 
 

@@ -20,7 +20,7 @@ from billing import payments
 from billing.gateway import sign
 from billing.models import Invoice, Payment
 from load.dbproxy import DatabaseProxy
-from tests.conftest import World
+from tests.conftest import World, sign_in
 
 
 @pytest.fixture
@@ -58,7 +58,7 @@ def test_pages_answer_503_while_the_database_is_away_and_recover(
     world: World, outage: DatabaseProxy
 ) -> None:
     client = Client(raise_request_exception=False)
-    client.force_login(world.full)
+    sign_in(client, world.full)
     assert get(client, "/fatture/").status_code == 200
 
     outage.cut()
@@ -127,7 +127,7 @@ def test_a_session_left_unsaved_by_the_outage_is_a_503_not_a_bad_request(
     gets the 503 page that invites a retry, and the retry finds the payment already
     started, once."""
     client = Client(raise_request_exception=False)
-    client.force_login(world.full)
+    sign_in(client, world.full)
     start_then_cut = payments.payment_start
 
     def payment_start_then_outage(**kwargs):  # type: ignore[no-untyped-def]

@@ -15,6 +15,8 @@ PRODUCTION = {
     "SECRET_KEY": "a-long-random-production-secret-key-for-the-deploy-check-0123456789",
     "ALLOWED_HOSTS": "area-clienti.example.it",
     "DEBUG": "false",
+    "WEBAUTHN_RP_ID": "area-clienti.example.it",
+    "WEBAUTHN_ORIGINS": "https://area-clienti.example.it",
 }
 # A real provider, configured (dummy keys: the check never calls it).
 STRIPE = {

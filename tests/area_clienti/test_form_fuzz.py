@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from accounts.access import PASSWORD_CONFIRMED_AT
 from tests.authz.test_url_sweep import PERSONAL_SAMPLES, ROUTES, SAMPLE_KWARGS
-from tests.conftest import World
+from tests.conftest import World, sign_in
 
 # Pages that are not forms of the customer area (the API, providers' and e-mails' links).
 SKIP_PREFIXES = ("api:", "billing:payment-webhook", "billing:sandbox-checkout", "backoffice:")
@@ -48,7 +48,7 @@ class PostForms(HTMLParser):
 
 def _client(user) -> Client:  # type: ignore[no-untyped-def]
     client = Client()
-    client.force_login(user)
+    sign_in(client, user)
     session = client.session
     session[PASSWORD_CONFIRMED_AT] = int(time.time()) + 3600
     session.save()

@@ -5,7 +5,7 @@ from django.db import OperationalError
 from django.db.backends.utils import CursorWrapper
 from django.test import Client
 
-from tests.conftest import World
+from tests.conftest import World, sign_in
 
 
 def test_healthz_and_readyz(db: None) -> None:
@@ -29,7 +29,7 @@ def test_readyz_answers_503_without_the_database(world: World) -> None:
 
 def test_pages_answer_a_friendly_503_without_the_database(world: World) -> None:
     client = Client(raise_request_exception=False)
-    client.force_login(world.lr)
+    sign_in(client, world.lr)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(CursorWrapper, "execute", refuse)
         response = client.get("/fatture/")

@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from area_clienti.observability import JsonFormatter, RequestIdFilter
-from tests.conftest import World
+from tests.conftest import World, sign_in
 
 
 def test_every_response_carries_a_request_id(db: None) -> None:
@@ -28,7 +28,7 @@ def test_access_lines_are_json_with_the_request_id(
     world: World, caplog: pytest.LogCaptureFixture
 ) -> None:
     client = Client()
-    client.force_login(world.lr)
+    sign_in(client, world.lr)
     with caplog.at_level(logging.INFO, logger="area_clienti.requests"):
         response = client.get("/fatture/", HTTP_X_REQUEST_ID="req-000000000001")
     record = next(r for r in caplog.records if r.name == "area_clienti.requests")
@@ -48,7 +48,7 @@ def test_sessions_live_in_redis_when_configured(world: World, settings) -> None:
     }
     settings.SESSION_ENGINE = "django.contrib.sessions.backends.cache"
     client = Client()
-    client.force_login(world.full)
+    sign_in(client, world.full)
     assert client.get("/fatture/").status_code == 200
     key = client.cookies["sessionid"].value
     assert cache.get(f"django.contrib.sessions.cache{key}") is not None

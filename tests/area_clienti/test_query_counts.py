@@ -6,10 +6,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from accounts.access import PASSWORD_CONFIRMED_AT
+from accounts.audit import audit_record
 from accounts.roles import Profile
-from accounts.services import audit_record
 from support.models import Conversation
-from tests.conftest import World
+from tests.conftest import World, sign_in
 from tests.factories import LineFactory, LineServiceFactory, OfferFactory, UserFactory
 from tracking.models import RequestKind
 from tracking.services import request_create
@@ -49,7 +49,7 @@ def test_pages_run_a_fixed_number_of_queries(path: str, most: int, world: World)
         company=world.company, kind=RequestKind.FAULT, summary="Guasto", requester=world.lr
     )
     client = Client()
-    client.force_login(world.lr)
+    sign_in(client, world.lr)
     client.get(path)
     small = queries_for(client, path)
     assert small <= most
@@ -69,7 +69,7 @@ def test_pages_run_a_fixed_number_of_queries(path: str, most: int, world: World)
 
 def test_employee_page_runs_a_fixed_number_of_queries(world: World, rf) -> None:  # type: ignore[no-untyped-def]
     client = Client()
-    client.force_login(world.lr)
+    sign_in(client, world.lr)
     session = client.session
     session[PASSWORD_CONFIRMED_AT] = 2**40  # far in the future: no re-authentication
     session.save()
@@ -88,7 +88,7 @@ def test_offer_activation_pages_run_a_fixed_number_of_queries(world: World) -> N
 
     offer = OfferFactory()
     client = Client()
-    client.force_login(world.lr)
+    sign_in(client, world.lr)
     assert activate(client, offer, [world.lr_line]).status_code == 302  # an open request
     choose(client, offer, [world.full_line])
     pages = [f"/offerte/{offer.code}/", f"/offerte/{offer.code}/riepilogo/"]

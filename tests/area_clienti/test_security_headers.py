@@ -11,12 +11,12 @@ from django.urls import reverse
 from accounts.access import PASSWORD_CONFIRMED_AT
 from tests.area_clienti.test_form_fuzz import NAMES, PostForms
 from tests.authz.test_url_sweep import PERSONAL_SAMPLES, ROUTES, SAMPLE_KWARGS
-from tests.conftest import World
+from tests.conftest import World, sign_in
 
 
 def test_security_headers(world: World) -> None:
     client = Client()
-    client.force_login(world.lr)
+    sign_in(client, world.lr)
     response = client.get("/fatture/")
     assert response["X-Frame-Options"] == "DENY"
     assert response["Referrer-Policy"] == "same-origin"
@@ -37,7 +37,7 @@ def test_every_form_needs_its_csrf_token(name: str, world: World) -> None:
             kwargs = SAMPLE_KWARGS[route.name](world) if route.params else {}
         url = reverse(route.name, kwargs=kwargs)
         client = Client(enforce_csrf_checks=True)
-        client.force_login(user)
+        sign_in(client, user)
         session = client.session
         session[PASSWORD_CONFIRMED_AT] = int(time.time()) + 3600
         session.save()

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from accounts.access import PASSWORD_CONFIRMED_AT
 from accounts.roles import Profile
-from tests.conftest import World
+from tests.conftest import World, sign_in
 
 
 @pytest.mark.parametrize(
@@ -28,7 +28,7 @@ def test_every_page_shows_name_and_profile_under_it(
 ) -> None:
     person = world.by_profile(profile)
     client = Client()
-    client.force_login(person)
+    sign_in(client, person)
     page = client.get(path).content.decode()
     assert (
         f'<p class="user-name mb-0">{person.get_full_name()}</p>\n'
@@ -38,7 +38,7 @@ def test_every_page_shows_name_and_profile_under_it(
 
 def test_profile_change_shows_on_the_next_request(world: World) -> None:
     client = Client()
-    client.force_login(world.user)
+    sign_in(client, world.user)
     assert client.get("/fatture/").status_code == 403
     world.user.profile = Profile.FULL
     world.user.save(update_fields=["profile"])
@@ -48,7 +48,7 @@ def test_profile_change_shows_on_the_next_request(world: World) -> None:
 
 def test_italian_by_default_whatever_the_browser_says(world: World) -> None:
     client = Client(HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
-    client.force_login(world.lr)
+    sign_in(client, world.lr)
     page = client.get("/").content.decode()
     assert '<html lang="it">' in page
     assert "Fatture e pagamenti" in page
@@ -56,7 +56,7 @@ def test_italian_by_default_whatever_the_browser_says(world: World) -> None:
 
 def test_language_switch_to_english_and_back(world: World) -> None:
     client = Client()
-    client.force_login(world.lr)
+    sign_in(client, world.lr)
     response = client.post(reverse("set-language"), {"language": "en", "next": "/"})
     assert response.status_code == 302
     page = client.get("/").content.decode()
@@ -69,7 +69,7 @@ def test_language_switch_to_english_and_back(world: World) -> None:
 
 def test_forbidden_page_has_the_shell_and_a_way_back(world: World) -> None:
     client = Client()
-    client.force_login(world.user)
+    sign_in(client, world.user)
     response = client.get("/tracking/")
     assert response.status_code == 403
     page = response.content.decode()
@@ -79,7 +79,7 @@ def test_forbidden_page_has_the_shell_and_a_way_back(world: World) -> None:
 
 def test_not_found_page_in_the_same_look(world: World) -> None:
     client = Client()
-    client.force_login(world.user)
+    sign_in(client, world.user)
     response = client.get("/non-esiste/")
     assert response.status_code == 404
     assert "Pagina non trovata" in response.content.decode()
@@ -88,7 +88,7 @@ def test_not_found_page_in_the_same_look(world: World) -> None:
 
 def test_dashboard_lists_only_what_the_profile_can_do(world: World) -> None:
     client = Client()
-    client.force_login(world.light)
+    sign_in(client, world.light)
     page = client.get("/").content.decode()
     assert "Segnalare un guasto su una linea" in page
     assert "Inviare una richiesta ai nostri esperti" not in page
@@ -96,7 +96,7 @@ def test_dashboard_lists_only_what_the_profile_can_do(world: World) -> None:
 
 def test_no_inline_scripts_and_a_strict_csp(world: World) -> None:
     client = Client()
-    client.force_login(world.lr)
+    sign_in(client, world.lr)
     response = client.get("/")
     csp = response["Content-Security-Policy"]
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp
@@ -106,7 +106,7 @@ def test_no_inline_scripts_and_a_strict_csp(world: World) -> None:
 
 def test_staff_land_on_the_back_office(world: World) -> None:
     client = Client()
-    client.force_login(world.staff)
+    sign_in(client, world.staff)
     response = client.get("/")
     assert response.status_code == 302
     assert response["Location"] == reverse("backoffice:index")
@@ -158,7 +158,7 @@ def _crumbs(html: str) -> list[str]:
 
 def _page(person: Any, path: str) -> str:
     client = Client()
-    client.force_login(person)
+    sign_in(client, person)
     session = client.session
     session[PASSWORD_CONFIRMED_AT] = int(time.time())  # the e-mail page asks for it
     session.save()
@@ -211,7 +211,7 @@ def test_a_deep_page_shows_its_path_from_the_home(profile: Profile, world: World
 
 def test_the_path_follows_the_language(world: World) -> None:
     client = Client()
-    client.force_login(world.lr)
+    sign_in(client, world.lr)
     client.post(reverse("set-language"), {"language": "en", "next": "/"})
     html = client.get(reverse("accounts:employees")).content.decode()
     assert _crumbs(html)[1:] == ["View profile and company data", "Employees and web profiles"]
@@ -227,7 +227,7 @@ def test_a_section_page_shows_home_and_its_title_only(world: World) -> None:
 def test_no_breadcrumbs_on_the_home_nor_on_error_pages(world: World) -> None:
     assert _crumbs(_page(world.lr, "/")) == []
     client = Client()
-    client.force_login(world.user)
+    sign_in(client, world.user)
     assert _crumbs(client.get("/tracking/").content.decode()) == []  # 403
     assert _crumbs(client.get("/non-esiste/").content.decode()) == []  # 404
     assert _crumbs(client.get(reverse("accounts:login")).content.decode()) == []

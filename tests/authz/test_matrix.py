@@ -13,7 +13,7 @@ from django.urls import reverse
 from accounts.backends import RoleMatrixBackend
 from accounts.roles import MATRIX, PROFILE_COLUMNS, Capability, Profile, Scope, scope_for
 from area_clienti.navigation import SECTIONS
-from tests.conftest import World
+from tests.conftest import World, sign_in
 
 DOCUMENT = Path(settings.BASE_DIR) / "docs" / "role-matrix.md"
 CELL = {"✓": Scope.YES, "all": Scope.ALL, "own": Scope.OWN, "–": None, "-": None}
@@ -73,7 +73,7 @@ def test_menu_and_dashboard_show_exactly_the_allowed_sections(
     profile: Profile, world: World
 ) -> None:
     client = Client()
-    client.force_login(world.by_profile(profile))
+    sign_in(client, world.by_profile(profile))
     page = client.get(reverse("dashboard")).content.decode()
     for section in SECTIONS:
         link = f'href="{section.url}"'

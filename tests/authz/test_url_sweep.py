@@ -12,15 +12,20 @@ import pytest
 from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from accounts.access import PASSWORD_CONFIRMED_AT, access_of
 from accounts.models import Company, Contract, Invitation, Line
 from accounts.roles import Profile
 from billing.models import Invoice, Payment
 from offers.models import Offer
+from security.middleware import ALLOWED_WHILE_PENDING, STEP_PAGE
+from security.models import UserSession
+from security.two_factor import PENDING_SECOND_FACTOR, PendingStep
 from support.models import Attachment, Conversation
 from tests.authz.urls import Route, walk
-from tests.conftest import World
+from tests.conftest import World, client_for, sign_in
 from tests.factories import ContractFactory, InvitationFactory, LineFactory, OfferFactory
 from tracking.models import Request, RequestKind
 from tracking.services import request_create
@@ -59,6 +64,8 @@ SAMPLE_KWARGS: dict[str, Callable[[World], dict[str, Any]]] = {
     "backoffice:chat-take": lambda w: {"pk": conversation_of(w.user).pk},
     "backoffice:chat-close": lambda w: {"pk": conversation_of(w.user).pk},
     "backoffice:attachment": lambda w: {"pk": attachment_of(w.lr).pk},
+    "security:employee-reset": lambda w: {"pk": w.full.pk},
+    "security:session-end": lambda w: {"pk": session_of(w.lr).pk},
 }
 
 # For objects in the user's own scope (OWN): one the persona may see.
@@ -76,6 +83,9 @@ PERSONAL_SAMPLES: dict[str, Callable[[World, Any], dict[str, Any]]] = {
         "reference": request_of(w.company, requester=customer_or(w, user)).reference
     },
     "consumption:top-up": lambda w, user: {"pk": own_sim(w, user).pk},
+    # The person's own passkey (anonymous: the LR's); someone else's is in OUTSIDER_KWARGS.
+    "security:passkey-rename": lambda w, user: {"pk": passkey_of(user or w.lr).pk},
+    "security:passkey-remove": lambda w, user: {"pk": passkey_of(user or w.lr).pk},
     "consumption:top-up-result": lambda w, user: {
         "reference": top_up_of(own_sim(w, user)).payment.provider_reference
     },
@@ -143,6 +153,10 @@ OUTSIDER_KWARGS: dict[str, tuple[str, Callable[[World], dict[str, Any]]]] = {
         "post",
         lambda w: {"reference": request_of(w.outsider_company, requester=w.outsider_lr).reference},
     ),
+    "security:employee-reset": ("post", lambda w: {"pk": w.outsider_lr.pk}),
+    "security:session-end": ("post", lambda w: {"pk": session_of(w.outsider_lr).pk}),
+    "security:passkey-rename": ("post", lambda w: {"pk": passkey_of(w.outsider_lr).pk}),
+    "security:passkey-remove": ("post", lambda w: {"pk": passkey_of(w.outsider_lr).pk}),
 }
 # URLs whose arguments name no company object (links sent by e-mail carry their own proof).
 NO_OBJECT_ARGUMENTS = {
@@ -166,6 +180,16 @@ NO_OBJECT_ARGUMENTS = {
 def request_of(company: Company, requester: Any = None) -> Request:
     return request_create(
         company=company, kind=RequestKind.EXPANSION, summary="Nuove SIM", requester=requester
+    )
+
+
+def session_of(user: Any) -> UserSession:
+    return UserSession.objects.create(user=user, session_key=uuid.uuid4().hex)
+
+
+def passkey_of(user: Any) -> WebAuthnCredential:
+    return WebAuthnCredential.objects.create(
+        user=user, name="Telefono", credential_id=uuid.uuid4().bytes, public_key=b""
     )
 
 
@@ -257,9 +281,7 @@ def test_url_answers_as_declared(route: Route, persona: str, world: World) -> No
     access = access_of(route.callback)
     assert access is not None
     user = _user(world, persona)
-    client = Client()
-    if user is not None:
-        client.force_login(user)
+    client = client_for(user) if user is not None else Client()
     response = client.get(_url(route, world, user))
     login_url = reverse("accounts:login")
     # Invoices, PDFs, attachments, PUKs: no page or download is kept by a cache.
@@ -280,9 +302,14 @@ def test_url_answers_as_declared(route: Route, persona: str, world: World) -> No
         # for the password again; 405: a GET on an action that takes only POST.
         assert response.status_code in {200, 302, 405}, response.status_code
         if response.status_code == 302:
+            # or a security page with nothing to show (no code pending, nothing owed).
             assert response["Location"].startswith(
-                (reverse("backoffice:index"), reverse("accounts:confirm-password"))
-            )
+                (
+                    reverse("backoffice:index"),
+                    reverse("accounts:confirm-password"),
+                    reverse("security:overview"),
+                )
+            ) or (route.name == "security:verify" and response["Location"] == "/")
     else:
         assert response.status_code == 403
         assert "Accesso non consentito" in response.content.decode()
@@ -292,10 +319,43 @@ def test_another_companys_objects_answer_404(world: World) -> None:
     object_routes = {r.name for r in ROUTES if r.params} - NO_OBJECT_ARGUMENTS
     assert object_routes == set(OUTSIDER_KWARGS), "add the route to OUTSIDER_KWARGS"
     client = Client()
-    client.force_login(world.lr)
+    sign_in(client, world.lr)
     session = client.session
     session[PASSWORD_CONFIRMED_AT] = int(time.time())
     session.save()
     for name, (method, kwargs) in OUTSIDER_KWARGS.items():
         response = getattr(client, method)(reverse(name, kwargs=kwargs(world)))
         assert response.status_code == 404, name
+
+
+PENDING_STEPS = [PendingStep.VERIFY, PendingStep.ENROL]
+
+
+@pytest.mark.parametrize("step", PENDING_STEPS)
+@pytest.mark.parametrize("route", ROUTES, ids=lambda route: route.name)
+def test_a_second_factor_owed_leads_every_url_to_its_step(
+    route: Route, step: PendingStep, world: World
+) -> None:
+    """After the password, a person who owes a second factor (they have one: "verify"; the
+    company requires one they lack: "enrol") reaches only that step's pages; client systems
+    (the API, by token) answer as always."""
+    person = world.full
+    if step == PendingStep.VERIFY:
+        TOTPDevice.objects.create(user=person, name="App", confirmed=True)
+    else:
+        world.company.two_factor_policy = "ADMINS"
+        world.company.save()
+    client = Client()
+    client.force_login(person)
+    assert client.session[PENDING_SECOND_FACTOR] == step
+    response = client.get(_url(route, world, person))
+    step_page = reverse(STEP_PAGE[step])
+    access = access_of(route.callback)
+    assert access is not None
+    if route.name in ALLOWED_WHILE_PENDING[step] or route.pattern.startswith("api/"):
+        assert not response.get("Location", "").startswith(step_page), response["Location"]
+        if access.kind == "api":
+            assert response.status_code == 401
+    else:
+        assert response.status_code == 302, response.status_code
+        assert response["Location"].startswith(step_page + "?next="), response["Location"]

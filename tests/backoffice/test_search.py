@@ -3,12 +3,12 @@
 from django.test import Client
 from django.urls import reverse
 
-from tests.conftest import World
+from tests.conftest import World, sign_in
 
 
 def staff_client(world: World) -> Client:
     client = Client()
-    client.force_login(world.staff)
+    sign_in(client, world.staff)
     return client
 
 
@@ -31,7 +31,7 @@ def test_staff_find_companies_and_people(world: World) -> None:
 
 def test_customers_cannot_search(world: World) -> None:
     client = Client()
-    client.force_login(world.lr)
+    sign_in(client, world.lr)
     assert client.get(reverse("backoffice:search"), {"q": "Acme"}).status_code == 403
 
 

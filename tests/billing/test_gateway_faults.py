@@ -11,7 +11,7 @@ from django.urls import reverse
 from billing.gateway import GatewayUnavailable, SandboxGateway
 from billing.models import Invoice, Payment
 from consumption.models import TopUp
-from tests.conftest import World
+from tests.conftest import World, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +33,7 @@ def test_a_timeout_leaves_the_invoice_unpaid_and_payable(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     client = Client()
-    client.force_login(world.full)
+    sign_in(client, world.full)
     with monkeypatch.context() as patch:
         patch.setattr(
             SandboxGateway,
@@ -53,7 +53,7 @@ def test_a_timeout_leaves_the_invoice_unpaid_and_payable(
 
 def test_a_timeout_on_a_top_up_credits_nothing(world: World, gateway_down: None) -> None:
     client = Client()
-    client.force_login(world.user)
+    sign_in(client, world.user)
     response = client.post(
         reverse("consumption:top-up", args=[world.user_line.pk]),
         {"amount": "10", "idempotency_key": uuid.uuid4().hex},

@@ -1,12 +1,16 @@
 """Playwright on Debian's Chromium (Playwright's own browser download does not work here)."""
 
 import os
+from base64 import b32decode
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django_otp.oath import TOTP
 from playwright.sync_api import Playwright
+
+from area_clienti.management.commands.seed_demo import DEMO_TOTP_SECRET
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
@@ -51,6 +55,12 @@ def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]
         "timezone_id": "Europe/Rome",
         "reduced_motion": "reduce",
     }
+
+
+def demo_totp_code() -> str:
+    """What the demo's authenticator app (its secret is in the README) shows now."""
+    totp = TOTP(b32decode(DEMO_TOTP_SECRET))
+    return f"{totp.token():06d}"
 
 
 @pytest.fixture

@@ -46,7 +46,7 @@ def sign_in(page: Page, base: str, username: str) -> None:
     page.goto(f"{base}/accedi/")
     page.get_by_label("Nome utente").fill(username)
     page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Accedi").click()
+    page.get_by_role("button", name="Accedi", exact=True).click()
     expect(page).to_have_url(f"{base}/")
 
 

@@ -46,6 +46,7 @@ CUSTOMER_NAMESPACES = {
     "offers",
     "support",
     "tracking",
+    "security",
 }
 NOT_PAGES = {
     "accounts:logout": "a POST",
@@ -75,6 +76,25 @@ NOT_PAGES = {
     "billing:sandbox-checkout": "reached by Paga online",
     "billing:payment-result": "reached by paying",
     "offers:summary": "reached by choosing a line",
+    # The second factor's steps: tests/browser/test_two_factor.py visits them as a person does.
+    "security:verify": "after the password, for a person with a second factor",
+    "security:recovery-codes": "shown once, after a first method is set up",
+    "security:recovery-codes-download": "a download",
+    "security:totp-remove": "a person with the app",
+    # Passkeys: the ceremonies are JSON; tests/browser/test_passkeys.py visits the pages.
+    "security:passkey-login-begin": "the passkey ceremony's JSON",
+    "security:passkey-login-complete": "the passkey ceremony's JSON",
+    "security:passkey-register-begin": "the passkey ceremony's JSON",
+    "security:passkey-register-complete": "the passkey ceremony's JSON",
+    "security:passkey-rename": "a person with a passkey",
+    "security:passkey-remove": "a person with a passkey",
+    # The expiry warning's requests (tests/browser/test_session_expiry.py).
+    "security:session-keepalive": "a POST",
+    "security:draft-save": "a POST",
+    "security:draft-discard": "a POST",
+    # The sessions page's buttons (tests/browser/test_sessions.py).
+    "security:session-end": "a POST",
+    "security:sessions-end-others": "a POST",
 }
 # Pages that take no argument.
 STATIC_PAGES = [
@@ -111,6 +131,13 @@ STATIC_PAGES = [
     "support:diagnosis",
     "support:requests",
     "tracking:index",
+    "security:overview",
+    "security:enrol",
+    "security:totp-setup",
+    "security:recovery-codes-regenerate",
+    "security:policy",
+    "security:sessions",
+    "security:sign-in-log",
 ]
 
 
@@ -183,6 +210,7 @@ def pages_of(user: User) -> list[Visit]:
     employee = first(colleagues.exclude(profile="LR"))
     if employee:
         objects.append(("employee-edit", "accounts:employee-edit", {"pk": employee.pk}))
+        objects.append(("employee-reset", "security:employee-reset", {"pk": employee.pk}))
 
     candidates: list[tuple[str, str, dict[str, Any]]] = [
         (name.replace(":", "-"), name, {}) for name in STATIC_PAGES

@@ -4,6 +4,7 @@ seeing the other's messages without reloading; axe-core on every page."""
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from tests.browser.conftest import demo_totp_code
 from tests.browser.test_journeys import assert_accessible, open_section, sign_in
 
 pytestmark = pytest.mark.browser
@@ -49,10 +50,13 @@ def test_customer_and_operator_exchange_messages(
 
 
 def sign_in_operator(page: Page, base: str) -> None:
+    """Staff give a second factor after the password (DEBUG is off): the demo's app."""
     page.goto(f"{base}/accedi/")
     page.get_by_label("Nome utente").fill("operatore")
     page.get_by_label("Password").fill("Demo-2026!")
-    page.get_by_role("button", name="Accedi").click()
+    page.get_by_role("button", name="Accedi", exact=True).click()
+    page.get_by_label("Codice di verifica").fill(demo_totp_code())
+    page.get_by_role("button", name="Verifica", exact=True).click()
     expect(page).to_have_url(f"{base}/backoffice/")
 
 

@@ -15,7 +15,7 @@ from django.urls import reverse
 from billing.models import InvoiceItem
 from consumption.services import usage_import_csv
 from core.exports import Euro, csv_value
-from tests.conftest import World
+from tests.conftest import World, sign_in
 
 HYPERLINK = '=HYPERLINK("http://x","y")'
 PHONE_LIKE = "+39 335 1234567"
@@ -48,7 +48,7 @@ def hostile(world: World) -> World:
 
 def export(world: World, formato: str) -> bytes:
     client = Client()
-    client.force_login(world.lr)
+    sign_in(client, world.lr)
     response = client.get(reverse("consumption:all-sims"), {"month": "2026-10", "formato": formato})
     assert response.status_code == 200
     return b"".join(response.streaming_content)
@@ -117,7 +117,7 @@ def test_the_billed_report_writes_service_names_as_text(world: World) -> None:
         vat_rate=22,
     )
     client = Client()
-    client.force_login(world.lr)
+    sign_in(client, world.lr)
     response = client.get(reverse("consumption:billed-report"), {"formato": "csv"})
     content = b"".join(response.streaming_content).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(content), delimiter=";"))

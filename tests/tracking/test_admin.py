@@ -4,7 +4,7 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 
-from tests.conftest import World
+from tests.conftest import World, sign_in
 from tracking.models import RequestKind, RequestState
 from tracking.services import request_create
 
@@ -12,7 +12,7 @@ from tracking.services import request_create
 def test_admin_actions_follow_the_transitions(world: World) -> None:
     world.staff.user_permissions.set(Permission.objects.filter(content_type__app_label="tracking"))
     client = Client()
-    client.force_login(world.staff)
+    sign_in(client, world.staff)
     tracked = request_create(company=world.company, kind=RequestKind.FAULT, summary="Guasto")
     url = reverse("admin:tracking_request_changelist")
 

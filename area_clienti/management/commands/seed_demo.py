@@ -8,6 +8,7 @@ area_clienti, above every section, and calls each section's own `demo.py`.
 from __future__ import annotations
 
 import random
+from base64 import b32decode
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -18,10 +19,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from guardian.shortcuts import assign_perm, remove_perm
 from stdnum import luhn
 from stdnum.it import codicefiscale, iva
 
+from accounts.audit import audit_record
 from accounts.models import (
     AuditEntry,
     Company,
@@ -32,7 +35,6 @@ from accounts.models import (
     User,
 )
 from accounts.roles import Profile
-from accounts.services import audit_record
 from billing.demo import Fee, LineCharges, month_start, seed_invoices, seed_personal_invoices
 from consumption.demo import seed_credit, seed_plans, seed_usage, usage_cost_by_month
 from core.workdays import first_working_day_from
@@ -115,7 +117,19 @@ BIANCHI_PEOPLE = [
         codice_fiscale("BNCGNN65B10F205"),
         "+393471000001",
     ),
+    # Signs in with a second factor: the authenticator app, its secret in the README.
+    Person(
+        "verifica",
+        "Elena",
+        "Fabbri",
+        Profile.FULL,
+        codice_fiscale("FBBLNE82L53F205"),
+        "+393471000002",
+    ),
 ]
+# The authenticator app's secret of the demo's `verifica` and `operatore` (staff need a
+# second factor whenever DEBUG is off): documented, so that anyone can try the second step.
+DEMO_TOTP_SECRET = "AREACLIENTIBUSINESSDEMO2"  # noqa: S105 - documented demo secret
 
 VERDI_LEGAL_REP = Person(
     "", "Anna", "Verdi", Profile.LR, codice_fiscale("VRDNNA75D45L219"), "+393391000001"
@@ -187,6 +201,8 @@ class Command(BaseCommand):
         people = {p.username: self.person(rossi, p) for p in ROSSI_PEOPLE}
         people |= {p.username: self.person(bianchi, p) for p in BIANCHI_PEOPLE}
         operator = self.operator()
+        for person in (people["verifica"], operator):
+            self.authenticator_app(person)
 
         today = timezone.localdate()
         rossi_mobile = self.contract(rossi, "MB-1000001", Contract.Kind.MOBILE, date(2021, 3, 1))
@@ -367,6 +383,13 @@ class Command(BaseCommand):
         user.set_password(DEMO_PASSWORD)
         user.save(update_fields=["password"])
         return user
+
+    def authenticator_app(self, user: User) -> None:
+        TOTPDevice.objects.update_or_create(
+            user=user,
+            name="App di autenticazione",
+            defaults={"key": b32decode(DEMO_TOTP_SECRET).hex(), "confirmed": True},
+        )
 
     def contract(self, company: Company, number: str, kind: str, started_on: date) -> Contract:
         contract, _ = Contract.objects.update_or_create(
