@@ -27,7 +27,8 @@ from security.models import FormDraft
 # at its start or after a separator ("cc_number", "new_pin"; not "account", "company",
 # "shipping"). The browser gets this same pattern (session_expiry tag) and skips them too.
 DENY_PATTERN = (
-    r"password|passwd|secret|token|iban|cvv|cvc|(?:^|[^a-z])(?:card|cc|pan|code|otp|pin|puk)"
+    r"password|passwd|secret|token|iban|cvv|cvc|expir|scadenza"
+    r"|(?:^|[^a-z])(?:card|cc|pan|code|otp|pin|puk)"
 )
 _DENIED_NAME = re.compile(DENY_PATTERN, re.IGNORECASE)
 # Values that look like a payment card number (Luhn-valid, 13 to 19 digits, first digit 2-6:
@@ -81,13 +82,20 @@ def _sensitive_value(value: str) -> bool:
 def _kept_value(value: Any) -> str | list[str] | None:
     """A text value, or the list of a multiple choice's values; None when it may not be kept."""
     if isinstance(value, str):
-        if len(value) > MAX_VALUE_CHARS or _sensitive_value(value):
+        # NUL: PostgreSQL keeps no such character in text, and no form sends one.
+        if len(value) > MAX_VALUE_CHARS or "\x00" in value or _sensitive_value(value):
             return None
         return value
     if (
         isinstance(value, list)
         and len(value) <= MAX_FIELDS
-        and all(isinstance(item, str) and len(item) <= MAX_NAME_CHARS for item in value)
+        and all(
+            isinstance(item, str)
+            and len(item) <= MAX_NAME_CHARS
+            and "\x00" not in item
+            and not _sensitive_value(item)
+            for item in value
+        )
     ):
         return value
     return None
@@ -102,7 +110,7 @@ def draft_fields_filtered(fields: Any) -> dict[str, str | list[str]]:
     for name, value in fields.items():
         if len(kept) >= MAX_FIELDS:
             break
-        if not isinstance(name, str) or not name or len(name) > MAX_NAME_CHARS:
+        if not isinstance(name, str) or not name or len(name) > MAX_NAME_CHARS or "\x00" in name:
             continue
         if _DENIED_NAME.search(name):
             continue

@@ -52,7 +52,8 @@ class SecondFactorMiddleware:
             del request.session[PENDING_SECOND_FACTOR]
             return None
         match = request.resolver_match
-        if match is None or match.view_name in ALLOWED_WHILE_PENDING.get(step, _ALWAYS):
+        assert match is not None  # the URL is resolved before process_view
+        if match.view_name in ALLOWED_WHILE_PENDING.get(step, _ALWAYS):
             return None
         if request.path.startswith("/api/"):
             return None

@@ -60,6 +60,10 @@ class SignInEvent(models.Model):
 
     class Outcome(models.TextChoices):
         SIGNED_IN = "SIGNED_IN", _("Accesso riuscito")
+        PASSWORD_ACCEPTED = (
+            "PASSWORD_ACCEPTED",
+            _("Password corretta, secondo fattore non ancora dato"),
+        )
         WRONG_PASSWORD = "WRONG_PASSWORD", _("Password errata")
         WRONG_CODE = "WRONG_CODE", _("Codice di verifica errato")
         LOCKED_OUT = "LOCKED_OUT", _("Accesso bloccato per troppi tentativi")

@@ -42,6 +42,7 @@ from accounts.access import public, recent_password, signed_in, user_of
 from accounts.models import User
 from core.exceptions import ActionRefused
 from security import two_factor
+from security.views import verified_if_enrolled
 
 NAME_MAX_LENGTH = 64  # django-otp's Device.name
 _LOGGER = getLogger("django_otp_webauthn")
@@ -79,7 +80,8 @@ def default_name(user_agent: str) -> str:
 
 def _name_from(request: HttpRequest) -> str:
     typed = getattr(request, "data", {}).get("name")
-    name = re.sub(r"\s+", " ", typed).strip() if isinstance(typed, str) else ""
+    # Whitespace (and NUL, which PostgreSQL refuses in text) becomes one space.
+    name = re.sub(r"[\s\x00]+", " ", typed).strip() if isinstance(typed, str) else ""
     return (name or default_name(request.headers.get("user-agent", "")))[:NAME_MAX_LENGTH]
 
 
@@ -140,7 +142,7 @@ class _RegisterComplete(CompleteCredentialRegistrationView):  # type: ignore[mis
             two_factor.method_added(request=request, user=user, method_label=_label(credential))
         if not request.user.is_verified():  # type: ignore[union-attr]  # django-otp's user
             otp_login(request, credential)
-            two_factor.sign_in_completed(request, user)
+            two_factor.sign_in_completed(request, user, method=two_factor.METHOD_PASSKEY_STEP)
         messages.success(request, _("Passkey «%(name)s» aggiunta.") % {"name": credential.name})
         needs_codes = not StaticDevice.objects.filter(user=user).exists()
         target = "security:recovery-codes" if needs_codes else "security:overview"
@@ -160,8 +162,11 @@ class _SignInComplete(CompleteCredentialAuthenticationView):  # type: ignore[mis
     or fingerprint). Either way the sign-in is complete."""
 
     def complete_auth(self, device: WebAuthnCredential) -> None:
+        second_step = self.request.user.is_authenticated
         super().complete_auth(device)
-        two_factor.sign_in_completed(self.request, device.user)
+        # A passkey alone was recorded as the sign-in it is; after the password, it is now.
+        method = two_factor.METHOD_PASSKEY_STEP if second_step else ""
+        two_factor.sign_in_completed(self.request, device.user, method=method)
 
 
 # Public: "Accedi con una passkey" starts with nobody signed in.
@@ -189,6 +194,7 @@ def _own_passkey(user: User, pk: int) -> WebAuthnCredential:
 
 
 @signed_in
+@verified_if_enrolled
 @require_http_methods(["GET", "POST"])
 def rename(request: HttpRequest, pk: int) -> HttpResponseBase:
     user = user_of(request)
@@ -203,6 +209,7 @@ def rename(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 
 @signed_in
+@verified_if_enrolled
 @recent_password
 @require_http_methods(["GET", "POST"])
 def remove(request: HttpRequest, pk: int) -> HttpResponseBase:

@@ -45,9 +45,18 @@ BROWSER_COOKIE_AGE = 365 * 24 * 60 * 60
 # Set on the request by the sign-in receiver: the middleware sets the browser's cookie.
 _SIGNED_IN = "security_signed_in"
 
+# The step a session signed in with the password still owes ("verify" or "enrol"), set at
+# sign-in by security.signals (security.two_factor decides it).
+PENDING_SECOND_FACTOR = "second_factor_pending"
 METHOD_PASSWORD = "password"  # noqa: S105 - a method's name
 METHOD_PASSKEY = "passkey"
-METHODS = {METHOD_PASSWORD: gettext_lazy("Password"), METHOD_PASSKEY: gettext_lazy("Passkey")}
+METHODS = {
+    METHOD_PASSWORD: gettext_lazy("Password"),
+    METHOD_PASSKEY: gettext_lazy("Passkey"),
+    "password+app": gettext_lazy("Password e app di autenticazione"),
+    "password+recovery": gettext_lazy("Password e codice di recupero"),
+    "password+passkey": gettext_lazy("Password e passkey"),
+}
 
 
 # --- Browser and system from the user agent ------------------------------------------------
@@ -123,16 +132,32 @@ def sign_in_record(*, request: HttpRequest, user: User) -> None:
     session[SEEN_AT] = int(time.time())
     backend = str(session.get(BACKEND_SESSION_KEY) or getattr(user, "backend", ""))
     method = METHOD_PASSKEY if backend.startswith("django_otp_webauthn.") else METHOD_PASSWORD
+    # A password that still owes its second factor is not yet a sign-in: the second step
+    # records it (sign_in_second_step_record), or the log shows it stopped at the password.
+    owed = method == METHOD_PASSWORD and PENDING_SECOND_FACTOR in session
+    SignInEvent.objects.create(
+        company_id=user.company_id,
+        user=user,
+        username=user.get_username(),
+        outcome=SignInEvent.Outcome.PASSWORD_ACCEPTED if owed else SignInEvent.Outcome.SIGNED_IN,
+        method=method,
+        ip_address=row.ip_address,
+        user_agent=row.user_agent,
+    )
+    setattr(request, _SIGNED_IN, user)
+
+
+def sign_in_second_step_record(*, request: HttpRequest, user: User, method: str) -> None:
+    """The second factor given after the password: the sign-in is complete."""
     SignInEvent.objects.create(
         company_id=user.company_id,
         user=user,
         username=user.get_username(),
         outcome=SignInEvent.Outcome.SIGNED_IN,
         method=method,
-        ip_address=row.ip_address,
-        user_agent=row.user_agent,
+        ip_address=_address(request),
+        user_agent=_user_agent(request),
     )
-    setattr(request, _SIGNED_IN, user)
 
 
 def sign_in_failure_record(

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -30,9 +31,14 @@ from accounts.models import AuditEntry, Company, TwoFactorPolicy, User
 from core.exceptions import ActionRefused
 from core.mail import send_templated_email
 from core.proxies import client_address
-from security.sessions import sessions_end
+from security.sessions import PENDING_SECOND_FACTOR as PENDING_SECOND_FACTOR  # the step's key
+from security.sessions import sessions_end, sign_in_second_step_record
 
-PENDING_SECOND_FACTOR = "second_factor_pending"
+TOTP_BEING_SET_UP = "totp_being_set_up"
+# How a sign-in was completed, for the sign-in log (security.sessions.METHODS).
+METHOD_APP = "password+app"
+METHOD_RECOVERY = "password+recovery"
+METHOD_PASSKEY_STEP = "password+passkey"
 RECOVERY_CODE_COUNT = 10
 # Lower case letters and digits a person cannot confuse when copying them from paper.
 _RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
@@ -99,10 +105,14 @@ def pending_step_at_sign_in(user: User) -> PendingStep | None:
     return None
 
 
-def sign_in_completed(request: HttpRequest, user: User) -> None:
-    """The whole sign-in succeeded (password and, when owed, the second factor): the
+def sign_in_completed(request: HttpRequest, user: User, *, method: str = "") -> None:
+    """The whole sign-in succeeded (password and, when owed, the second factor `method`):
+    a new session key for the signed-in session, the sign-in in the company's log, and the
     failures counted toward the lockout start again from zero."""
-    request.session.pop(PENDING_SECOND_FACTOR, None)
+    if request.session.pop(PENDING_SECOND_FACTOR, None):
+        request.session.cycle_key()
+        if method:
+            sign_in_second_step_record(request=request, user=user, method=method)
     AxesProxyHandler.reset_attempts(
         ip_address=client_address(request), username=user.get_username()
     )
@@ -126,19 +136,21 @@ def _normalise(code: str) -> str:
     return "".join(code.split()).replace("-", "").lower()
 
 
+@transaction.atomic
 def verify_code(user: User, code: str) -> TOTPDevice | StaticDevice | None:
     """The device that accepts `code`: a six-digit code of the authenticator app (each one
     once: django-otp remembers the last time step used) or a recovery code (deleted as it
-    is used). None when neither does."""
+    is used). None when neither does. The device's row is locked meanwhile: the same code
+    sent twice at once is accepted once."""
     code = _normalise(code)
     if not code:
         return None
-    if code.isdigit():
-        for device in TOTPDevice.objects.filter(user=user, confirmed=True):
+    if len(code) == 6 and code.isdigit():  # recovery codes have eight characters
+        for device in TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True):
             if device.verify_token(code):
                 return device
         return None
-    static = StaticDevice.objects.filter(user=user, confirmed=True).first()
+    static = StaticDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
     if static is not None and static.verify_token(code):
         return static
     return None
@@ -165,8 +177,19 @@ def formatted_recovery_code(token: str) -> str:
 
 
 @transaction.atomic
+def recovery_codes_first(*, user: User) -> list[str] | None:
+    """The person's first codes, beside their first method; None when they have codes (two
+    pages opened at once generate one set, not two)."""
+    User.objects.select_for_update().get(pk=user.pk)
+    if StaticDevice.objects.filter(user=user).exists() or not has_second_factor(user):
+        return None
+    return recovery_codes_generate(user=user)
+
+
+@transaction.atomic
 def recovery_codes_generate(*, user: User) -> list[str]:
     """Ten new single-use codes; the old ones stop working."""
+    User.objects.select_for_update().get(pk=user.pk)  # one set at a time
     StaticDevice.objects.filter(user=user).delete()
     device = StaticDevice.objects.create(user=user, name=_("Codici di recupero"), confirmed=True)
     tokens = [
@@ -177,14 +200,20 @@ def recovery_codes_generate(*, user: User) -> list[str]:
     return [formatted_recovery_code(t) for t in tokens]
 
 
-def totp_device_pending(*, user: User) -> TOTPDevice:
-    """The authenticator app being set up: the same secret until it is confirmed, so a QR
-    code scanned a minute ago still matches after a reload."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
+def totp_device_pending(*, request: HttpRequest, user: User) -> TOTPDevice:
+    """The authenticator app being set up in this session: the same secret until it is
+    confirmed, so a QR code scanned a minute ago still matches after a reload. A secret
+    shown in another session (perhaps someone else's, with the password) is thrown away:
+    nobody else ever holds the secret this person confirms."""
+    device = TOTPDevice.objects.filter(
+        pk=request.session.get(TOTP_BEING_SET_UP) or 0, user=user, confirmed=False
+    ).first()
     if device is None:
+        TOTPDevice.objects.filter(user=user, confirmed=False).delete()
         device = TOTPDevice.objects.create(
             user=user, name=_("App di autenticazione"), confirmed=False
         )
+        request.session[TOTP_BEING_SET_UP] = device.pk
     return device
 
 
@@ -197,12 +226,19 @@ def totp_confirm(*, request: HttpRequest, user: User, device: TOTPDevice, code: 
     TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()  # one app a person
     device.confirmed = True
     device.save(update_fields=["confirmed"])
+    request.session.pop(TOTP_BEING_SET_UP, None)
     otp_login(request, device)
     method_added(request=request, user=user, method_label=_("App di autenticazione"))
     return True
 
 
 def method_added(*, request: HttpRequest, user: User, method_label: str) -> None:
+    """Record a method just added. The first one ends the person's other sessions: one
+    opened with the password alone (by whoever knew it) would otherwise never be asked for
+    the second factor."""
+    methods = methods_of(user)
+    if (methods.totp is not None) + len(methods.passkeys) == 1:
+        sessions_end(user=user, keep_session_key=request.session.session_key)
     audit_record(
         actor=user,
         action=AuditEntry.Action.SECOND_FACTOR_ADDED,
@@ -262,8 +298,18 @@ def method_remove(
         .exists()
     )
     _refuse_removing_last(user, remaining=others)
+    verified_by_it = request.session.get(DEVICE_ID_SESSION_KEY) == device.persistent_id
     device.delete()
     _drop_recovery_codes_if_alone(user)
+    if verified_by_it:
+        # The session passed the second factor with the device now gone: it stays verified
+        # (by a method the person still has), or it could add no other passkey.
+        remaining = (
+            TOTPDevice.objects.filter(user=user, confirmed=True).first()
+            or WebAuthnCredential.objects.filter(user=user, confirmed=True).first()
+        )
+        if remaining is not None:
+            otp_login(request, remaining)
     audit_record(
         actor=user,
         action=AuditEntry.Action.SECOND_FACTOR_REMOVED,

@@ -4,6 +4,9 @@ reset of an employee's (D7, D8)."""
 from __future__ import annotations
 
 from base64 import b32encode
+from functools import wraps
+from typing import Any
+from urllib.parse import urlencode
 
 import segno
 from axes.helpers import get_lockout_response
@@ -15,12 +18,13 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import selectors as accounts_selectors
-from accounts.access import recent_password, requires, signed_in, user_of
+from accounts.access import View, recent_password, requires, signed_in, user_of
 from accounts.models import User
 from accounts.roles import Capability as C
 from core.exceptions import ActionRefused
@@ -45,14 +49,34 @@ def _next_url(request: HttpRequest, default: str = "dashboard") -> str:
 def _wrong_code_message(user: User, *, confirmed: bool = True) -> str:
     wait = two_factor.retry_after_seconds(user, confirmed=confirmed)
     if wait > 0:
-        return _(
+        return ngettext(
             "Il codice non è valido, o è arrivato troppo presto dopo un codice errato. "
-            "Attendi %(seconds)s secondi e riprova con il codice che l'app mostra allora."
+            "Attendi %(seconds)s secondo e riprova con il codice che l'app mostra allora.",
+            "Il codice non è valido, o è arrivato troppo presto dopo un codice errato. "
+            "Attendi %(seconds)s secondi e riprova con il codice che l'app mostra allora.",
+            wait,
         ) % {"seconds": wait}
     return _(
         "Il codice non è valido o è già stato usato. Controlla che l'ora del telefono sia "
         "esatta, attendi il codice successivo e riprova."
     )
+
+
+def verified_if_enrolled(view: View) -> View:
+    """Changes to a person's second factors need a session that gave one, if they have one
+    (a session opened before their first method ended with it; this is the second lock)."""
+
+    @wraps(view)
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        user = user_of(request)
+        verified = request.user.is_verified()  # type: ignore[union-attr]  # django-otp's user
+        if not verified and two_factor.has_second_factor(user):
+            request.session[PENDING_SECOND_FACTOR] = PendingStep.VERIFY
+            target = reverse("security:verify")
+            return redirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
+        return view(request, *args, **kwargs)
+
+    return guarded
 
 
 def _layout(request: HttpRequest) -> str:
@@ -78,6 +102,14 @@ def verify(request: HttpRequest) -> HttpResponseBase:
         return _lockout(request, user.get_username())
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        if two_factor.retry_after_seconds(user) > 0:
+            # Within the pause after a wrong code nothing is tried, and nothing counted.
+            form.add_error("code", _wrong_code_message(user))
+            return render(
+                request,
+                "security/verify.html",
+                {"form": form, "next": next_url, "methods": two_factor.methods_of(user)},
+            )
         device = two_factor.verify_code(user, form.cleaned_data["code"])
         if device is None:
             two_factor.code_rejected(request, user)
@@ -86,14 +118,19 @@ def verify(request: HttpRequest) -> HttpResponseBase:
             form.add_error("code", _wrong_code_message(user))
         else:
             otp_login(request, device)
-            two_factor.sign_in_completed(request, user)
-            if isinstance(device, StaticDevice):
+            recovery = isinstance(device, StaticDevice)
+            method = two_factor.METHOD_RECOVERY if recovery else two_factor.METHOD_APP
+            two_factor.sign_in_completed(request, user, method=method)
+            if recovery:
                 left = device.token_set.count()
                 messages.warning(
                     request,
-                    _(
+                    ngettext(
+                        "Hai usato un codice di recupero: ne resta %(left)s. Se hai perso il "
+                        "telefono, genera nuovi codici e riattiva l'app dalla pagina Sicurezza.",
                         "Hai usato un codice di recupero: ne restano %(left)s. Se hai perso il "
-                        "telefono, genera nuovi codici e riattiva l'app dalla pagina Sicurezza."
+                        "telefono, genera nuovi codici e riattiva l'app dalla pagina Sicurezza.",
+                        left,
                     )
                     % {"left": left},
                 )
@@ -144,18 +181,19 @@ def _qr_svg(url: str) -> str:
 
 
 @signed_in
+@verified_if_enrolled
 def totp_setup(request: HttpRequest) -> HttpResponseBase:
     user = user_of(request)
     if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         messages.info(request, _("L'app di autenticazione è già attiva."))
         return redirect("security:overview")
-    device = two_factor.totp_device_pending(user=user)
+    device = two_factor.totp_device_pending(request=request, user=user)
     form = TotpConfirmForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if two_factor.totp_confirm(
             request=request, user=user, device=device, code=form.cleaned_data["code"]
         ):
-            two_factor.sign_in_completed(request, user)
+            two_factor.sign_in_completed(request, user, method=two_factor.METHOD_APP)
             messages.success(request, _("L'app di autenticazione è attiva."))
             if not StaticDevice.objects.filter(user=user).exists():
                 request.session[RECOVERY_CODES_SHOWN] = two_factor.recovery_codes_generate(
@@ -178,6 +216,7 @@ def totp_setup(request: HttpRequest) -> HttpResponseBase:
 
 
 @signed_in
+@verified_if_enrolled
 @recent_password
 def totp_remove(request: HttpRequest) -> HttpResponseBase:
     user = user_of(request)
@@ -202,17 +241,14 @@ def totp_remove(request: HttpRequest) -> HttpResponseBase:
 
 
 @signed_in
+@verified_if_enrolled
 def recovery_codes(request: HttpRequest) -> HttpResponseBase:
     """The codes just generated, once. A first method added without codes (a passkey at
     enrolment) gets them here."""
     user = user_of(request)
     codes = request.session.get(RECOVERY_CODES_SHOWN)
-    if (
-        not codes
-        and two_factor.has_second_factor(user)
-        and not StaticDevice.objects.filter(user=user).exists()
-    ):
-        codes = two_factor.recovery_codes_generate(user=user)
+    if not codes:
+        codes = two_factor.recovery_codes_first(user=user)
         request.session[RECOVERY_CODES_SHOWN] = codes
     if not codes:
         return redirect("security:overview")
@@ -225,6 +261,7 @@ def recovery_codes(request: HttpRequest) -> HttpResponseBase:
 
 
 @signed_in
+@verified_if_enrolled
 def recovery_codes_download(request: HttpRequest) -> HttpResponse:
     codes = request.session.get(RECOVERY_CODES_SHOWN)
     if not codes:  # already saved, or never generated: the page that says which
@@ -244,6 +281,7 @@ def recovery_codes_download(request: HttpRequest) -> HttpResponse:
 
 
 @signed_in
+@verified_if_enrolled
 @recent_password
 def recovery_codes_regenerate(request: HttpRequest) -> HttpResponseBase:
     user = user_of(request)
@@ -280,9 +318,12 @@ def company_policy(request: HttpRequest) -> HttpResponseBase:
             if signed_out:
                 messages.info(
                     request,
-                    _(
+                    ngettext(
+                        "%(count)s persona senza verifica in due passaggi è stata disconnessa: "
+                        "la attiverà al prossimo accesso.",
                         "%(count)s persone senza verifica in due passaggi sono state "
-                        "disconnesse: la attiveranno al prossimo accesso."
+                        "disconnesse: la attiveranno al prossimo accesso.",
+                        len(signed_out),
                     )
                     % {"count": len(signed_out)},
                 )

@@ -222,6 +222,23 @@ def test_a_draft_is_saved_for_the_signed_in_person(world: World) -> None:
     }
 
 
+def test_a_nul_character_is_dropped_not_a_server_error(world: World) -> None:
+    client = client_for(world.lr)
+    fields = {
+        "first_name": "An\u0000na",
+        "notes": ["a", "b\u0000"],
+        "ok\u0000": "x",
+        "city": "Roma",
+    }
+    response = post_json(client, SAVE, {"path": PAGE, "fields": fields})
+    assert response.status_code == 200
+    assert FormDraft.objects.get(user=world.lr).data == {"fields": {"city": "Roma"}}
+
+
+def test_card_expiry_is_never_kept() -> None:
+    assert draft_fields_filtered({"expiry": "12/29", "scadenza_carta": "12/29"}) == {}
+
+
 def test_a_draft_for_another_site_is_refused(world: World) -> None:
     response = post_json(
         client_for(world.lr),

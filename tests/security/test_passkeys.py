@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-import time
 from base64 import urlsafe_b64decode, urlsafe_b64encode
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,12 +23,12 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
-from accounts.access import PASSWORD_CONFIRMED_AT
 from accounts.models import AuditEntry, TwoFactorPolicy, User
 from security.checks import check_passkey_origins
 from security.passkeys import PasskeyHelper, default_name
 from security.two_factor import PENDING_SECOND_FACTOR, PendingStep
-from tests.conftest import PASSWORD, World, client_for
+from tests.conftest import World, client_for
+from tests.security.helpers import password_step, recently_confirmed
 
 ORIGIN = "http://testserver"  # Django's test client
 CHROME_ON_LINUX = (
@@ -149,19 +148,6 @@ def with_passkey(user: User, name: str = "Telefono") -> Authenticator:
     client = client_for(user)
     assert register(client, authenticator, name).status_code == 200
     return authenticator
-
-
-def password_step(user: User) -> Client:
-    client = Client()
-    response = client.post("/accedi/", {"username": user.username, "password": PASSWORD})
-    assert response.status_code == 302
-    return client
-
-
-def recently_confirmed(client: Client) -> None:
-    session = client.session
-    session[PASSWORD_CONFIRMED_AT] = int(time.time())
-    session.save()
 
 
 # --- Registration ----------------------------------------------------------------------
@@ -482,3 +468,14 @@ def test_a_deployment_must_say_where_passkeys_live(
     settings.OTP_WEBAUTHN_RP_ID = rp_id
     settings.OTP_WEBAUTHN_ALLOWED_ORIGINS = origins
     assert [error.id for error in check_passkey_origins()] == errors
+
+
+def test_removing_the_method_that_verified_the_session_keeps_it_verified(world: World) -> None:
+    with_passkey(world.full)
+    TOTPDevice.objects.create(user=world.full, name="App", confirmed=True)
+    client = recently_confirmed(client_for(world.full))  # verified with the app
+    client.post(reverse("security:totp-remove"))
+    assert not TOTPDevice.objects.filter(user=world.full).exists()
+    # Still verified (by the passkey left): another passkey can be added, no second step.
+    assert register(client, Authenticator(), "Chiavetta").status_code == 200
+    assert client.get(reverse("security:overview")).status_code == 200

@@ -2,42 +2,21 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from django.core import mail
-from django.test import Client
 from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.access import PASSWORD_CONFIRMED_AT
 from accounts.models import AuditEntry, TwoFactorPolicy, User
 from accounts.roles import Profile
 from security import two_factor
 from security.models import UserSession
 from security.two_factor import PENDING_SECOND_FACTOR
-from tests.conftest import PASSWORD, World, client_for
+from tests.conftest import World, client_for
+from tests.security.helpers import password_step, recently_confirmed, with_app
 
 POLICY = "/profilo/verifica-in-due-passaggi/"
-
-
-def confirmed(user: User) -> Client:
-    client = client_for(user)
-    session = client.session
-    session[PASSWORD_CONFIRMED_AT] = int(time.time())
-    session.save()
-    return client
-
-
-def with_app(user: User) -> TOTPDevice:
-    return TOTPDevice.objects.create(user=user, name="App", confirmed=True)
-
-
-def signed_in_with_password(user: User) -> Client:
-    client = Client()
-    client.post("/accedi/", {"username": user.username, "password": PASSWORD})
-    return client
 
 
 # --- Policy -------------------------------------------------------------------------------
@@ -45,14 +24,16 @@ def signed_in_with_password(user: User) -> Client:
 
 @pytest.mark.parametrize("profile", [Profile.FULL, Profile.LIGHT, Profile.USER])
 def test_only_the_lr_sets_the_policy(world: World, profile: Profile) -> None:
-    response = confirmed(world.by_profile(profile)).post(POLICY, {"policy": "EVERYONE"})
+    response = recently_confirmed(client_for(world.by_profile(profile))).post(
+        POLICY, {"policy": "EVERYONE"}
+    )
     assert response.status_code == 403
     world.company.refresh_from_db()
     assert world.company.two_factor_policy == TwoFactorPolicy.NOBODY
 
 
 def test_the_lr_needs_a_second_factor_before_requiring_it(world: World) -> None:
-    response = confirmed(world.lr).post(POLICY, {"policy": "ADMINS"})
+    response = recently_confirmed(client_for(world.lr)).post(POLICY, {"policy": "ADMINS"})
     assert "attivala prima per te" in response.content.decode().lower()
     world.company.refresh_from_db()
     assert world.company.two_factor_policy == TwoFactorPolicy.NOBODY
@@ -61,9 +42,9 @@ def test_the_lr_needs_a_second_factor_before_requiring_it(world: World) -> None:
 def test_the_policy_reaches_the_people_it_names(world: World) -> None:
     with_app(world.lr)
     with_app(world.light)  # already protected: untouched
-    full_session = signed_in_with_password(world.full)
-    user_session = signed_in_with_password(world.user)
-    response = confirmed(world.lr).post(POLICY, {"policy": "ADMINS"})
+    full_session = password_step(world.full)
+    user_session = password_step(world.user)
+    response = recently_confirmed(client_for(world.lr)).post(POLICY, {"policy": "ADMINS"})
     assert response["Location"] == reverse("accounts:profile")
     world.company.refresh_from_db()
     assert world.company.two_factor_policy == TwoFactorPolicy.ADMINS
@@ -72,18 +53,18 @@ def test_the_policy_reaches_the_people_it_names(world: World) -> None:
     # The administrator without one is signed out, and sets one up after the password.
     login = reverse("accounts:login")
     assert full_session.get(reverse("dashboard"))["Location"].startswith(login)
-    again = signed_in_with_password(world.full)
+    again = password_step(world.full)
     assert again.session[PENDING_SECOND_FACTOR] == "enrol"
     assert again.get(reverse("billing:index"))["Location"].startswith(reverse("security:enrol"))
     # The USER is not named by this policy: still signed in, nothing owed.
     assert user_session.get(reverse("dashboard")).status_code == 200
-    assert PENDING_SECOND_FACTOR not in signed_in_with_password(world.user).session
+    assert PENDING_SECOND_FACTOR not in password_step(world.user).session
 
 
 def test_everyone_includes_the_users(world: World) -> None:
     with_app(world.lr)
-    confirmed(world.lr).post(POLICY, {"policy": "EVERYONE"})
-    assert signed_in_with_password(world.user).session[PENDING_SECOND_FACTOR] == "enrol"
+    recently_confirmed(client_for(world.lr)).post(POLICY, {"policy": "EVERYONE"})
+    assert password_step(world.user).session[PENDING_SECOND_FACTOR] == "enrol"
 
 
 def test_the_company_page_shows_the_policy_and_the_lr_link(world: World) -> None:
@@ -116,7 +97,7 @@ def test_the_lr_resets_an_employees_second_factor(
     two_factor.recovery_codes_generate(user=world.light)
     light_session = client_for(world.light)
     with django_capture_on_commit_callbacks(execute=True):
-        response = confirmed(world.lr).post(reset_url(world.light))
+        response = recently_confirmed(client_for(world.lr)).post(reset_url(world.light))
     assert response["Location"] == reverse("accounts:employees")
     assert not TOTPDevice.objects.filter(user=world.light).exists()
     assert not StaticDevice.objects.filter(user=world.light).exists()
@@ -139,11 +120,13 @@ def test_reset_asks_for_the_password_again(world: World) -> None:
 @pytest.mark.parametrize("profile", [Profile.FULL, Profile.LIGHT, Profile.USER])
 def test_only_the_lr_resets(world: World, profile: Profile) -> None:
     with_app(world.light)
-    assert confirmed(world.by_profile(profile)).post(reset_url(world.light)).status_code == 403
+    client = recently_confirmed(client_for(world.by_profile(profile)))
+    assert client.post(reset_url(world.light)).status_code == 403
     assert TOTPDevice.objects.filter(user=world.light).exists()
 
 
 def test_another_companys_person_is_not_found(world: World) -> None:
     with_app(world.outsider_lr)
-    assert confirmed(world.lr).post(reset_url(world.outsider_lr)).status_code == 404
+    client = recently_confirmed(client_for(world.lr))
+    assert client.post(reset_url(world.outsider_lr)).status_code == 404
     assert TOTPDevice.objects.filter(user=world.outsider_lr).exists()

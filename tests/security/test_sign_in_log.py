@@ -45,7 +45,7 @@ def test_a_wrong_second_factor_code_is_logged(world: World) -> None:
     client = Client()
     assert attempt(client, world.full.username) == 302
     client.post(reverse("security:verify"), {"code": "zzzz-zzzz"})
-    assert outcomes(world.full.username) == ["SIGNED_IN", "WRONG_CODE"]
+    assert outcomes(world.full.username) == ["PASSWORD_ACCEPTED", "WRONG_CODE"]
 
 
 def test_a_lockout_is_logged_and_so_is_every_attempt_during_it(world: World) -> None:

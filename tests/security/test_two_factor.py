@@ -18,11 +18,13 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.access import PASSWORD_CONFIRMED_AT
-from accounts.models import AuditEntry, User
+from accounts.models import AuditEntry
 from security import two_factor
+from security.models import SignInEvent
 from security.two_factor import PENDING_SECOND_FACTOR
+from tests.concurrency import twice_while_locked
 from tests.conftest import PASSWORD, World, client_for
+from tests.security.helpers import password_step, recently_confirmed, with_app
 
 LOGIN = "/accedi/"
 VERIFY = "/accedi/verifica/"
@@ -49,23 +51,6 @@ def code_at(device: TOTPDevice, at: float) -> str:
     return f"{totp.token():06d}"
 
 
-def with_app(user: User) -> TOTPDevice:
-    return TOTPDevice.objects.create(user=user, name="App", confirmed=True)
-
-
-def password_step(user: User) -> Client:
-    client = Client()
-    response = client.post(LOGIN, {"username": user.username, "password": PASSWORD})
-    assert response.status_code == 302
-    return client
-
-
-def recently_confirmed(client: Client) -> None:
-    session = client.session
-    session[PASSWORD_CONFIRMED_AT] = int(time.time())
-    session.save()
-
-
 # --- Enrolment ---------------------------------------------------------------------------
 
 
@@ -85,7 +70,7 @@ def test_the_app_is_set_up_with_a_qr_code_and_its_first_code(
         assert "Il codice non è valido" in wrong.content.decode()
         # Right after a wrong code even the right one waits a second (django-otp's pause).
         early = client.post(reverse("security:totp-setup"), {"code": code_at(device, NOW)})
-        assert "Attendi 1 secondi" in early.content.decode()
+        assert "Attendi 1 secondo e riprova" in early.content.decode()
     with clock(NOW + 2), django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("security:totp-setup"), {"code": code_at(device, NOW + 2)})
     assert response["Location"] == reverse("security:recovery-codes")
@@ -171,9 +156,11 @@ def test_wrong_codes_lock_out_like_wrong_passwords(world: World, settings) -> No
     settings.AXES_FAILURE_LIMIT = 3
     device = with_app(world.full)
     client = password_step(world.full)
-    for _ in range(2):
-        assert client.post(VERIFY, {"code": "123456"}).status_code == 200
-    response = client.post(VERIFY, {"code": "654321"})
+    for attempt in range(2):  # each after django-otp's pause, so each is tried and counted
+        with clock(NOW + 60 * attempt):
+            assert client.post(VERIFY, {"code": "123456"}).status_code == 200
+    with clock(NOW + 120):
+        response = client.post(VERIFY, {"code": "654321"})
     assert response.status_code == 429
     # Signed out, and the password alone no longer gets in from this address.
     assert client.get(reverse("dashboard"))["Location"].startswith(reverse("accounts:login"))
@@ -186,11 +173,13 @@ def test_wrong_codes_lock_out_like_wrong_passwords(world: World, settings) -> No
 def test_signing_in_again_does_not_reset_the_count_of_wrong_codes(world: World, settings) -> None:  # type: ignore[no-untyped-def]
     settings.AXES_FAILURE_LIMIT = 3
     with_app(world.full)
-    for _ in range(2):
+    for attempt in range(2):
         client = password_step(world.full)
-        client.post(VERIFY, {"code": "111111"})
+        with clock(NOW + 60 * attempt):
+            client.post(VERIFY, {"code": "111111"})
     client = password_step(world.full)
-    assert client.post(VERIFY, {"code": "222222"}).status_code == 429
+    with clock(NOW + 120):
+        assert client.post(VERIFY, {"code": "222222"}).status_code == 429
 
 
 def test_the_verify_page_sends_a_fully_signed_in_person_on(world: World) -> None:
@@ -275,3 +264,95 @@ def test_client_systems_are_not_asked_for_a_second_factor(world: World, path: st
     client = password_step(world.lr)
     # The API answers for itself (tokens), whatever the session owes.
     assert client.get(path).status_code == 401
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_recovery_code_sent_twice_at_once_works_once() -> None:
+    from tests.conftest import build_world
+
+    world = build_world()
+    with_app(world.lr)
+    code = two_factor.recovery_codes_generate(user=world.lr)[0]
+    answers = twice_while_locked(
+        lambda: two_factor.verify_code(world.lr, code),
+        StaticDevice.objects.filter(user=world.lr),
+    )
+    assert [answer is not None for answer in answers].count(True) == 1, answers
+
+
+def test_a_secret_shown_in_another_session_is_never_the_one_confirmed(world: World) -> None:
+    """Someone with the password opens the app's page and keeps its secret: when the
+    person sets the app up, their secret is a new one."""
+    intruder = client_for(world.full)
+    intruder.get(reverse("security:totp-setup"))
+    seen = TOTPDevice.objects.get(user=world.full, confirmed=False).key
+    owner = client_for(world.full)
+    owner.get(reverse("security:totp-setup"))
+    device = TOTPDevice.objects.get(user=world.full, confirmed=False)
+    assert device.key != seen
+    with clock(NOW):
+        owner.post(reverse("security:totp-setup"), {"code": code_at(device, NOW)})
+    assert TOTPDevice.objects.get(user=world.full, confirmed=True).key != seen
+
+
+def test_the_first_method_ends_the_sessions_opened_with_the_password_alone(
+    world: World,
+) -> None:
+    elsewhere = client_for(world.light)
+    client = client_for(world.light)
+    client.get(reverse("security:totp-setup"))
+    device = TOTPDevice.objects.get(user=world.light, confirmed=False)
+    with clock(NOW):
+        client.post(reverse("security:totp-setup"), {"code": code_at(device, NOW)})
+    login = reverse("accounts:login")
+    assert elsewhere.get(reverse("dashboard"))["Location"].startswith(login)
+    assert client.get(reverse("dashboard")).status_code == 200
+
+
+def test_changes_to_the_methods_need_a_session_that_gave_one(world: World) -> None:
+    client = client_for(world.full)  # signed in before the person had a second factor
+    with_app(world.full)
+    for name in ("security:totp-setup", "security:recovery-codes-regenerate"):
+        response = client.get(reverse(name))
+        assert response["Location"].startswith(VERIFY + "?next="), name
+
+
+def test_a_recovery_code_of_digits_only_is_a_recovery_code(world: World) -> None:
+    with_app(world.user)
+    two_factor.recovery_codes_generate(user=world.user)
+    StaticDevice.objects.get(user=world.user).token_set.update(token="23456789")
+    client = password_step(world.user)
+    assert client.post(VERIFY, {"code": "2345-6789"}).status_code == 302
+
+
+def test_the_sign_in_log_tells_a_password_alone_from_a_sign_in(world: World) -> None:
+    device = with_app(world.full)
+    client = password_step(world.full)
+    events = SignInEvent.objects.filter(user=world.full)
+    assert list(events.values_list("outcome", flat=True)) == ["PASSWORD_ACCEPTED"]
+    with clock(NOW):
+        client.post(VERIFY, {"code": code_at(device, NOW)})
+    latest = events.order_by("-id").first()
+    assert latest is not None
+    assert (latest.outcome, latest.method) == ("SIGNED_IN", "password+app")
+
+
+def test_the_second_step_gives_a_new_session_key(world: World) -> None:
+    device = with_app(world.full)
+    client = password_step(world.full)
+    before = client.session.session_key
+    with clock(NOW):
+        client.post(VERIFY, {"code": code_at(device, NOW)})
+    assert client.session.session_key != before
+
+
+def test_a_code_sent_during_the_pause_is_not_counted(world: World) -> None:
+    from axes.models import AccessAttempt
+
+    device = with_app(world.full)
+    client = password_step(world.full)
+    with clock(NOW):
+        client.post(VERIFY, {"code": "000000"})
+        response = client.post(VERIFY, {"code": code_at(device, NOW)})
+    assert "Attendi" in response.content.decode()
+    assert AccessAttempt.objects.get(username=world.full.username).failures_since_start == 1
