@@ -42,40 +42,18 @@ from accounts.access import public, recent_password, signed_in, user_of
 from accounts.models import User
 from core.exceptions import ActionRefused
 from security import two_factor
+from security.sessions import browser_recognised
 from security.views import verified_if_enrolled
 
 NAME_MAX_LENGTH = 64  # django-otp's Device.name
 _LOGGER = getLogger("django_otp_webauthn")
 
-# The first match wins: Edge and Opera say "Chrome" too, Chrome says "Safari", Android
-# says "Linux" and the iPhone "Mac OS X".
-_BROWSERS = (
-    ("Edg/", "Edge"),
-    ("OPR/", "Opera"),
-    ("Firefox/", "Firefox"),
-    ("Chrome/", "Chrome"),
-    ("CriOS/", "Chrome"),
-    ("Safari/", "Safari"),
-)
-_SYSTEMS = (
-    ("Windows", "Windows"),
-    ("iPhone", "iPhone"),
-    ("iPad", "iPad"),
-    ("Android", "Android"),
-    ("CrOS", "ChromeOS"),
-    ("Mac OS X", "macOS"),
-    ("Linux", "Linux"),
-)
-
 
 def default_name(user_agent: str) -> str:
     """What a new passkey is called unless the person types a name: the browser and system
-    it was made on, "Chrome su Linux"."""
-    browser = next((name for mark, name in _BROWSERS if mark in user_agent), "")
-    system = next((name for mark, name in _SYSTEMS if mark in user_agent), "")
-    if browser and system:
-        return _("%(browser)s su %(system)s") % {"browser": browser, "system": system}
-    return browser or system or _("Passkey")
+    it was made on, "Chrome su Linux" (security.sessions reads them, as for the sessions)."""
+    browser = browser_recognised(user_agent)
+    return str(browser) if browser else _("Passkey")
 
 
 def _name_from(request: HttpRequest) -> str:

@@ -89,14 +89,21 @@ class Browser:
 
 def browser_of(user_agent: str) -> Browser:
     """The browser and system a person would recognise, from the user agent string."""
-
-    def first(patterns: list[tuple[re.Pattern[str], str]], unknown: str) -> str:
-        return next((name for pattern, name in patterns if pattern.search(user_agent)), unknown)
-
     return Browser(
-        name=first(_BROWSERS, _("browser sconosciuto")),
-        system=first(_SYSTEMS, _("sistema sconosciuto")),
+        name=_first(_BROWSERS, user_agent) or _("browser sconosciuto"),
+        system=_first(_SYSTEMS, user_agent) or _("sistema sconosciuto"),
     )
+
+
+def browser_recognised(user_agent: str) -> Browser | None:
+    """As browser_of, or None when the user agent names neither browser nor system."""
+    if _first(_BROWSERS, user_agent) is None and _first(_SYSTEMS, user_agent) is None:
+        return None
+    return browser_of(user_agent)
+
+
+def _first(patterns: list[tuple[re.Pattern[str], str]], user_agent: str) -> str | None:
+    return next((name for pattern, name in patterns if pattern.search(user_agent)), None)
 
 
 def _address(request: HttpRequest) -> str | None:

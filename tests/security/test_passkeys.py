@@ -185,7 +185,7 @@ def test_without_a_name_the_browser_and_system_name_it(world: World) -> None:
         (
             "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 "
             "(KHTML, like Gecko) Version/18.0 Mobile/15E148 Safari/604.1",
-            "Safari su iPhone",
+            "Safari su iOS",
         ),
         (
             "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
