@@ -148,8 +148,13 @@ def draft_save(*, user: User, path: str, fields: Any) -> FormDraft | None:
     if not draft_path_valid(path) or not kept:
         FormDraft.objects.filter(user=user, path=path).delete()
         return None
-    draft, _created = FormDraft.objects.update_or_create(
-        user=user, path=path, defaults={"data": {"fields": kept}}
+    # One statement (an upsert), not a locked read and a write: a save sent as the page
+    # closes holds no lock while it waits for another.
+    [draft] = FormDraft.objects.bulk_create(
+        [FormDraft(user=user, path=path, data={"fields": kept})],
+        update_conflicts=True,
+        unique_fields=["user", "path"],
+        update_fields=["data", "saved_at"],
     )
     return draft
 

@@ -281,8 +281,9 @@ def test_url_answers_as_declared(route: Route, persona: str, world: World) -> No
     access = access_of(route.callback)
     assert access is not None
     user = _user(world, persona)
+    url = _url(route, world, user)  # its objects first: a passkey is given at sign-in
     client = client_for(user) if user is not None else Client()
-    response = client.get(_url(route, world, user))
+    response = client.get(url)
     login_url = reverse("accounts:login")
     # Invoices, PDFs, attachments, PUKs: no page or download is kept by a cache.
     assert "no-store" in response.get("Cache-Control", ""), response.get("Cache-Control")
