@@ -12,8 +12,6 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -41,6 +39,7 @@ from accounts.roles import REFERENTE_PROFILES, Capability, Profile
 from core.exceptions import ActionRefused
 from core.forms import ItalianAddressForm
 from core.pagination import paginate
+from core.redirects import safe_next_url
 from security import two_factor
 from security.sessions import sessions_end
 from tracking.models import OPEN_STATES, RequestKind
@@ -92,11 +91,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 @signed_in
 def confirm_password(request: HttpRequest) -> HttpResponse:
     """Enter the password again before a sensitive change."""
-    next_url = request.POST.get("next") or request.GET.get("next") or reverse("accounts:profile")
-    if not url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        next_url = reverse("accounts:profile")
+    next_url = safe_next_url(request, "accounts:profile")
     form = ConfirmPasswordForm(request.POST or None, user=user_of(request))
     if request.method == "POST" and form.is_valid():
         mark_password_confirmed(request)

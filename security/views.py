@@ -15,7 +15,6 @@ from django.contrib.auth import logout
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -28,6 +27,7 @@ from accounts.access import View, recent_password, requires, signed_in, user_of
 from accounts.models import User
 from accounts.roles import Capability as C
 from core.exceptions import ActionRefused
+from core.redirects import safe_next_url
 from security import two_factor
 from security.forms import CodeForm, PolicyForm, TotpConfirmForm
 from security.two_factor import PENDING_SECOND_FACTOR, PendingStep
@@ -35,15 +35,6 @@ from security.two_factor import PENDING_SECOND_FACTOR, PendingStep
 # Recovery codes just generated, kept in the session until the person says they saved them:
 # shown on one page, downloadable as a text file, never shown again after that.
 RECOVERY_CODES_SHOWN = "recovery_codes_shown"
-
-
-def _next_url(request: HttpRequest, default: str = "dashboard") -> str:
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return reverse(default)
 
 
 def _wrong_code_message(user: User, *, confirmed: bool = True) -> str:
@@ -95,7 +86,7 @@ def _lockout(request: HttpRequest, username: str) -> HttpResponse:
 def verify(request: HttpRequest) -> HttpResponseBase:
     """After the password: a code of the app, a recovery code or a passkey."""
     user = user_of(request)
-    next_url = _next_url(request)
+    next_url = safe_next_url(request, "dashboard")
     if request.session.get(PENDING_SECOND_FACTOR) != PendingStep.VERIFY:
         return redirect(next_url)
     if two_factor.is_locked_out(request, user):
@@ -254,7 +245,7 @@ def recovery_codes(request: HttpRequest) -> HttpResponseBase:
         return redirect("security:overview")
     if request.method == "POST":
         del request.session[RECOVERY_CODES_SHOWN]
-        return redirect(_next_url(request, "security:overview"))
+        return redirect(safe_next_url(request, "security:overview"))
     return render(
         request, "security/recovery_codes.html", {"codes": codes, "layout": _layout(request)}
     )
