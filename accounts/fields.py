@@ -4,7 +4,9 @@ offers them (employees' lines, support requests)."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Line
+from accounts.models import Line, User
+from accounts.roles import Capability, can
+from accounts.selectors import cost_centre_filter_choices
 
 
 def line_label(line: Line) -> str:
@@ -21,3 +23,18 @@ class LineChoiceField(forms.ModelMultipleChoiceField[Line]):
 class OneLineChoiceField(forms.ModelChoiceField[Line]):
     def label_from_instance(self, obj: Line) -> str:
         return line_label(obj)
+
+
+def add_cost_centre_filter(form: forms.Form, *, user: User) -> None:
+    """Give a list's filter form the `cost_centre` filter (filter_by_cost_centre applies
+    it) for the people who know the company's cost centres (K1, K2), when it has some: the
+    company's only, so a value sent is always one of them."""
+    if user.company_id is None or not (
+        can(user, Capability.VIEW_COST_CENTRES) or can(user, Capability.MANAGE_COST_CENTRES)
+    ):
+        return
+    choices = cost_centre_filter_choices(company_id=user.company_id)
+    if choices:
+        form.fields["cost_centre"] = forms.ChoiceField(
+            label=_("Centro di costo"), choices=choices, required=False
+        )

@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import UserObjectPermissionBase
 
@@ -241,6 +242,16 @@ class Line(models.Model):
     site_province = models.CharField(
         _("provincia"), max_length=2, blank=True, validators=[validate_province]
     )
+    # Moved only through costs.services.lines_assign, which also writes the history
+    # (LineCostCentreChange) that past months' usage rolls up by.
+    cost_centre = models.ForeignKey(
+        "CostCentre",
+        verbose_name=_("centro di costo"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="lines",
+    )
 
     class Meta:
         verbose_name = _("linea")
@@ -372,6 +383,94 @@ class Sim(models.Model):
 
     def __str__(self) -> str:
         return self.iccid
+
+
+class CostCentre(models.Model):
+    """A company's cost centre: lines are assigned to it, and invoices and usage roll up by
+    it. Invoice rows keep the centre their line had when the invoice was issued."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="cost_centres")
+    code = models.CharField(_("codice"), max_length=20)
+    name = models.CharField(_("nome"), max_length=100)
+    manager = models.ForeignKey(
+        User,
+        verbose_name=_("responsabile"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("centro di costo")
+        verbose_name_plural = _("centri di costo")
+        ordering = ["code"]
+        constraints = [
+            # Codes are stored upper-case (the form normalises them): one per company.
+            models.UniqueConstraint(
+                fields=["company", "code"], name="one_cost_centre_code_per_company"
+            ),
+            models.CheckConstraint(condition=~Q(code=""), name="cost_centre_code_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} · {self.name}"
+
+
+class LineCostCentreChange(models.Model):
+    """From `since` on, `line` belongs to `cost_centre` (None: to none). A month's usage
+    rolls up by the centre the line had at the month's end, so moving a line does not
+    rewrite past months."""
+
+    line = models.ForeignKey(Line, on_delete=models.CASCADE, related_name="cost_centre_changes")
+    cost_centre = models.ForeignKey(
+        CostCentre, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    since = models.DateTimeField(default=timezone.now)
+    changed_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-since", "-id"]
+        indexes = [models.Index(fields=["line", "-since"])]
+
+    def __str__(self) -> str:
+        return f"{self.line_id} → {self.cost_centre_id} ({self.since:%Y-%m-%d})"
+
+
+class Notification(models.Model):
+    """A message in the person's in-app list (the bell in the header), e.g. a crossed
+    threshold or an export ready. `key` makes the same event notify a person once."""
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=30)
+    title = models.CharField(_("titolo"), max_length=200)
+    body = models.TextField(_("testo"), blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    key = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(_("data e ora"), default=timezone.now)
+    read_at = models.DateTimeField(_("letta il"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notifica")
+        verbose_name_plural = _("notifiche")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "key"], condition=~Q(key=""), name="one_notification_per_key"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"]),
+            models.Index(
+                fields=["recipient"], condition=Q(read_at__isnull=True), name="notification_unread"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
 
 
 class LineUserObjectPermission(UserObjectPermissionBase):

@@ -38,6 +38,7 @@ class Capability(StrEnum):
     REQUEST_DIRECT_DEBIT = "billing.request_direct_debit"
     REQUEST_PAPERLESS = "billing.request_paperless"
     VIEW_PERSONAL_INVOICES = "billing.view_personal_invoices"
+    EXPORT_INVOICES = "billing.export_invoices"
     # Consumi
     VIEW_USAGE = "consumption.view_usage"
     VIEW_ALL_SIMS = "consumption.view_all_sims"
@@ -70,6 +71,11 @@ class Capability(StrEnum):
     DIAGNOSE_LINE = "support.diagnose_line"
     # Tracking delle richieste
     VIEW_REQUESTS = "tracking.view_requests"
+    # Controllo costi
+    VIEW_COST_CENTRES = "costs.view_cost_centres"
+    MANAGE_COST_CENTRES = "costs.manage_cost_centres"
+    MANAGE_THRESHOLDS = "costs.manage_thresholds"
+    SCHEDULE_REPORTS = "costs.schedule_reports"
 
     @property
     def section(self) -> str:
@@ -97,6 +103,7 @@ MATRIX: dict[Capability, tuple[Scope | None, Scope | None, Scope | None, Scope |
     C.REQUEST_DIRECT_DEBIT:        (YES,  YES,  NO,   NO),   # B5
     C.REQUEST_PAPERLESS:           (YES,  YES,  NO,   NO),   # B6
     C.VIEW_PERSONAL_INVOICES:      (YES,  YES,  YES,  NO),   # B7
+    C.EXPORT_INVOICES:             (YES,  YES,  YES,  NO),   # B8
     C.VIEW_USAGE:                  (ALL,  ALL,  OWN,  OWN),  # C1
     C.VIEW_ALL_SIMS:               (YES,  YES,  NO,   NO),   # C2
     C.VIEW_BILLED_REPORTS:         (YES,  YES,  YES,  NO),   # C3
@@ -123,6 +130,10 @@ MATRIX: dict[Capability, tuple[Scope | None, Scope | None, Scope | None, Scope |
     C.REPORT_FAULT:                (ALL,  ALL,  OWN,  OWN),  # S4
     C.DIAGNOSE_LINE:               (ALL,  ALL,  OWN,  OWN),  # S5
     C.VIEW_REQUESTS:               (YES,  YES,  NO,   NO),   # T1
+    C.VIEW_COST_CENTRES:           (YES,  YES,  NO,   NO),   # K1
+    C.MANAGE_COST_CENTRES:         (YES,  YES,  NO,   NO),   # K2
+    C.MANAGE_THRESHOLDS:           (YES,  YES,  NO,   NO),   # K3
+    C.SCHEDULE_REPORTS:            (YES,  YES,  NO,   NO),   # K4
 }
 # fmt: on
 PROFILE_COLUMNS = (Profile.LR, Profile.FULL, Profile.LIGHT, Profile.USER)
@@ -146,6 +157,10 @@ DESCRIPTIONS: dict[Capability, StrOrPromise] = {
     C.REQUEST_PAPERLESS: _("Richiedere il servizio NoCarta per non ricevere la fattura cartacea"),
     C.VIEW_PERSONAL_INVOICES: _(
         "Visualizzare e scaricare le fatture personali (con Dual Billing attivo sulla linea)"
+    ),
+    C.EXPORT_INVOICES: _(
+        "Esportare le fatture (CSV, XLSX) e scaricare in un archivio i PDF e le fatture "
+        "elettroniche di un periodo"
     ),
     C.VIEW_USAGE: _("Controllare i consumi delle SIM"),
     C.VIEW_ALL_SIMS: _("Controllare i consumi di tutte le SIM del contratto"),
@@ -175,6 +190,10 @@ DESCRIPTIONS: dict[Capability, StrOrPromise] = {
     C.VIEW_REQUESTS: _(
         "Seguire lo stato delle richieste di attivazione, ampliamento, offerte e opzioni"
     ),
+    C.VIEW_COST_CENTRES: _("Consultare la spesa e i consumi per centro di costo"),
+    C.MANAGE_COST_CENTRES: _("Creare i centri di costo e assegnare loro le linee"),
+    C.MANAGE_THRESHOLDS: _("Impostare soglie di consumo e di spesa con avvisi"),
+    C.SCHEDULE_REPORTS: _("Ricevere ogni mese i report per la contabilità"),
 }
 
 

@@ -5,13 +5,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import TypeVar
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Window
+from django.db.models import Count, Exists, Model, OuterRef, Prefetch, Q, QuerySet, Window
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
-from accounts.models import AuditEntry, Company, Invitation, Line, LineUserObjectPermission, User
+from accounts.models import (
+    AuditEntry,
+    Company,
+    CostCentre,
+    Invitation,
+    Line,
+    LineUserObjectPermission,
+    User,
+)
 from accounts.roles import REFERENTE_PROFILES, Capability, Scope, scope_for
 from core.exceptions import ActionRefused
 
@@ -130,3 +139,47 @@ def recent_profile_changes(
     ).annotate(total=Window(Count("pk")))
     rows = list(entries.order_by("-at", "-id")[:limit])
     return rows, int(rows[0].total) if rows else 0
+
+
+# --- Cost centres, for the filters of every list of lines, SIMs and invoice rows -----------
+
+# The `cost_centre` filter's value for the lines (rows) that belong to no centre.
+WITHOUT_COST_CENTRE = "nessuno"
+# Ids are PostgreSQL bigints: a bigger number names no centre (and must not reach the query).
+MAX_ID = 2**63 - 1
+M = TypeVar("M", bound=Model)
+
+
+def cost_centres_of(*, company_id: int) -> QuerySet[CostCentre]:
+    """The company's cost centres, by code."""
+    return CostCentre.objects.filter(company_id=company_id).order_by("code")
+
+
+def cost_centre_filter_choices(*, company_id: int) -> list[tuple[str, str]]:
+    """The choices of a `cost_centre` filter (one query): every centre, then none; empty
+    when the company has no centre, so that the filter is not shown."""
+    centres = [
+        (str(pk), f"{code} · {name}")
+        for pk, code, name in cost_centres_of(company_id=company_id).values_list(
+            "pk", "code", "name"
+        )
+    ]
+    if not centres:
+        return []
+    return [
+        ("", _("Tutti i centri di costo")),
+        *centres,
+        (WITHOUT_COST_CENTRE, _("Senza centro di costo")),
+    ]
+
+
+def filter_by_cost_centre(
+    items: QuerySet[M], value: str, *, field: str = "cost_centre"
+) -> QuerySet[M]:
+    """`items` whose `field` is the centre `value` names (a pk among the choices above, which
+    the filter's form checked), or none for WITHOUT_COST_CENTRE; all of them for ""."""
+    if value == WITHOUT_COST_CENTRE:
+        return items.filter(**{f"{field}__isnull": True})
+    if value.isdigit() and int(value) <= MAX_ID:
+        return items.filter(**{f"{field}_id": int(value)})
+    return items

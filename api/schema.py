@@ -27,7 +27,12 @@ INVOICE = {
         "items",
     ],
     "properties": {
-        "number": {"type": "string", "maxLength": 30, "example": "FT-2026-000123"},
+        "number": {
+            "type": "string",
+            "maxLength": 20,
+            "description": "At most 20 characters, as FatturaPA's Numero.",
+            "example": "FT-2026-000123",
+        },
         "company_vat_number": {"type": "string", "pattern": r"^\d{11}$"},
         "contract": {"type": "string", "description": "The contract's number."},
         "personal_line": {
@@ -66,7 +71,8 @@ INVOICE = {
                     "amount": {**MONEY, "description": "Taxable amount in euro."},
                     "vat_rate": {
                         "type": ["string", "null"],
-                        "description": "VAT rate in percent; null when out of the scope of VAT.",
+                        "description": "VAT rate in percent, greater than 0; null when out "
+                        "of the scope of VAT (0 is refused).",
                         "example": "22",
                     },
                 },

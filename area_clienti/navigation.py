@@ -66,6 +66,12 @@ SECTIONS = (
         _("Consumi delle SIM, report dei servizi fatturati, credito residuo e ricariche."),
     ),
     Section(
+        "costs",
+        _("Controllo costi"),
+        "costs:index",
+        _("Centri di costo, soglie di consumo e di spesa con avvisi, report per la contabilità."),
+    ),
+    Section(
         "company",
         _("Visualizza profilo e dati azienda"),
         "accounts:profile",

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "security",
     "billing",
     "consumption",
+    "costs",
     "lines",
     "offers",
     "support",
@@ -280,6 +281,9 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Area Clienti Business <noreply@example.it>")
+# The customer area's address, for links in e-mails sent with no request to read it from
+# (monthly reports, alerts of the usage import). Production sets it (security.E002).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Where a customer's answer to a request is announced when no operator of ours asked for it
 # (a request another channel put on hold); empty: the back office's list is the notice.
@@ -330,6 +334,8 @@ RATE_LIMITS = {
     "login": env_str("RATE_LIMIT_LOGIN", "20/m"),
     "password-reset": env_str("RATE_LIMIT_PASSWORD_RESET", "5/h"),
     "api": env_str("RATE_LIMIT_API", "600/m"),
+    # ZIP archives of invoices, per person: each costs the worker a PDF and XML per invoice.
+    "archives": env_str("RATE_LIMIT_ARCHIVES", "10/d"),
 }
 
 # How long clients should wait when the database is unreachable (the 503 page).

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("security.urls")),
     path("fatture/", include("billing.urls")),
     path("consumi/", include("consumption.urls")),
+    path("costi/", include("costs.urls")),
     path("linee/", include("lines.urls")),
     path("offerte/", include("offers.urls")),
     path("assistenza/", include("support.urls")),

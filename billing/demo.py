@@ -15,8 +15,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from accounts.models import Company, Contract, Line
-from billing.models import Invoice, PaymentMethod
+from accounts.models import Company, Contract, Line, LineCostCentreChange
+from billing.models import Invoice, InvoiceItem, PaymentMethod
 from billing.services import invoice_import
 
 # Tassa di concessione governativa on business SIMs: monthly, out of the scope of VAT.
@@ -201,3 +201,31 @@ def _import(record: dict[str, Any], *, paid: bool) -> None:
             datetime.combine(invoice.due_date - timedelta(days=3), time(10, 0))
         )
         Invoice.objects.filter(pk=invoice.pk).update(status=Invoice.Status.PAID, paid_at=paid_at)
+
+
+def seed_invoice_cost_centres(company: Company) -> None:
+    """The rows of the company's invoices name the cost centre their line had when the
+    invoice was issued, by the lines' history (the demo backdates it, after the invoices
+    were imported: the importer takes the line's centre of the import's day). Idempotent:
+    only rows that differ are written."""
+    histories: dict[int, list[tuple[datetime, int | None]]] = {}
+    for line_id, since, centre_id in (
+        LineCostCentreChange.objects.filter(line__contract__company=company)
+        .order_by("since", "id")
+        .values_list("line_id", "since", "cost_centre_id")
+    ):
+        histories.setdefault(line_id, []).append((since, centre_id))
+    by_centre: dict[int | None, list[int]] = {}
+    items = InvoiceItem.objects.filter(
+        invoice__company=company, line__isnull=False, invoice__personal_line__isnull=True
+    ).values_list("pk", "line_id", "invoice__issue_date", "cost_centre_id")
+    for pk, line_id, issued, centre_id in items:
+        issued_at = timezone.make_aware(datetime.combine(issued, time.min))
+        then: int | None = None
+        for since, centre in histories.get(line_id, []):
+            if since <= issued_at:
+                then = centre
+        if then != centre_id:
+            by_centre.setdefault(then, []).append(pk)
+    for target, pks in by_centre.items():
+        InvoiceItem.objects.filter(pk__in=pks).update(cost_centre_id=target)

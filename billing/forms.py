@@ -1,3 +1,5 @@
+from calendar import monthrange
+from datetime import date
 from typing import Any
 
 from django import forms
@@ -11,7 +13,7 @@ from stdnum import luhn
 from accounts.models import Contract
 from accounts.validators import validate_codice_fiscale
 from billing.models import Invoice
-from core.forms import FormatField, ItalianAddressForm, date_field
+from core.forms import EARLIEST_DAY, FormatField, ItalianAddressForm, date_field
 
 # Countries of the SEPA scheme (EEA, Switzerland, UK and the micro-states).
 # fmt: off
@@ -158,3 +160,84 @@ class PaperlessForm(forms.Form):
 
 class PaperlessOffForm(forms.Form):
     confirm = forms.BooleanField(label=_("Voglio ricevere di nuovo anche la fattura cartacea"))
+
+
+class EInvoicingForm(forms.Form):
+    """Where the Sistema di Interscambio delivers the electronic invoice: a recipient code
+    (7 letters or digits) or, without one, a PEC address ("0000000" goes in the XML)."""
+
+    sdi_code = forms.CharField(
+        label=_("Codice destinatario SDI"),
+        required=False,
+        max_length=7,
+        help_text=_(
+            "7 caratteri, lettere e cifre: te lo dà il tuo intermediario o il tuo software."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
+    pec = forms.EmailField(
+        label=_("Oppure la PEC per la fatturazione elettronica"),
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+    def clean_sdi_code(self) -> str:
+        code = str(self.cleaned_data["sdi_code"]).strip().upper()
+        if code and not (len(code) == 7 and code.isascii() and code.isalnum()):
+            raise forms.ValidationError(
+                _("Il codice destinatario ha 7 caratteri, solo lettere e cifre.")
+            )
+        return code
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        code, pec = cleaned.get("sdi_code", ""), cleaned.get("pec", "")
+        if self.errors:
+            return cleaned
+        if code == "0000000":
+            code = cleaned["sdi_code"] = ""
+        if code and pec:
+            raise forms.ValidationError(
+                _("Indica il codice destinatario oppure la PEC, non entrambi.")
+            )
+        if not code and not pec:
+            raise forms.ValidationError(_("Indica il codice destinatario oppure la PEC."))
+        return cleaned
+
+
+class ArchiveForm(forms.Form):
+    """A period of at most 12 months whose invoices go in one ZIP."""
+
+    since = date_field(_("Fatture emesse dal"), required=True)
+    until = date_field(_("Fatture emesse fino al"), required=True)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        since, until = cleaned.get("since"), cleaned.get("until")
+        today = timezone.localdate()
+        for name, day in (("since", since), ("until", until)):
+            if day is None:
+                continue
+            if day > today:
+                self.add_error(name, _("Scegli una data non successiva a oggi."))
+                cleaned.pop(name, None)
+            elif day < EARLIEST_DAY:
+                self.add_error(
+                    name,
+                    _("Scegli una data dal %(day)s in poi.") % {"day": f"{EARLIEST_DAY:%d/%m/%Y}"},
+                )
+                cleaned.pop(name, None)
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until:
+            if since > until:
+                self.add_error("until", _("La data finale viene prima di quella iniziale."))
+            elif _months_later(since, 12) <= until:
+                self.add_error("until", _("Il periodo può durare al massimo 12 mesi."))
+        return cleaned
+
+
+def _months_later(day: date, months: int) -> date:
+    """The same day `months` later (the month's last day when it has fewer days)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, monthrange(year, month)[1]))

@@ -161,6 +161,16 @@ class InvoiceItem(models.Model):
     vat_rate = models.DecimalField(
         _("aliquota IVA"), max_digits=5, decimal_places=2, null=True, blank=True
     )
+    # The line's cost centre when the invoice was issued: moving the line later does not
+    # rewrite this invoice. A centre named by invoices cannot be deleted.
+    cost_centre = models.ForeignKey(
+        "accounts.CostCentre",
+        verbose_name=_("centro di costo"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["id"]
@@ -184,6 +194,8 @@ class Payment(models.Model):
 
     class Purpose(models.TextChoices):
         INVOICE = "INVOICE", _("Fattura")
+        # Several invoices in one checkout: which ones, and for how much, in PaymentInvoice.
+        INVOICES = "INVOICES", _("Più fatture")
         TOP_UP = "TOP_UP", _("Ricarica")
 
     class Status(models.TextChoices):
@@ -271,6 +283,28 @@ class Payment(models.Model):
         return self.status == self.Status.PENDING and self.expires_at > timezone.now()
 
 
+class PaymentInvoice(models.Model):
+    """One invoice of a payment of several (Purpose.INVOICES), with the amount and revision
+    it was opened on: settling checks each against the invoice, and pays all or none."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="covered")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="grouped_payments")
+    amount = models.DecimalField(_("importo"), **MONEY)
+    invoice_revision = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["invoice__issue_date", "invoice_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["payment", "invoice"], name="one_row_per_paid_invoice"),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0), name="payment_invoice_amount_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.payment_id}: {self.invoice_id}"
+
+
 class GatewayEvent(models.Model):
     """Callbacks already processed, by the provider's event id: a retry is a no-op."""
 
@@ -338,6 +372,10 @@ class BillingProfile(models.Model):
     mandate_signed_on = models.DateField(
         _("data di sottoscrizione del mandato"), null=True, blank=True
     )
+    # Where the Sistema di Interscambio delivers the electronic invoice (FatturaPA): the
+    # recipient code, or "0000000" with a PEC address.
+    sdi_code = models.CharField(_("codice destinatario SDI"), max_length=7, blank=True)
+    pec = models.EmailField(_("PEC per la fatturazione elettronica"), blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -360,3 +398,44 @@ class BillingProfile(models.Model):
     def masked_iban(self) -> str:
         iban = self.direct_debit_iban
         return f"{iban[:4]} •••• {iban[-4:]}" if iban else ""
+
+
+class InvoiceArchive(models.Model):
+    """A ZIP of the PDFs and electronic invoices of a period, built by the task worker for
+    the person who asked, and theirs to download until `expires_at`."""
+
+    class Status(models.TextChoices):
+        PENDING = "PENDING", _("In coda")
+        RUNNING = "RUNNING", _("In preparazione")
+        READY = "READY", _("Pronto")
+        FAILED = "FAILED", _("Non riuscito")
+
+    company = models.ForeignKey(
+        "accounts.Company", on_delete=models.CASCADE, related_name="invoice_archives"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invoice_archives"
+    )
+    period_start = models.DateField(_("dal"))
+    period_end = models.DateField(_("al"))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    file = models.FileField(upload_to="archives/", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(_("scade il"))
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(period_end__gte=models.F("period_start")), name="archive_period_order"
+            ),
+            models.CheckConstraint(
+                condition=Q(done__lte=models.F("total")), name="archive_progress_bounded"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company_id} {self.period_start}–{self.period_end}"

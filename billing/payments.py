@@ -1,29 +1,35 @@
-"""Paying online through the gateway: invoices (B3), and other sections' purposes (top-ups).
+"""Paying online through the gateway: invoices (B3), one or several in one checkout, and
+other sections' purposes (top-ups).
 
 Never twice, never for something else: one attempt per idempotency key, and a key belongs
-to one purpose and one object; each callback once (by event id); at most one successful
-payment per invoice, and the invoice turns paid in the same transaction as its payment.
-Settling checks what was paid against what is owed now (the amount and currency charged,
-the invoice's revision, the payer's company, the checkout's expiry, and what the purpose's
-section checks): money that pays nothing is refunded through the gateway, retried until
-the provider confirms.
+to one purpose and one object (an invoice, or one selection of invoices); each callback
+once (by event id); at most one successful payment per invoice, single or grouped, and an
+invoice turns paid in the same transaction as its payment. An invoice is in at most one
+open attempt at a time, single or grouped. Settling checks what was paid against what is
+owed now (the amount and currency charged, each invoice's revision and amount, the payer's
+company, the checkout's expiry, and what the purpose's section checks): a grouped payment
+pays all its invoices or none. Money that pays nothing is refunded through the gateway,
+retried until the provider confirms.
 
-Locks are taken in one order everywhere: an invoice, then its payments (a callback and an
-import of the same invoice would otherwise wait on each other for ever)."""
+Locks are taken in one order everywhere: invoices (several in id order), then their
+payments (a callback and an import of the same invoice would otherwise wait on each other
+for ever)."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import partial
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import User
 from billing.gateway import (
@@ -35,7 +41,7 @@ from billing.gateway import (
     callback_gateway,
     get_gateway,
 )
-from billing.models import GatewayEvent, Invoice, Payment
+from billing.models import GatewayEvent, Invoice, Payment, PaymentInvoice
 from core.exceptions import ActionRefused
 from core.mail import send_templated_email
 
@@ -50,6 +56,11 @@ FAILURE_MESSAGES = {
     "invoice_changed": gettext_lazy(
         "La fattura è stata aggiornata dopo l'avvio del pagamento, che è stato annullato senza "
         "addebiti: controlla il nuovo importo e riprova."
+    ),
+    # A payment of several invoices, one of which changed.
+    "one_changed": gettext_lazy(
+        "Una delle fatture è stata aggiornata dopo l'avvio del pagamento, che è stato annullato "
+        "senza addebiti: controlla i nuovi importi e riprova."
     ),
 }
 # Why a charge was not applied and is given back (REFUND_DUE, then REFUNDED).
@@ -76,6 +87,15 @@ REFUND_MESSAGES = {
         "L'importo addebitato dal circuito di pagamento non è quello richiesto: il pagamento "
         "non è stato applicato e l'importo ti viene rimborsato."
     ),
+    # A payment of several invoices pays all of them or none.
+    "one_already_paid": gettext_lazy(
+        "Una delle fatture era già stata pagata nel frattempo: nessuna fattura è stata pagata "
+        "con questo pagamento e l'importo ti viene rimborsato."
+    ),
+    "one_changed": gettext_lazy(
+        "Una delle fatture è stata aggiornata dopo l'avvio del pagamento: nessuna fattura è "
+        "stata pagata con questo pagamento, restano da pagare e l'importo ti viene rimborsato."
+    ),
     # A top-up's SIM (consumption.top_ups).
     "line_unavailable": gettext_lazy(
         "La SIM non è più attiva o non è più tra quelle che puoi ricaricare: la ricarica non "
@@ -94,6 +114,11 @@ REFUND_RETRY_DELAYS = (
 
 class PaymentRefused(ActionRefused):
     """The payment cannot start (or be cancelled); the message is for the customer."""
+
+
+class InvoicesChanged(PaymentRefused):
+    """Invoices confirmed together changed (a new revision) after the customer saw their
+    total: nothing started; the confirmation is shown again with the new figures."""
 
 
 SettledHandler = Callable[[Payment], None]
@@ -205,10 +230,10 @@ def payment_start(
     )
 
 
-def _attempt_again(idempotency_key: str, subject: str) -> tuple[Payment, str] | None:
-    existing = payment_for_key(
-        idempotency_key=idempotency_key, purpose=Payment.Purpose.INVOICE, subject=subject
-    )
+def _attempt_again(
+    idempotency_key: str, subject: str, purpose: str = Payment.Purpose.INVOICE
+) -> tuple[Payment, str] | None:
+    existing = payment_for_key(idempotency_key=idempotency_key, purpose=purpose, subject=subject)
     if existing is None:
         return None
     return existing, payment_continue_url(existing)
@@ -222,13 +247,167 @@ def _payer_name(payment: Payment) -> str:
 
 
 def open_payment_of(invoice: Invoice) -> Payment | None:
-    """The attempt the customer may still be paying on: pending and not expired at the
-    provider. While there is one, nobody starts another."""
+    """The attempt the customer may still be paying on, of this invoice alone or of several
+    with it: pending and not expired at the provider. While there is one, nobody starts
+    another that includes the invoice."""
     return (
-        invoice.payments.select_related("created_by")
+        _payments_including(invoice.pk)
+        .select_related("created_by")
         .filter(status=Payment.Status.PENDING, expires_at__gt=timezone.now())
         .first()
     )
+
+
+def _payments_including(invoice_id: int) -> QuerySet[Payment]:
+    # A subquery, not a join: the rows can then be locked (FOR UPDATE refuses the nullable
+    # side of an outer join).
+    grouped = PaymentInvoice.objects.filter(invoice_id=invoice_id).values("payment_id")
+    return Payment.objects.filter(Q(invoice_id=invoice_id) | Q(pk__in=grouped))
+
+
+def invoices_with_open_payment(invoice_ids: Iterable[int]) -> set[int]:
+    """Which of these invoices are in an open attempt, alone or with others (one query)."""
+    open_payments = Payment.objects.filter(
+        status=Payment.Status.PENDING, expires_at__gt=timezone.now()
+    )
+    ids = list(invoice_ids)
+    alone = open_payments.filter(invoice_id__in=ids).values_list("invoice_id", flat=True)
+    grouped = PaymentInvoice.objects.filter(
+        invoice_id__in=ids, payment__in=open_payments
+    ).values_list("invoice_id", flat=True)
+    # Without the models' default orderings: SQLite refuses ORDER BY inside a UNION.
+    return {pk for pk in alone.order_by().union(grouped.order_by()) if pk is not None}
+
+
+# How many invoices one checkout pays at most: the confirmation page stays readable, and
+# the provider's description short.
+MAX_INVOICES_AT_ONCE = 50
+
+
+def invoices_subject(invoice_ids: Iterable[int]) -> str:
+    """The object of a payment of several invoices: the selection, whatever its order."""
+    listed = ",".join(str(pk) for pk in sorted(set(invoice_ids)))
+    subject = f"invoices:{listed}"
+    if len(subject) <= Payment._meta.get_field("subject").max_length:  # type: ignore[operator]
+        return subject
+    return "invoices:#" + hashlib.sha256(listed.encode()).hexdigest()[:30]
+
+
+def selection_refusal(count: int) -> str:
+    """Why a selection of `count` invoices cannot be paid together ("" when it can)."""
+    if count < 1:
+        return _("Seleziona almeno una fattura da pagare.")
+    if count > MAX_INVOICES_AT_ONCE:
+        return _("Puoi pagare al massimo %(count)d fatture alla volta.") % {
+            "count": MAX_INVOICES_AT_ONCE
+        }
+    return ""
+
+
+def invoices_refusal(*, user: User, invoices: Iterable[Invoice]) -> str:
+    """Why `user` cannot pay these invoices together now ("" when they can), naming the
+    first invoice that stands in the way. Asked on the confirmation page, and again under
+    the invoices' locks when the payment starts."""
+    invoices = list(invoices)
+    if refusal := selection_refusal(len(invoices)):
+        return refusal
+    busy = invoices_with_open_payment(invoice.pk for invoice in invoices)
+    for invoice in invoices:
+        names = {"number": invoice.number}
+        if invoice.personal_line_id is not None:
+            return (
+                _(
+                    "La fattura %(number)s è una fattura personale: si paga da sola, dalla sua "
+                    "pagina."
+                )
+                % names
+            )
+        if not payer_may_pay(user, invoice):
+            return _("Non puoi pagare la fattura %(number)s.") % names
+        if invoice.status == Invoice.Status.PAID:
+            return _("La fattura %(number)s risulta già pagata.") % names
+        if invoice.total <= 0:
+            return _("La fattura %(number)s non ha un importo da pagare.") % names
+        if invoice.pk in busy:
+            return (
+                _(
+                    "C'è già un pagamento in corso per la fattura %(number)s: riprendilo o "
+                    "annullalo dalla sua pagina, oppure toglila dalla selezione."
+                )
+                % names
+            )
+    return ""
+
+
+@transaction.atomic
+def payment_start_many(
+    *,
+    user: User,
+    invoices: Iterable[Invoice],
+    revisions: Mapping[int, int],
+    idempotency_key: str,
+    base_url: str,
+) -> tuple[Payment, str]:
+    """Start paying several company invoices in one checkout, for their sum, and return
+    the attempt with where to send the customer. The same key again returns the same
+    attempt; the same key for another selection is refused.
+
+    `revisions` is each invoice's revision (by id) as the customer confirmed it: the charge
+    is the total they saw, or nothing starts (InvoicesChanged) when one has changed since."""
+    ids = sorted({invoice.pk for invoice in invoices})
+    subject = invoices_subject(ids)
+    purpose = Payment.Purpose.INVOICES
+    if (again := _attempt_again(idempotency_key, subject, purpose)) is not None:
+        return again
+    # In id order, as settling locks them: two selections that share invoices queue.
+    locked = list(Invoice.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    # A double submit queued on the locks above finds the first one's attempt.
+    if (again := _attempt_again(idempotency_key, subject, purpose)) is not None:
+        return again
+    if len(locked) != len(ids):
+        raise PaymentRefused(_("Una delle fatture selezionate non è più disponibile."))
+    if refusal := invoices_refusal(user=user, invoices=locked):
+        raise PaymentRefused(refusal)
+    if changed := [invoice for invoice in locked if revisions.get(invoice.pk) != invoice.revision]:
+        raise InvoicesChanged(
+            ngettext(
+                "La fattura %(numbers)s è stata aggiornata dopo il riepilogo che hai confermato: "
+                "non è stato addebitato nulla. Controlla i nuovi importi e conferma di nuovo.",
+                "Le fatture %(numbers)s sono state aggiornate dopo il riepilogo che hai "
+                "confermato: non è stato addebitato nulla. Controlla i nuovi importi e conferma "
+                "di nuovo.",
+                len(changed),
+            )
+            % {"numbers": ", ".join(invoice.number for invoice in changed)}
+        )
+    locked.sort(key=lambda invoice: (invoice.issue_date, invoice.pk))
+    numbers = ", ".join(invoice.number for invoice in locked)
+    description = ngettext("Fattura %(numbers)s", "Fatture %(numbers)s", len(locked)) % {
+        "numbers": numbers
+    }
+    if len(description) > Payment._meta.get_field("description").max_length:  # type: ignore[operator]
+        description = _("%(count)d fatture") % {"count": len(locked)}
+    payment, next_url = payment_open(
+        user=user,
+        purpose=purpose,
+        subject=subject,
+        amount=sum((invoice.total for invoice in locked), Decimal("0.00")),
+        description=description,
+        idempotency_key=idempotency_key,
+        result_url_name="billing:payment-result",
+        base_url=base_url,
+    )
+    if not payment.covered.exists():
+        PaymentInvoice.objects.bulk_create(
+            PaymentInvoice(
+                payment=payment,
+                invoice=invoice,
+                amount=invoice.total,
+                invoice_revision=invoice.revision,
+            )
+            for invoice in locked
+        )
+    return payment, next_url
 
 
 def payment_open(
@@ -334,16 +513,22 @@ def payment_cancel(*, user: User, invoice: Invoice) -> Payment:
 
 
 def payments_cancel_for_invoice(*, invoice: Invoice) -> int:
-    """The invoice changed (a new revision): its open checkouts are for an amount no longer
-    owed. Cancelled here, in the caller's transaction, and expired at the provider once
-    it commits; one paid meanwhile is refunded when its callback comes."""
+    """The invoice changed (a new revision): its open checkouts, alone or with other
+    invoices, are for an amount no longer owed. Cancelled here, in the caller's transaction
+    (which holds the invoice's lock), and expired at the provider once it commits; one paid
+    meanwhile is refunded when its callback comes."""
     pending = list(
-        Payment.objects.select_for_update().filter(invoice=invoice, status=Payment.Status.PENDING)
+        _payments_including(invoice.pk)
+        .select_for_update()
+        .filter(status=Payment.Status.PENDING)
+        .order_by("pk")
     )
     now = timezone.now()
     for payment in pending:
         payment.status = Payment.Status.CANCELLED
-        payment.failure_reason = "invoice_changed"
+        payment.failure_reason = (
+            "one_changed" if payment.purpose == Payment.Purpose.INVOICES else "invoice_changed"
+        )
         payment.completed_at = now
         payment.save(update_fields=["status", "failure_reason", "completed_at"])
         transaction.on_commit(
@@ -379,9 +564,13 @@ def payment_callback(*, provider: str, body: bytes, headers: Mapping[str, str]) 
     if found is None:
         return "ignored"
     payment_id, invoice_id = found
+    # The invoices first (several in id order), then the payment: the order of an import
+    # and of a payment start.
     if invoice_id is not None:
-        # The invoice first, then the payment: the order of an import and a payment start.
         Invoice.objects.select_for_update().only("pk").get(pk=invoice_id)
+    else:
+        covered = PaymentInvoice.objects.filter(payment_id=payment_id).values("invoice_id")
+        list(Invoice.objects.select_for_update().filter(pk__in=covered).order_by("pk").only("pk"))
     payment = Payment.objects.select_for_update().get(pk=payment_id)
     return "processed" if _settle(payment, outcome) else "ignored"
 
@@ -407,9 +596,8 @@ def _settle(payment: Payment, outcome: Outcome) -> bool:
     if payment.status != Payment.Status.PENDING:
         # Charged on an attempt given up here (cancelled, failed): it pays nothing.
         given_up = payment.failure_reason
-        _refund_due(
-            payment, given_up if given_up in {"invoice_changed", "expired"} else "cancelled", now
-        )
+        kept = {"invoice_changed", "one_changed", "expired"}
+        _refund_due(payment, given_up if given_up in kept else "cancelled", now)
         return True
     if outcome.amount is not None and (
         outcome.amount != payment.amount or outcome.currency.lower() != CURRENCY
@@ -420,6 +608,9 @@ def _settle(payment: Payment, outcome: Outcome) -> bool:
     # (its event may be stamped, or sent, after the expiry); otherwise the event's time.
     if not outcome.paid_in_time and (outcome.occurred_at or now) > payment.expires_at:
         _refund_due(payment, "expired", now)
+        return True
+    if payment.purpose == Payment.Purpose.INVOICES:
+        _settle_invoices(payment, now)
         return True
     if payment.invoice_id is None:  # another section's purpose: its handler does the rest
         check = SETTLEMENT_CHECKS.get(payment.purpose)
@@ -455,6 +646,49 @@ def _settle(payment: Payment, outcome: Outcome) -> bool:
             [payer.email],
         )
     return True
+
+
+def _settle_invoices(payment: Payment, now: datetime) -> None:
+    """A charged, pending payment of several invoices: all of them paid, or none and the
+    money refunded. Their locks are held (payment_callback), so what is checked stays so."""
+    covered = list(payment.covered.order_by("invoice_id"))
+    invoices = {
+        invoice.pk: invoice
+        for invoice in Invoice.objects.select_for_update()
+        .filter(pk__in=[row.invoice_id for row in covered])
+        .order_by("pk")
+    }
+    if not covered or sum(row.amount for row in covered) != payment.amount:
+        _refund_due(payment, "amount_mismatch", now)
+        return
+    payer = payment.created_by
+    for row in covered:
+        invoice = invoices[row.invoice_id]
+        if invoice.status == Invoice.Status.PAID:
+            _refund_due(payment, "one_already_paid", now)
+            return
+        if row.invoice_revision != invoice.revision or row.amount != invoice.total:
+            _refund_due(payment, "one_changed", now)
+            return
+        if payer is not None and not payer_may_pay(payer, invoice):
+            _refund_due(payment, "payer_changed", now)
+            return
+    payment.status = Payment.Status.SUCCEEDED
+    payment.completed_at = now
+    payment.save(update_fields=["status", "completed_at"])
+    Invoice.objects.filter(pk__in=invoices).update(status=Invoice.Status.PAID, paid_at=now)
+    _after_settled(payment)
+    if payer is not None and payer.email:
+        paid = sorted(invoices.values(), key=lambda invoice: (invoice.issue_date, invoice.pk))
+        send_templated_email(
+            "billing/email/receipt",
+            {
+                "payment": payment,
+                "invoices": [(invoice, invoice.total) for invoice in paid],
+                "person": payer,
+            },
+            [payer.email],
+        )
 
 
 def _refund_due(payment: Payment, reason: str, now: datetime) -> None:

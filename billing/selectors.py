@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, DecimalField, Min, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, DecimalField, Max, Min, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, TruncMonth
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import Company, User
 from accounts.roles import Capability, can
-from accounts.selectors import company_id_of
+from accounts.selectors import company_id_of, filter_by_cost_centre
 from billing.models import BillingProfile, Invoice, InvoiceItem, Payment
 from tracking.models import OPEN_STATES, Request, RequestKind
 
@@ -66,6 +67,20 @@ def filter_invoices(
     return invoices
 
 
+def listed_invoices(*, user: User, filters: Mapping[str, Any]) -> QuerySet[Invoice]:
+    """The company invoices the list shows (and its CSV/XLSX exports), with the list's
+    filters (`filters`: an InvoiceFilterForm's cleaned_data, empty when invalid) and order."""
+    invoices = filter_invoices(
+        company_invoices(user=user),
+        since=filters.get("since"),
+        until=filters.get("until"),
+        status=filters.get("status", ""),
+        contract_id=filters["contract"].pk if filters.get("contract") else None,
+    )
+    sort = filters.get("sort") or "-issue_date"
+    return invoices.select_related("contract").order_by(sort, "-id")
+
+
 @dataclass(frozen=True)
 class InvoiceListTotals:
     count: int
@@ -99,14 +114,17 @@ def invoice_get_for_user(*, user: User, pk: int) -> Invoice:
     return invoice
 
 
-def invoice_by_line(invoice: Invoice) -> QuerySet[Any, Any]:
-    """Per line: fees, traffic, one-offs and total (the contract-level items under None)."""
+def invoice_by_line(invoice: Invoice, *, cost_centre: str = "") -> QuerySet[Any, Any]:
+    """Per line: fees, traffic, one-offs and total (the contract-level items under None),
+    with the cost centre the rows were issued with; only those of `cost_centre` when given
+    (a value of the filter, see filter_by_cost_centre)."""
 
     def category(name: str) -> Coalesce:
         return Coalesce(Sum("amount", filter=Q(category=name)), ZERO)
 
     return (
-        invoice.items.values("line__number")
+        filter_by_cost_centre(invoice.items.all(), cost_centre)
+        .values("line__number", "cost_centre__code")
         .annotate(
             fees=category(InvoiceItem.Category.FEE),
             traffic=category(InvoiceItem.Category.TRAFFIC),
@@ -142,6 +160,7 @@ BILLING_REQUEST_KINDS = (
     RequestKind.SHIPPING_ADDRESS,
     RequestKind.DIRECT_DEBIT,
     RequestKind.PAPERLESS,
+    RequestKind.E_INVOICING,
 )
 
 
@@ -199,3 +218,35 @@ def billing_summary(*, user: User, overdue_limit: int = 5) -> BillingSummary:
         direct_debit=profile or BillingProfile(company_id=company_id),
         direct_debit_requested=requested,
     )
+
+
+# --- For the cost centres' roll-up (costs.selectors) ----------------------------------------
+
+
+def company_invoice_last_issued(*, company_id: int) -> date | None:
+    """The issue date of the company's latest invoice (personal ones not), if any."""
+    found: date | None = Invoice.objects.filter(
+        company_id=company_id, personal_line__isnull=True
+    ).aggregate(last=Max("issue_date"))["last"]
+    return found
+
+
+def invoiced_by_cost_centre(
+    *, company_id: int, since: date, until: date
+) -> dict[tuple[date, int | None], Decimal]:
+    """The amounts (VAT excluded) of the company's invoices issued from `since` to before
+    `until`, by the month they were issued and the cost centre each row was issued with
+    (None: no centre); one query. Personal invoices of Dual Billing lines are their
+    holders', not the company's costs."""
+    items = (
+        InvoiceItem.objects.filter(
+            invoice__company_id=company_id,
+            invoice__personal_line__isnull=True,
+            invoice__issue_date__gte=since,
+            invoice__issue_date__lt=until,
+        )
+        .annotate(issued=TruncMonth("invoice__issue_date"))
+        .values("issued", "cost_centre")
+        .annotate(amount=Sum("amount"))
+    )
+    return {(row["issued"], row["cost_centre"]): row["amount"] for row in items}

@@ -8,6 +8,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,6 +29,9 @@ from billing.payments import payments_cancel_for_invoice
 from core.exceptions import ActionRefused
 from tracking.models import Request, RequestKind
 from tracking.services import on_completion, request_create_once
+
+# SDI's Numero (String20): a longer number could not be sent as an electronic invoice.
+NUMBER_MAX_LENGTH = 20
 
 
 class InvoiceDataError(ValueError):
@@ -65,6 +70,10 @@ def invoice_import(record: dict[str, Any]) -> ImportOutcome:
     number = str(record.get("number", "")).strip()
     if not number:
         raise InvoiceDataError("number: missing")
+    if len(number) > NUMBER_MAX_LENGTH:
+        raise InvoiceDataError(
+            f"number: at most {NUMBER_MAX_LENGTH} characters (FatturaPA's Numero)"
+        )
     company = Company.objects.filter(vat_number=str(record.get("company_vat_number", ""))).first()
     if company is None:
         raise InvoiceDataError("company_vat_number: no such customer")
@@ -128,6 +137,13 @@ def invoice_import(record: dict[str, Any]) -> ImportOutcome:
         invoice.save()
         # A checkout opened on the old revision is for an amount no longer owed.
         payments_cancel_for_invoice(invoice=invoice)
+        # A correction keeps the cost centres the invoice was issued with.
+        issued_with = dict(
+            invoice.items.filter(line__isnull=False).values_list("line_id", "cost_centre_id")
+        )
+        for item in items:
+            if item.line_id in issued_with:
+                item.cost_centre_id = issued_with[item.line_id]
         invoice.items.all().delete()
         invoice.vat_lines.all().delete()
         created = False
@@ -178,17 +194,23 @@ def _item(raw: dict[str, Any], position: int, lines: dict[str, Line]) -> Invoice
         line = lines.get(str(raw["line"]))
         if line is None:
             raise InvoiceDataError(f"{where}.line: not a line of that customer")
-    rate = raw.get("vat_rate")
+    rate = None if raw.get("vat_rate") is None else _decimal(raw["vat_rate"], f"{where}.vat_rate")
+    if rate is not None and rate <= 0:
+        # FatturaPA: a 0 rate needs a Natura; ours is null, out of the scope of VAT (N1).
+        raise InvoiceDataError(
+            f"{where}.vat_rate: greater than 0, or null when out of the scope of VAT"
+        )
     service = str(raw.get("service", "")).strip()
     if not service:
         raise InvoiceDataError(f"{where}.service: missing")
     return InvoiceItem(
         line=line,
+        cost_centre_id=line.cost_centre_id if line is not None else None,
         category=category,
         service=service[:120],
         quantity=_decimal(raw.get("quantity", 1), f"{where}.quantity"),
         amount=to_cents(_decimal(raw.get("amount"), f"{where}.amount")),
-        vat_rate=None if rate is None else _decimal(rate, f"{where}.vat_rate"),
+        vat_rate=rate,
     )
 
 
@@ -257,6 +279,23 @@ def shipping_address_request(
         summary=_("Nuovo indirizzo di spedizione: %(street)s, %(city)s")
         % {"street": address["street"], "city": address["city"]},
         details={"address": address, "traffic_documentation": traffic_documentation},
+    )
+
+
+def e_invoicing_request(*, user: User, sdi_code: str, pec: str) -> Request:
+    """Ask for the electronic invoices to be delivered through SDI to `sdi_code` or, with no
+    code, to the PEC address `pec` (one of the two)."""
+    if bool(sdi_code) == bool(pec):
+        raise ActionRefused(_("Indica il codice destinatario oppure la PEC."))
+    return _billing_request_open(
+        user=user,
+        kind=RequestKind.E_INVOICING,
+        summary=(
+            _("Fattura elettronica al codice destinatario %(code)s") % {"code": sdi_code}
+            if sdi_code
+            else _("Fattura elettronica alla PEC %(pec)s") % {"pec": pec}
+        ),
+        details={"sdi_code": sdi_code, "pec": pec},
     )
 
 
@@ -330,4 +369,22 @@ def _apply_direct_debit(tracked: Request) -> None:
 def _apply_paperless(tracked: Request) -> None:
     profile = BillingProfile.objects.select_for_update().get_or_create(company=tracked.company)[0]
     profile.paperless = bool(tracked.details.get("enable", True))
+    profile.save()
+
+
+@on_completion(RequestKind.E_INVOICING)
+def _apply_e_invoicing(tracked: Request) -> None:
+    code = str(tracked.details.get("sdi_code") or "").strip().upper()
+    # A PEC goes with the code "0000000", which the XML writes when the code is blank.
+    code = "" if code == "0000000" else code
+    pec = "" if code else str(tracked.details.get("pec") or "").strip()
+    if code and not (len(code) == 7 and code.isascii() and code.isalnum()):
+        raise ValueError("sdi_code: 7 letters or digits")
+    if not code:
+        try:
+            validate_email(pec)
+        except ValidationError as exc:
+            raise ValueError("pec: an e-mail address, or an sdi_code") from exc
+    profile = BillingProfile.objects.select_for_update().get_or_create(company=tracked.company)[0]
+    profile.sdi_code, profile.pec = code, pec
     profile.save()

@@ -43,3 +43,11 @@ def refund_payment(payment_id: int) -> None:
     if refund_payment.get_backend().supports_defer:
         run_after = timezone.now() + refund_retry_delay(payment)
         refund_payment.using(run_after=run_after).enqueue(payment_id)
+
+
+@task()
+def make_invoice_archive(archive_id: int, base_url: str = "") -> None:
+    """Write a period's ZIP of invoices (PDF and XML) in a worker; see billing.archives."""
+    from billing.archives import archive_build
+
+    archive_build(archive_id, base_url=base_url)

@@ -3,28 +3,34 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from accounts.access import public, requires, requires_any, user_of
-from accounts.models import Company, Contract
+from accounts.fields import add_cost_centre_filter
+from accounts.models import Company, Contract, User
 from accounts.roles import Capability, can
 from accounts.selectors import company_id_of
 from billing import payments, selectors, services
 from billing.forms import (
     SORTS,
     DirectDebitForm,
+    EInvoicingForm,
     InvoiceFilterForm,
     PaperlessForm,
     PaperlessOffForm,
@@ -33,7 +39,7 @@ from billing.forms import (
     ShippingAddressForm,
 )
 from billing.gateway import SIGNATURE_HEADER, TEST_CARDS, InvalidCallback, sandbox_event, sign
-from billing.models import InvoiceDocument, InvoiceItem, Payment
+from billing.models import Invoice, InvoiceDocument, InvoiceItem, Payment, PaymentInvoice
 from billing.pdf import invoice_pdf as invoice_pdf_bytes
 from core.pagination import paginate
 from tracking.models import Request, RequestKind
@@ -49,42 +55,62 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
     contracts = Contract.objects.filter(company__users=user)
     form = InvoiceFilterForm(request.GET or None, contracts=contracts)
     filters = form.cleaned_data if form.is_valid() else {}
-    invoices = selectors.filter_invoices(
-        selectors.company_invoices(user=user),
-        since=filters.get("since"),
-        until=filters.get("until"),
-        status=filters.get("status", ""),
-        contract_id=filters["contract"].pk if filters.get("contract") else None,
-    )
-    sort = filters.get("sort") or "-issue_date"
-    page, query = paginate(
-        request, invoices.select_related("contract").order_by(sort, "-id"), PAGE_SIZE
-    )
+    invoices = selectors.listed_invoices(user=user, filters=filters)
+    page, query = paginate(request, invoices, PAGE_SIZE)
     context = {
         "form": form,
         "page": page,
         "totals": selectors.invoice_totals(invoices),
         "query": query,
         "sorts": SORTS,
+        **_pay_several_context(user, page),
     }
     return render(request, "billing/invoice_list.html", context)
+
+
+def _pay_several_context(user: User, invoices: Iterable[Invoice]) -> dict[str, Any]:
+    """Which invoices of the page can be ticked to pay together: open ones, with no payment
+    in progress, for someone who may pay (the list shows company invoices only)."""
+    if not can(user, C.PAY_INVOICE):
+        return {"can_pay_several": False, "selectable": set()}
+    open_ids = [invoice.pk for invoice in invoices if invoice.status == Invoice.Status.OPEN]
+    busy = payments.invoices_with_open_payment(open_ids) if open_ids else set()
+    return {"can_pay_several": True, "selectable": set(open_ids) - busy}
 
 
 @requires_any(C.VIEW_INVOICES, C.VIEW_PERSONAL_INVOICES)
 def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = selectors.invoice_get_for_user(user=user_of(request), pk=pk)
-    by_line, query = paginate(request, selectors.invoice_by_line(invoice), 50)
+    centre_form = Form(request.GET or None)
+    if invoice.personal_line_id is None:
+        add_cost_centre_filter(centre_form, user=user_of(request))
+    centre = ""
+    if "cost_centre" in centre_form.fields and centre_form.is_valid():
+        centre = centre_form.cleaned_data["cost_centre"]
+    by_line, query = paginate(request, selectors.invoice_by_line(invoice, cost_centre=centre), 50)
     current_payment = payments.open_payment_of(invoice)
+    grouped: list[PaymentInvoice] = []
+    if current_payment is not None and current_payment.purpose == Payment.Purpose.INVOICES:
+        # One payment of several invoices with this one: resuming or cancelling it is for
+        # all of them, so the page says which.
+        grouped = list(
+            current_payment.covered.select_related("invoice").order_by(
+                "invoice__issue_date", "invoice_id"
+            )
+        )
     context = {
         "invoice": invoice,
         "pay_form": PayForm(initial={"idempotency_key": uuid.uuid4().hex}),
         "current_payment": current_payment,
+        "grouped": grouped,
         "payable": can(user_of(request), C.PAY_INVOICE)
         and payments.payer_may_pay(user_of(request), invoice),
         "resume_url": payments.payment_continue_url(current_payment) if current_payment else "",
         "vat_lines": invoice.vat_lines.all(),
         "by_line": by_line,
         "query": query,
+        "centre_form": centre_form if "cost_centre" in centre_form.fields else None,
+        "centre_query": urlencode({"cost_centre": centre}) if centre else "",
         "by_service": [
             {**row, "category_label": InvoiceItem.Category(row["category"]).label}
             for row in selectors.invoice_by_service(invoice)
@@ -153,29 +179,118 @@ def invoice_pay(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 @requires(C.PAY_INVOICE)
 @require_POST
+def invoices_pay(request: HttpRequest) -> HttpResponseBase:
+    """Pay several invoices at once: the selection ticked on the list is shown with each
+    invoice and the total (computed here), then confirmed, with the key of that page, into
+    one checkout for the sum."""
+    user = user_of(request)
+    try:
+        ids = sorted({int(value) for value in request.POST.getlist("invoice")})
+    except ValueError:
+        ids = []
+    if refusal := payments.selection_refusal(len(ids)):
+        messages.error(request, refusal)
+        return redirect("billing:index")
+    selection = (
+        selectors.payable_invoices(user=user)
+        .filter(pk__in=ids)
+        .select_related("contract")
+        .order_by("issue_date", "pk")
+    )
+    invoices = list(selection)
+    if len(invoices) != len(ids):
+        raise Http404
+    if "idempotency_key" in request.POST:
+        form = PayForm(request.POST)
+        revisions = _confirmed_revisions(request, ids)
+        if not form.is_valid() or revisions is None:
+            messages.error(request, _("Richiesta di pagamento non valida: ricarica la pagina."))
+            return redirect("billing:index")
+        try:
+            _payment, next_url = payments.payment_start_many(
+                user=user,
+                invoices=invoices,
+                revisions=revisions,
+                idempotency_key=form.cleaned_data["idempotency_key"],
+                base_url=f"{request.scheme}://{request.get_host()}",
+            )
+        except payments.InvoicesChanged as changed:
+            # Back to the confirmation, with the new figures and a new key.
+            messages.error(request, str(changed))
+            invoices = list(selection)
+        except payments.PaymentRefused as refused:
+            messages.error(request, str(refused))
+            return redirect("billing:index")
+        else:
+            return redirect(next_url)
+    if refusal := payments.invoices_refusal(user=user, invoices=invoices):
+        messages.error(request, refusal)
+        return redirect("billing:index")
+    context = {
+        "invoices": invoices,
+        "total": sum((invoice.total for invoice in invoices), Decimal("0.00")),
+        "pay_form": PayForm(initial={"idempotency_key": uuid.uuid4().hex}),
+    }
+    return render(request, "billing/pay_several.html", context)
+
+
+def _confirmed_revisions(request: HttpRequest, ids: Iterable[int]) -> dict[int, int] | None:
+    """Each invoice's revision as its confirmation page showed it ("revision-<id>"), or
+    None when one is missing or odd."""
+    revisions = {}
+    for pk in ids:
+        value = request.POST.get(f"revision-{pk}", "")
+        if not value.isdigit():
+            return None
+        revisions[pk] = int(value)
+    return revisions
+
+
+@requires(C.PAY_INVOICE)
+@require_POST
 def payment_cancel(request: HttpRequest, pk: int) -> HttpResponseBase:
     """The person who started the invoice's payment gives it up ("Annulla")."""
     user = user_of(request)
     invoice = get_object_or_404(selectors.payable_invoices(user=user), pk=pk)
     try:
-        payments.payment_cancel(user=user, invoice=invoice)
+        payment = payments.payment_cancel(user=user, invoice=invoice)
     except payments.PaymentRefused as refusal:
         messages.error(request, str(refusal))
     else:
-        messages.success(request, _("Pagamento annullato: non è stato addebitato nulla."))
+        if payment.purpose == Payment.Purpose.INVOICES:
+            count = payment.covered.count()
+            messages.success(
+                request,
+                ngettext(
+                    "Pagamento di %(count)d fattura annullato: non è stato addebitato nulla.",
+                    "Pagamento delle %(count)d fatture annullato per tutte: non è stato "
+                    "addebitato nulla e puoi pagarle di nuovo.",
+                    count,
+                )
+                % {"count": count},
+            )
+        else:
+            messages.success(request, _("Pagamento annullato: non è stato addebitato nulla."))
     return redirect("billing:invoice-detail", pk=invoice.pk)
 
 
 @requires(C.PAY_INVOICE)
 def payment_result(request: HttpRequest, reference: str) -> HttpResponse:
     user = user_of(request)
+    payable = selectors.payable_invoices(user=user)
+    grouped = PaymentInvoice.objects.filter(invoice__in=payable).values("payment_id")
     payment = get_object_or_404(
         Payment.objects.select_related("invoice").filter(
-            invoice__in=selectors.payable_invoices(user=user)
+            Q(invoice__in=payable) | Q(purpose=Payment.Purpose.INVOICES, pk__in=grouped)
         ),
         provider_reference=reference,
     )
-    context = {"payment": payment, "failure": payments.failure_message(payment)}
+    covered = payment.covered.select_related("invoice") if payment.invoice_id is None else []
+    context = {
+        "payment": payment,
+        "covered": covered,
+        "failure": payments.failure_message(payment),
+    }
     return render(request, "billing/payment_result.html", context)
 
 
@@ -289,6 +404,27 @@ def shipping_address(request: HttpRequest) -> HttpResponse:
         intro=_(
             "Le fatture e, se la richiedi, la documentazione del traffico arriveranno a questo "
             "indirizzo dopo la verifica del servizio clienti."
+        ),
+    )
+
+
+@requires(C.CHANGE_SHIPPING_ADDRESS)
+def e_invoicing(request: HttpRequest) -> HttpResponse:
+    """Where SDI delivers the electronic invoice: a recipient code or a PEC (B4: like the
+    shipping address, it says where invoices go)."""
+    user = user_of(request)
+    return _billing_request_page(
+        request,
+        form=EInvoicingForm(request.POST or None),
+        kind=RequestKind.E_INVOICING,
+        send=lambda data: services.e_invoicing_request(
+            user=user, sdi_code=data["sdi_code"], pec=data["pec"]
+        ),
+        title=_("Recapito della fattura elettronica"),
+        intro=_(
+            "Il Sistema di Interscambio (SDI) consegna la fattura elettronica al codice "
+            "destinatario indicato o, se non ne hai uno, alla PEC. Il servizio clienti applica "
+            "la modifica dopo la verifica."
         ),
     )
 

@@ -19,8 +19,18 @@ from django.utils import timezone
 
 from accounts.models import Line, User
 from billing.models import Payment
-from consumption.models import LinePlan, Plan, SimCredit, TopUp, UsageMonthly, UsageRecord
+from consumption.models import (
+    LinePlan,
+    Plan,
+    SimCredit,
+    Threshold,
+    ThresholdMetric,
+    TopUp,
+    UsageMonthly,
+    UsageRecord,
+)
 from consumption.services import usage_import_csv
+from consumption.thresholds import thresholds_evaluate
 
 PLANS = [
     ("Business Unlimited 100 GB", None, None, 100 * 1024),
@@ -181,3 +191,48 @@ def seed_credit(lines: list[Line], requester: User) -> None:
             credited_at=now - timedelta(days=days_ago),
         )
         TopUp.objects.filter(pk=top_up.pk).update(created_at=now - timedelta(days=days_ago))
+
+
+def seed_thresholds(lines: list[Line], *, recipients: list[User], today: date) -> None:
+    """A few thresholds on the demo SIMs, warning `recipients` (the first sets them): 50 € of
+    roaming on two SIMs, 80% of the data allowance on a third, and a cap on extra spend on
+    the SIM that spent most last month, set under what it spent: evaluated like an import
+    does, it is crossed, so the bell in the header has something to count."""
+    company = lines[0].contract.company
+    last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    spenders = (
+        UsageMonthly.objects.filter(line__in=lines, month=last_month)
+        .values("line_id")
+        .annotate(spent=Sum("cost"))
+        .order_by("-spent", "line_id")
+    )
+    top = spenders.first()
+    wanted = [
+        (lines[0], ThresholdMetric.ROAMING_SPEND, Decimal("50.00")),
+        (lines[1], ThresholdMetric.ROAMING_SPEND, Decimal("50.00")),
+        (lines[3], ThresholdMetric.DATA_PERCENT, Decimal("80.00")),
+    ]
+    if top and top["spent"] >= 2:
+        spender = next(line for line in lines if line.pk == top["line_id"])
+        wanted.append(
+            (spender, ThresholdMetric.EXTRA_SPEND, (top["spent"] * 8 / 10).quantize(Decimal(1)))
+        )
+    for line, metric, limit in wanted:
+        threshold, made = Threshold.objects.get_or_create(
+            line=line,
+            metric=metric,
+            defaults={"company": company, "limit": limit, "created_by": recipients[0]},
+        )
+        if made:
+            threshold.recipients.set(recipients)
+            # Set since last month: a threshold reads the months from its own on.
+            Threshold.objects.filter(pk=threshold.pk).update(
+                created_at=timezone.make_aware(datetime.combine(last_month, time.min))
+            )
+    thresholds_evaluate(
+        {
+            (line.pk, month)
+            for line, _metric, _limit in wanted
+            for month in (last_month, today.replace(day=1))
+        }
+    )

@@ -14,7 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Line
 from consumption.models import TopUp
 from consumption.selectors import SIM_SORTS
-from core.forms import date_field
+from core.forms import EARLIEST_DAY, date_field
+from core.italy import date_with_article
 
 MAX_DAYS = 366
 
@@ -34,6 +35,22 @@ class PeriodForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        # Usage has no records before EARLIEST_DAY nor after next year: beyond them a month
+        # would also leave the calendar that month arithmetic works in.
+        latest = date(timezone.localdate().year + 1, 12, 31)
+        for name in ("month", "since", "until"):
+            value = cleaned.get(name)
+            day: date | None = value
+            if name == "month" and value:
+                year, month = map(int, value.split("-"))
+                day = date(max(year, 1), month, 1)  # year 0 is not in the calendar
+            if day and not EARLIEST_DAY <= day <= latest:
+                self.add_error(
+                    name,
+                    _("Scegli un periodo tra %(first)s e %(last)s.")
+                    % {"first": date_with_article(EARLIEST_DAY), "last": date_with_article(latest)},
+                )
+                cleaned.pop(name, None)
         since, until = cleaned.get("since"), cleaned.get("until")
         if bool(since) != bool(until):
             self.add_error("until" if since else "since", _("Indica entrambe le date."))

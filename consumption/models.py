@@ -44,8 +44,15 @@ class UsageRecord(models.Model):
 
     record_id = models.CharField(max_length=64)
     # The (line, started_at) index serves the line's own lookups: no second index on line.
+    # No database constraint: the import only stores lines it has just looked up (a row of
+    # an unknown number is refused), and PostgreSQL's deferred check of a million records
+    # cost about a fifth of the import. Django still cascades a line's deletion.
     line = models.ForeignKey(
-        "accounts.Line", on_delete=models.CASCADE, related_name="+", db_index=False
+        "accounts.Line",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     started_at = models.DateTimeField()
     kind = models.CharField(max_length=5, choices=UsageKind.choices)
@@ -69,9 +76,15 @@ class UsageRecord(models.Model):
 class UsageDaily(models.Model):
     """The records of a line for a day (Europe/Rome), a kind and national/roaming."""
 
-    # Lookups by line use the unique constraint's index, which starts with it.
+    # Lookups by line use the unique constraint's index, which starts with it. No database
+    # constraint, as for UsageRecord.line: the import writes only the lines of the records
+    # it has just stored, and checking each aggregate at commit cost as much again.
     line = models.ForeignKey(
-        "accounts.Line", on_delete=models.CASCADE, related_name="daily_usage", db_index=False
+        "accounts.Line",
+        on_delete=models.CASCADE,
+        related_name="daily_usage",
+        db_index=False,
+        db_constraint=False,
     )
     day = models.DateField()
     kind = models.CharField(max_length=5, choices=UsageKind.choices)
@@ -86,7 +99,8 @@ class UsageDaily(models.Model):
                 fields=["line", "day", "kind", "roaming"], name="one_aggregate_per_line_day_kind"
             )
         ]
-        indexes = [models.Index(fields=["day", "line"])]
+        # No (day, line) index: every query of the daily aggregates names the line, and the
+        # import kept that index up for nothing.
 
     def __str__(self) -> str:
         return f"{self.line_id} {self.day} {self.kind}"
@@ -165,3 +179,91 @@ class TopUp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.line} +{self.amount}"
+
+
+class ThresholdMetric(models.TextChoices):
+    DATA_PERCENT = "DATA_PERCENT", _("Dati usati nel mese (percentuale del traffico incluso)")
+    ROAMING_SPEND = "ROAMING_SPEND", _("Spesa in roaming nel mese (€)")
+    EXTRA_SPEND = "EXTRA_SPEND", _("Spesa extra totale nel mese (€)")
+
+
+class Threshold(models.Model):
+    """A monthly limit on a SIM or on a cost centre's SIMs. The usage import evaluates
+    every threshold its records touch; one crossed alerts once per month (ThresholdAlert)."""
+
+    Metric = ThresholdMetric
+
+    company = models.ForeignKey(
+        "accounts.Company", on_delete=models.CASCADE, related_name="thresholds"
+    )
+    line = models.ForeignKey(
+        "accounts.Line", on_delete=models.CASCADE, null=True, blank=True, related_name="thresholds"
+    )
+    cost_centre = models.ForeignKey(
+        "accounts.CostCentre",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="thresholds",
+    )
+    metric = models.CharField(_("indicatore"), max_length=15, choices=ThresholdMetric.choices)
+    # A percentage for DATA_PERCENT, euro otherwise.
+    limit = models.DecimalField(_("soglia"), max_digits=12, decimal_places=2)
+    recipients = models.ManyToManyField(
+        "accounts.User", verbose_name=_("destinatari"), related_name="+"
+    )
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("soglia")
+        verbose_name_plural = _("soglie")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(line__isnull=False, cost_centre__isnull=True)
+                | Q(line__isnull=True, cost_centre__isnull=False),
+                name="threshold_on_a_line_or_a_cost_centre",
+            ),
+            models.UniqueConstraint(
+                fields=["line", "metric"],
+                condition=Q(line__isnull=False),
+                name="one_threshold_per_line_metric",
+            ),
+            models.UniqueConstraint(
+                fields=["cost_centre", "metric"],
+                condition=Q(cost_centre__isnull=False),
+                name="one_threshold_per_cost_centre_metric",
+            ),
+            models.CheckConstraint(condition=Q(limit__gt=0), name="threshold_limit_positive"),
+            models.CheckConstraint(
+                condition=Q(metric__in=ThresholdMetric.values), name="threshold_metric_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.metric} {self.limit}"
+
+
+class ThresholdAlert(models.Model):
+    """A threshold crossed in a month: at most one per month, whatever re-imports and
+    retries do; its notifications and e-mails go out once, with it."""
+
+    threshold = models.ForeignKey(Threshold, on_delete=models.CASCADE, related_name="alerts")
+    month = models.DateField()  # its first day
+    value = models.DecimalField(_("valore"), max_digits=14, decimal_places=2)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["threshold", "month"], name="one_alert_per_threshold_month"
+            ),
+            models.CheckConstraint(condition=Q(month__day=1), name="alert_month_is_its_first_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.threshold_id} {self.month:%Y-%m}"

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
-from babel.dates import format_date
 from django.http import QueryDict
-from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext as _
+
+from core.italy import month_year
 
 # Up to a month a bar a day; up to about three months a bar a week; beyond, a bar a month
 # (eleven months are eleven bars, not 334).
@@ -48,7 +48,7 @@ def is_whole_month(start: date, end: date) -> bool:
 
 def month_name(day: date) -> str:
     """ "ottobre 2026" in Italian (lower case, as Italian writes months), "October 2026"."""
-    return format_date(day, "LLLL yyyy", locale=to_locale(get_language() or "it"))
+    return month_year(day)
 
 
 def bucket_label(first: date, grouping: Grouping, start: date, end: date) -> str:

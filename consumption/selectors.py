@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import F, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
+from django.utils import timezone
 
-from accounts.models import Contract, Line, User
+from accounts.models import Contract, Line, LineCostCentreChange, User
 from accounts.roles import Capability
-from accounts.selectors import company_id_of, lines_for_user
+from accounts.selectors import company_id_of, company_lines, lines_for_user
 from consumption.models import UsageDaily, UsageKind, UsageMonthly
 from consumption.periods import Grouping
 
@@ -342,3 +343,49 @@ def credit_summary(*, user: User) -> CreditSummary:
         total=Sum("balance"), sims=Count("pk")
     )
     return CreditSummary(total=figures["total"] or Decimal("0"), sims=figures["sims"])
+
+
+# --- For the cost centres' roll-up (costs.selectors) ----------------------------------------
+
+
+@dataclass(frozen=True)
+class CostCentreUsage:
+    data_mb: Decimal
+    voice_minutes: Decimal
+    sms: int
+    cost: Decimal
+
+
+def usage_by_cost_centre(*, company_id: int, month: date) -> dict[int | None, CostCentreUsage]:
+    """The usage of `month` of the company's lines by the cost centre each line had at the
+    month's end (None: no centre): its latest change before the next month began, in
+    Italian time (one query)."""
+    end = timezone.make_aware(datetime.combine(first_of_next_month(month), time.min))
+    centre_then = (
+        LineCostCentreChange.objects.filter(line=OuterRef("line"), since__lt=end)
+        .order_by("-since", "-id")
+        .values("cost_centre")[:1]
+    )
+    rows = (
+        UsageMonthly.objects.filter(line__in=company_lines(company=company_id), month=month)
+        .annotate(centre=Subquery(centre_then))
+        .values("centre")
+        .annotate(
+            data_kb=Sum("quantity", filter=Q(kind=UsageKind.DATA)),
+            voice_seconds=Sum("quantity", filter=Q(kind=UsageKind.VOICE)),
+            sms=Sum("quantity", filter=Q(kind=UsageKind.SMS)),
+            cost=Sum("cost"),
+        )
+    )
+    tenth, cent = Decimal("0.1"), Decimal("0.01")
+    return {
+        row["centre"]: CostCentreUsage(
+            data_mb=(Decimal(row["data_kb"] or 0) / _PLAN_UNITS[UsageKind.DATA]).quantize(tenth),
+            voice_minutes=(
+                Decimal(row["voice_seconds"] or 0) / _PLAN_UNITS[UsageKind.VOICE]
+            ).quantize(tenth),
+            sms=int(row["sms"] or 0),
+            cost=Decimal(row["cost"] or 0).quantize(cent),
+        )
+        for row in rows
+    }

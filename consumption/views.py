@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Sum
+from django.forms import Form
 from django.http import (
     HttpRequest,
     HttpResponse,
@@ -20,12 +21,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.access import requires, user_of
+from accounts.fields import add_cost_centre_filter
 from accounts.models import Contract, Line
 from accounts.roles import Capability
-from accounts.selectors import company_id_of, lines_for_user
+from accounts.selectors import company_id_of, filter_by_cost_centre, lines_for_user
 from billing.charges import CATEGORY_LABELS, billed_items, billed_services
 from billing.payments import failure_message
-from consumption import exports, periods, selectors, top_ups
+from consumption import exports, periods, selectors, thresholds, top_ups
 from consumption.forms import BilledReportForm, PeriodForm, SimSearchForm, TopUpForm
 from consumption.models import LinePlan, Plan, SimCredit, TopUp, UsageKind
 from consumption.templatetags import usage
@@ -63,11 +65,22 @@ def index(request: HttpRequest) -> HttpResponse:
     form = PeriodForm(request.GET or None)
     start, end = form.period()
     sims = selectors.sims_for_user(user=user).select_related("assignee")
+    centre_form = Form(request.GET or None)
+    add_cost_centre_filter(centre_form, user=user)
+    if "cost_centre" in centre_form.fields and centre_form.is_valid():
+        sims = filter_by_cost_centre(sims, centre_form.cleaned_data["cost_centre"])
     page, query = paginate(request, sims.order_by("number"), 50)
     return render(
         request,
         "consumption/index.html",
-        {"page": page, "query": query, "form": form, "start": start, "end": end},
+        {
+            "page": page,
+            "query": query,
+            "form": form,
+            "centre_form": centre_form if "cost_centre" in centre_form.fields else None,
+            "start": start,
+            "end": end,
+        },
     )
 
 
@@ -141,7 +154,10 @@ def _show_month(form: PeriodForm, start: date, end: date) -> None:
 @requires(C.VIEW_USAGE)
 def sim_usage(request: HttpRequest, pk: int) -> HttpResponse:
     user = user_of(request)
-    sim = get_object_or_404(selectors.sims_for_user(user=user).select_related("assignee"), pk=pk)
+    sim = get_object_or_404(
+        selectors.sims_for_user(user=user).select_related("assignee", "cost_centre", "contract"),
+        pk=pk,
+    )
     form = PeriodForm(request.GET or None)
     today = timezone.localdate()
     start, end = form.period(latest=lambda: selectors.last_usage_month(sims=sim, until=today))
@@ -156,6 +172,8 @@ def sim_usage(request: HttpRequest, pk: int) -> HttpResponse:
         for day in days
     ]
     totals = selectors.usage_totals(line=sim, start=start, end=end)
+    # The thresholds of the month shown (a notification links to its month), else this one.
+    threshold_month = start if period["whole_month"] else today.replace(day=1)
     context = {
         **period,
         "sim": sim,
@@ -168,6 +186,10 @@ def sim_usage(request: HttpRequest, pk: int) -> HttpResponse:
         if period["whole_month"]
         else [],
         "credit": SimCredit.objects.filter(line=sim).values_list("balance", flat=True).first(),
+        "threshold_states": thresholds.threshold_states(
+            thresholds.thresholds_of_line(line=sim), month=threshold_month
+        ),
+        "threshold_month_label": thresholds.month_name(threshold_month),
         "chart": {
             "labels": labels,
             "data_mb": [round(day["DATA"] / 1024, 1) for day in days],
@@ -183,6 +205,7 @@ def sim_usage(request: HttpRequest, pk: int) -> HttpResponse:
 def all_sims(request: HttpRequest) -> HttpResponseBase:
     user = user_of(request)
     form = SimSearchForm(request.GET or None)
+    add_cost_centre_filter(form, user=user)
     today = timezone.localdate()
     company_sims = Line.objects.filter(
         contract__company_id=company_id_of(user), contract__kind=Contract.Kind.MOBILE
@@ -195,6 +218,7 @@ def all_sims(request: HttpRequest) -> HttpResponseBase:
     sims = selectors.all_sims_usage(
         user=user, start=start, end=end, search=data.get("q", ""), sort=data.get("sort") or "number"
     )
+    sims = filter_by_cost_centre(sims, data.get("cost_centre", ""))
     export = request.GET.get("formato")
     if export == "csv":
         return exports.all_sims_csv(sims, start, end)

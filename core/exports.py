@@ -17,11 +17,12 @@ constant-memory mode, so thousands of rows never sit in memory at once.
 from __future__ import annotations
 
 import csv
+import re
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import IO, Any
 
 import xlsxwriter
 from django.http import FileResponse, StreamingHttpResponse
@@ -38,6 +39,7 @@ class Euro(Decimal):
 
 Cell = str | int | Decimal | date | None
 BOM = "\ufeff"
+SHEET_NAME_FORBIDDEN = re.compile(r"[/\\?*\[\]:]")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -134,25 +136,39 @@ def _write(sheet: Any, row: int, column: int, cell: Cell, formats: _Formats) -> 
         sheet.write_number(row, column, cell)
 
 
+def sheet_name(name: str) -> str:
+    """`name` as Excel takes a sheet's name: none of / \\ ? * [ ] : (each becomes "-"), no
+    apostrophe at either end, at most 31 characters, not empty."""
+    name = SHEET_NAME_FORBIDDEN.sub("-", name)[:31].strip("'")
+    return name or "Foglio1"
+
+
+def xlsx_write(
+    file: IO[bytes], *, sheet: str, header: Sequence[str], rows: Iterable[Sequence[Cell]]
+) -> None:
+    """Write one sheet to `file`, row by row (constant memory)."""
+    workbook = xlsxwriter.Workbook(file, WORKBOOK_OPTIONS)
+    worksheet = workbook.add_worksheet(sheet_name(sheet))
+    formats = _Formats(workbook)
+    for column, title in enumerate(header):
+        # Wide enough for the header; set before any row (constant-memory mode).
+        worksheet.set_column(column, column, max(12, len(title) + 2))
+    worksheet.freeze_panes(1, 0)
+    for column, title in enumerate(header):
+        worksheet.write_string(0, column, title, formats.bold)
+    for index, row in enumerate(rows, start=1):
+        for column, cell in enumerate(row):
+            _write(worksheet, index, column, cell, formats)
+    workbook.close()
+
+
 def xlsx_response(
     *, filename: str, sheet: str, header: Sequence[str], rows: Iterable[Sequence[Cell]]
 ) -> FileResponse:
     """An XLSX download written row by row to a temporary file (constant memory)."""
     spool = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it when sent
     try:
-        workbook = xlsxwriter.Workbook(spool, WORKBOOK_OPTIONS)
-        worksheet = workbook.add_worksheet(sheet[:31])  # Excel's limit for a sheet's name
-        formats = _Formats(workbook)
-        for column, title in enumerate(header):
-            # Wide enough for the header; set before any row (constant-memory mode).
-            worksheet.set_column(column, column, max(12, len(title) + 2))
-        worksheet.freeze_panes(1, 0)
-        for column, title in enumerate(header):
-            worksheet.write_string(0, column, title, formats.bold)
-        for index, row in enumerate(rows, start=1):
-            for column, cell in enumerate(row):
-                _write(worksheet, index, column, cell, formats)
-        workbook.close()
+        xlsx_write(spool, sheet=sheet, header=header, rows=rows)
     except BaseException:
         spool.close()
         raise

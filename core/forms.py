@@ -1,6 +1,7 @@
 """Form fields every section shares: dates from the browser's picker, phone numbers as
 people type them, and the Italian address."""
 
+from datetime import date
 from typing import Any
 
 from django import forms
@@ -16,6 +17,10 @@ from core.italy import (
     validate_cap,
     validate_municipality,
 )
+
+# The earliest day any period a person chooses may start: before every invoice and record
+# of the Area Clienti, and it keeps month arithmetic well inside Python's calendar.
+EARLIEST_DAY = date(2000, 1, 1)
 
 
 def date_field(label: StrOrPromise, **kwargs: Any) -> forms.DateField:

@@ -6,11 +6,12 @@ and dates as a sentence writes them, with their article ("entro l'11/12/2026")."
 from datetime import date, datetime
 
 import phonenumbers
+from babel.dates import format_date
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import get_language
+from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext_lazy as _
 
 # fmt: off
@@ -101,3 +102,19 @@ def date_with_article(value: date, *, preposition: str = "") -> str:
     else:
         text = date_format(value, "SHORT_DATE_FORMAT")
     return article_before_day(value.day, preposition) + text
+
+
+def _locale() -> str:
+    return to_locale(get_language() or "it")
+
+
+# Django's `date:"F"` writes Italian months capitalised ("Dicembre") and a `|lower` after it
+# would write English ones wrong ("december"): CLDR's names are right in both languages.
+def long_date(value: date) -> str:
+    """ "8 dicembre 2026" in Italian, "8 December 2026" in English."""
+    return format_date(value, "d MMMM yyyy", locale=_locale())
+
+
+def month_year(value: date) -> str:
+    """ "dicembre 2026" in Italian (lower case, as Italian writes months), "December 2026"."""
+    return format_date(value, "LLLL yyyy", locale=_locale())

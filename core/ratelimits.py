@@ -1,7 +1,9 @@
-"""Rate limits on what attackers hammer: sign-in, password reset, the API.
+"""Rate limits on what attackers hammer: sign-in, password reset, the API; and, per
+person, on what costs the worker much (ZIP archives).
 
-Counted in the default cache per client address (django-ratelimit's counter): shared by
-every worker when the cache is Redis (REDIS_URL), per process otherwise.
+Counted in the default cache per client address, or per signed-in person with
+`person_over_limit` (django-ratelimit's counter): shared by every worker when the cache is
+Redis (REDIS_URL), per process otherwise.
 """
 
 from __future__ import annotations
@@ -25,6 +27,27 @@ RETRY_AFTER = "60"
 def _rate_key(group: str, request: HttpRequest) -> str:
     """The client's address, as lockout counts it; some WSGI servers give none."""
     return client_address(request) or "-"
+
+
+def _person_key(group: str, request: HttpRequest) -> str:
+    """The signed-in person (a limit on work done for them, from wherever they ask)."""
+    return (
+        f"person:{request.user.pk}" if request.user.is_authenticated else _rate_key(group, request)
+    )
+
+
+def person_over_limit(request: HttpRequest, group: str) -> bool:
+    """Count one more of `group` for the signed-in person; True when that is over
+    `settings.RATE_LIMITS[group]` (the view then says so on its page, in its own words)."""
+    return bool(
+        is_ratelimited(
+            request,
+            group=group,
+            key=_person_key,
+            rate=settings.RATE_LIMITS[group],
+            increment=True,
+        )
+    )
 
 
 def rate_limited(group: str, *, as_json: bool = False) -> Callable[[View], View]:

@@ -82,7 +82,8 @@ def line_rows(lines: QuerySet[Line]) -> list[LineRow]:
 
 def line_get_for_user(*, user: User, pk: int) -> Line:
     return get_object_or_404(
-        line_list_for_user(user=user).select_related("contract", "assignee"), pk=pk
+        line_list_for_user(user=user).select_related("contract", "assignee", "cost_centre"),
+        pk=pk,
     )
 
 

@@ -16,8 +16,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.access import requires, requires_any, user_of
+from accounts.fields import add_cost_centre_filter
 from accounts.models import Contract, Line
 from accounts.roles import Capability, section_capabilities
+from accounts.selectors import filter_by_cost_centre
 from core.exceptions import ActionRefused
 from core.links import pk_urls
 from core.pagination import paginate
@@ -36,6 +38,7 @@ PAGE_SIZE = 50
 @requires_any(*section_capabilities("lines"))
 def line_list(request: HttpRequest) -> HttpResponse:
     form = LineFilterForm(request.GET or None)
+    add_cost_centre_filter(form, user=user_of(request))
     filters = form.cleaned_data if form.is_valid() else {}
     lines = filter_lines(
         selectors.line_list_for_user(user=user_of(request)),
@@ -43,6 +46,7 @@ def line_list(request: HttpRequest) -> HttpResponse:
         kind=filters.get("kind", ""),
         state=filters.get("state", ""),
     )
+    lines = filter_by_cost_centre(lines, filters.get("cost_centre", ""))
     page, query = paginate(request, lines.order_by("number"), PAGE_SIZE)
     detail_url = pk_urls("lines:detail")  # one reverse() for every row's link
     rows = selectors.line_rows(cast("QuerySet[Line]", page.object_list))

@@ -2,13 +2,12 @@
 
 Activation takes three steps: the offer's page chooses the lines (search, pages of
 PAGE_SIZE, "all the lines found"; the choice is kept in the session, see
-offers/selection.py), the summary shows the count and the costs, the confirmation opens
+lines/chooser.py), the summary shows the count and the costs, the confirmation opens
 the request. Each runs a fixed number of queries, whatever the number of lines."""
 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -18,7 +17,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.access import requires, requires_any, user_of
@@ -26,6 +24,7 @@ from accounts.models import Company, Line, User
 from accounts.roles import Capability, can, section_capabilities
 from accounts.selectors import company_id_of
 from core.exceptions import ActionRefused
+from lines.chooser import ChooserStep, chooser_submit
 from lines.search import LineSearchForm, filter_lines
 from offers import selectors, services
 from offers.forms import PAGE_SIZE, ChooserAction, LineChooserForm, OfferTermsForm
@@ -91,6 +90,7 @@ def _detail_context(
     selection = LineSelection(request.session, offer)
     context.update(
         chooser_shown=True,
+        chooser_url=reverse("offers:choose", args=[offer.code]),
         search=LineSearchForm({"q": query}),
         chooser=chooser,
         query=query,
@@ -119,10 +119,8 @@ def offer_detail(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "offers/offer_detail.html", context)
 
 
-def _chooser_url(offer: Offer, query: str, page_number: int | None) -> str:
-    params = {key: value for key, value in (("q", query), ("pagina", page_number)) if value}
-    url = reverse("offers:detail", args=[offer.code])
-    return f"{url}?{urlencode(params)}#scelta-linee" if params else f"{url}#scelta-linee"
+def _chooser_url(offer: Offer, step: ChooserStep | None = None) -> str:
+    return (step or ChooserStep()).url(reverse("offers:detail", args=[offer.code]))
 
 
 @requires(C.ACTIVATE_OFFER)
@@ -136,43 +134,15 @@ def offer_choose(request: HttpRequest, code: str) -> HttpResponseBase:
     form = LineChooserForm(request.POST, eligible=eligible)
     if not form.is_valid():
         return _chooser_refused(request, user, offer, pending, form)
-    data = form.cleaned_data
     selection = LineSelection(request.session, offer)
-    selection.replace_page(shown=data["shown"], ticked=data["lines"])
-    query, page_number = data["searched"], data["pagina"]
-    action = data["action"]
-    if action == A.SEARCH:
-        query, page_number = data["q"], None
-    elif action == A.SHOW_ALL:
-        query, page_number = "", None
-    elif data["go_to"]:
-        page_number = data["go_to"]
-    elif action in (A.SELECT_FOUND, A.DESELECT_FOUND):
-        found = list(filter_lines(eligible, query=query).values_list("pk", flat=True))
-        if action == A.SELECT_FOUND:
-            selection.add(found)
-            text = ngettext(
-                "Scelta la linea trovata.", "Scelte tutte le %(count)d linee trovate.", len(found)
-            )
-        else:
-            selection.remove(found)
-            text = ngettext(
-                "Tolta dalla scelta la linea trovata.",
-                "Tolte dalla scelta le %(count)d linee trovate.",
-                len(found),
-            )
-        messages.success(request, text % {"count": len(found)})
-    elif action == A.CLEAR:
-        selection.clear()
-        messages.success(request, _("Scelta svuotata: nessuna linea scelta."))
-    elif action == A.SUMMARY:
-        selection.save()
+    step = chooser_submit(request, form, selection, eligible=eligible)
+    selection.save()
+    if step.action == A.SUMMARY:
         if not selection:
             form.add_error(None, _("Scegli almeno una linea."))
             return _chooser_refused(request, user, offer, pending, form)
         return redirect("offers:summary", code=offer.code)
-    selection.save()
-    return redirect(_chooser_url(offer, query, page_number))
+    return redirect(_chooser_url(offer, step))
 
 
 def _chooser_refused(
@@ -233,7 +203,7 @@ def offer_activate(request: HttpRequest, code: str) -> HttpResponseBase:
     selection = LineSelection(request.session, offer)
     if not selection:
         messages.error(request, _("Scegli almeno una linea."))
-        return redirect(_chooser_url(offer, "", None))
+        return redirect(_chooser_url(offer))
     if request.POST.get("fingerprint") != selection.fingerprint():
         messages.warning(
             request,

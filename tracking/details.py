@@ -35,6 +35,8 @@ DETAIL_LABELS = {
     "holder_tax_code": gettext_lazy("codice fiscale dell'intestatario"),
     "mandate_reference": gettext_lazy("riferimento del mandato"),
     "mandate_signed_on": gettext_lazy("mandato firmato il"),
+    "sdi_code": gettext_lazy("codice destinatario SDI"),
+    "pec": "PEC",
     "reason": gettext_lazy("motivo"),
     "sim_kind": gettext_lazy("tipo di SIM"),
     "esim_email": gettext_lazy("e-mail per l'eSIM"),

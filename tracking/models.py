@@ -20,6 +20,7 @@ class RequestKind(models.TextChoices):
     DIRECT_DEBIT = "DIRECT_DEBIT", _("Domiciliazione")
     PAPERLESS = "PAPERLESS", _("NoCarta")
     SHIPPING_ADDRESS = "SHIPPING_ADDRESS", _("Indirizzo di spedizione")
+    E_INVOICING = "E_INVOICING", _("Recapito della fattura elettronica")
     LEGAL_ADDRESS = "LEGAL_ADDRESS", _("Indirizzo della sede legale")
     FAULT = "FAULT", _("Segnalazione guasto")
     CALLBACK = "CALLBACK", _("Richiesta di ricontatto")

@@ -5,12 +5,11 @@ import re
 from datetime import date
 from typing import Any
 
-from babel.dates import format_date
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, to_locale
 
+from core import italy
 from core.italy import article_before_day, date_with_article
 
 register = template.Library()
@@ -32,19 +31,13 @@ def with_article(value: Any, preposition: str = "") -> SafeString:
     return format_html("{}{}", mark_safe(article), text)  # noqa: S308 - our own article
 
 
-def _locale() -> str:
-    return to_locale(get_language() or "it")
-
-
-# Django's `date:"F"` writes Italian months capitalised ("Dicembre") and a `|lower` after it
-# would write English ones wrong ("december"): CLDR's names are right in both languages.
 @register.filter
 def long_date(value: date | None) -> str:
     """ "8 dicembre 2026" in Italian, "8 December 2026" in English; nothing for nothing."""
-    return "" if value is None else format_date(value, "d MMMM yyyy", locale=_locale())
+    return "" if value is None else italy.long_date(value)
 
 
 @register.filter
 def month_year(value: date | None) -> str:
     """ "dicembre 2026" in Italian, "December 2026" in English; nothing for nothing."""
-    return "" if value is None else format_date(value, "LLLL yyyy", locale=_locale())
+    return "" if value is None else italy.month_year(value)

@@ -17,6 +17,7 @@ PRODUCTION = {
     "DEBUG": "false",
     "WEBAUTHN_RP_ID": "area-clienti.example.it",
     "WEBAUTHN_ORIGINS": "https://area-clienti.example.it",
+    "SITE_URL": "https://area-clienti.example.it",
 }
 # A real provider, configured (dummy keys: the check never calls it).
 STRIPE = {

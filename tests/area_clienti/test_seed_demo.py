@@ -78,11 +78,11 @@ def test_demo_scopes(demo: None) -> None:
 @pytest.mark.parametrize(
     ("username", "sections"),
     [
-        ("legale", 7),
-        ("full", 7),
+        ("legale", 8),
+        ("full", 8),
         ("light", 6),
         ("utente", 3),
-        ("bianchi", 7),
+        ("bianchi", 8),
     ],
 )
 def test_demo_accounts_sign_in_with_the_demo_password(
@@ -221,3 +221,19 @@ def test_the_demo_tells_one_story(demo: None) -> None:
     check_saras_requests_are_on_her_own_line()
     check_every_rejected_request_says_why()
     check_fixed_lines_have_their_access_technology()
+
+
+def test_the_demo_has_thresholds_and_one_crossed(demo: None) -> None:
+    """Thresholds on a few SIMs of Rossi's, for the LR and the FULL admin; one is crossed,
+    so their bell counts an unread notification."""
+    from accounts.models import Notification
+    from consumption.models import Threshold, ThresholdAlert
+
+    legale = User.objects.get(username="legale")
+    assert Threshold.objects.filter(company=legale.company).count() >= 3
+    assert ThresholdAlert.objects.filter(threshold__company=legale.company).exists()
+    assert Notification.objects.filter(recipient=legale, read_at__isnull=True).exists()
+    call_command("seed_demo")
+    assert ThresholdAlert.objects.filter(threshold__company=legale.company).count() == len(
+        {(a.threshold_id, a.month) for a in ThresholdAlert.objects.all()}
+    )

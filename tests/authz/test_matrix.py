@@ -31,7 +31,7 @@ def document_rows() -> dict[str, tuple[Scope | None, ...]]:
 
 def test_matrix_matches_the_documents_table() -> None:
     rows = document_rows()
-    assert len(rows) == 33  # the help page's 31, and two-factor sign-in's D7 and D8
+    assert len(rows) == 38  # the help page's 31; D7, D8 (two-factor); B8, K1–K4 (cost control)
     assert set(rows) == {cap.value for cap in Capability}
     for cap, cells in MATRIX.items():
         assert cells == rows[cap.value], cap
@@ -61,8 +61,26 @@ def test_profile_columns_cover_every_profile() -> None:
 
 
 EXPECTED_MENUS = {
-    Profile.LR: {"billing", "consumption", "company", "lines", "offers", "support", "tracking"},
-    Profile.FULL: {"billing", "consumption", "company", "lines", "offers", "support", "tracking"},
+    Profile.LR: {
+        "billing",
+        "consumption",
+        "costs",
+        "company",
+        "lines",
+        "offers",
+        "support",
+        "tracking",
+    },
+    Profile.FULL: {
+        "billing",
+        "consumption",
+        "costs",
+        "company",
+        "lines",
+        "offers",
+        "support",
+        "tracking",
+    },
     Profile.LIGHT: {"billing", "consumption", "company", "lines", "offers", "support"},
     Profile.USER: {"consumption", "company", "support"},
 }

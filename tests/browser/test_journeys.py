@@ -14,6 +14,7 @@ WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "w
 ALL_SECTIONS = [
     "Fatture e pagamenti",
     "Consumi",
+    "Controllo costi",
     "Visualizza profilo e dati azienda",
     "Linee e servizi",
     "Offerte per te",
@@ -24,7 +25,15 @@ HEADINGS: dict[str, str] = {}
 MENUS = {
     "legale": ("Rappresentante Legale", ALL_SECTIONS),
     "full": ("Amministratore Full", ALL_SECTIONS),
-    "light": ("Amministratore Light", ALL_SECTIONS[:6]),
+    # No cost control (K1–K4) nor company-wide tracking (T1).
+    "light": (
+        "Amministratore Light",
+        [
+            name
+            for name in ALL_SECTIONS
+            if name not in {"Controllo costi", "Tracking delle richieste"}
+        ],
+    ),
     "utente": (
         "Utilizzatore",
         ["Consumi", "Visualizza profilo e dati azienda", "Assistenza online"],

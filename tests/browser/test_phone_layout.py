@@ -15,12 +15,12 @@ from django.urls import resolve, reverse
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from accounts.access import access_of
-from accounts.models import User
+from accounts.models import CostCentre, User
 from accounts.roles import Capability
 from accounts.selectors import employees_for
 from billing.models import Payment
 from billing.selectors import company_invoices, payable_invoices, personal_invoices
-from consumption.models import TopUp
+from consumption.models import Threshold, TopUp
 from consumption.selectors import sims_for_user
 from lines.selectors import line_list_for_user
 from offers.selectors import offers_for_company
@@ -42,6 +42,7 @@ CUSTOMER_NAMESPACES = {
     "accounts",
     "billing",
     "consumption",
+    "costs",
     "lines",
     "offers",
     "support",
@@ -92,6 +93,19 @@ NOT_PAGES = {
     "security:session-keepalive": "a POST",
     "security:draft-save": "a POST",
     "security:draft-discard": "a POST",
+    # Fatture: downloads, and the payment of several invoices (test_pay_several.py).
+    "billing:invoice-xml": "a download",
+    "billing:invoice-export": "a download",
+    "billing:invoice-rows-export": "a download",
+    "billing:archive-download": "a download",
+    "billing:invoices-pay": "a POST (its confirmation: tests/browser/test_pay_several.py)",
+    # Controllo costi: the forms' actions.
+    "costs:cost-centre-choose": "a POST (the chooser is on the cost centre's page)",
+    "costs:cost-centre-upload": "a POST (its form is on the cost centre's page)",
+    "costs:cost-centre-remove-line": "a POST (its buttons are on the cost centre's page)",
+    "costs:reports-unsubscribe": "a POST",
+    "costs:notifications-read-all": "a POST",
+    "costs:notification-open": "a POST that leads to the notification's page",
     # The sessions page's buttons (tests/browser/test_sessions.py).
     "security:session-end": "a POST",
     "security:sessions-end-others": "a POST",
@@ -117,6 +131,8 @@ STATIC_PAGES = [
     "billing:direct-debit",
     "billing:paperless",
     "billing:paperless-off",
+    "billing:e-invoicing",
+    "billing:archives",
     "consumption:index",
     "consumption:all-sims",
     "consumption:billed-report",
@@ -131,6 +147,14 @@ STATIC_PAGES = [
     "support:diagnosis",
     "support:requests",
     "tracking:index",
+    "costs:index",
+    "costs:cost-centres",
+    "costs:cost-centre-create",
+    "costs:cost-centre-rollup",
+    "costs:thresholds",
+    "costs:threshold-create",
+    "costs:notifications",
+    "costs:reports",
     "security:overview",
     "security:enrol",
     "security:totp-setup",
@@ -211,6 +235,19 @@ def pages_of(user: User) -> list[Visit]:
     if employee:
         objects.append(("employee-edit", "accounts:employee-edit", {"pk": employee.pk}))
         objects.append(("employee-reset", "security:employee-reset", {"pk": employee.pk}))
+
+    centre = first(CostCentre.objects.filter(company_id=user.company_id))
+    if centre:
+        for slug, name in (
+            ("cost-centre", "costs:cost-centre-detail"),
+            ("cost-centre-edit", "costs:cost-centre-edit"),
+            ("cost-centre-delete", "costs:cost-centre-delete"),
+        ):
+            objects.append((slug, name, {"pk": centre.pk}))
+    threshold = first(Threshold.objects.filter(company_id=user.company_id))
+    if threshold:
+        objects.append(("threshold-edit", "costs:threshold-edit", {"pk": threshold.pk}))
+        objects.append(("threshold-delete", "costs:threshold-delete", {"pk": threshold.pk}))
 
     candidates: list[tuple[str, str, dict[str, Any]]] = [
         (name.replace(":", "-"), name, {}) for name in STATIC_PAGES

@@ -222,3 +222,43 @@ def test_a_reload_across_midnight_keeps_days_and_months(world: World) -> None:
     days = sorted((d.day.isoformat(), d.kind, d.quantity) for d in UsageDaily.objects.all())
     assert days == [("2026-10-05", "VOICE", 120), ("2026-10-06", "DATA", 2048)]
     assert_months_agree_with_days()
+
+
+def test_any_form_of_a_row_reads_as_the_plain_one_across_batches(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The COPY path sends plain lines as they are and reads the others with csv: batches
+    # of two records mix both, and the line numbers count the lines a quoted field spans.
+    monkeypatch.setattr(services, "BATCH", 2)
+    number = world.user_line.number
+    text = HEADER + "".join(
+        row + "\n"
+        for row in [
+            f"a1,{number},2026-10-05T08:30:00+02:00,voice,0,60,0.5",  # line 2, plain
+            f'"a2",{number},2026-10-05T08:31:00+02:00,VOICE,1,60,0.5000',
+            f"a3,{number},2026-10-05 08:32:00,Voice, si ,60,",  # Rome's time, no offset
+            "",  # line 5: no row
+            f'"a4\nx",{number},2026-10-05T06:33:00Z,sms,0,1,0',  # lines 6-7
+            f"bad1,{number},2026-02-30T08:00:00+01:00,sms,0,1,0",  # line 8
+            f"a5,{number},2024-02-29T08:00:00+01:00,data,false,1024,1",
+            f"bad2,{number},2026-10-05T08:34:00+02:00,voice,0,-1,0",  # line 10
+            f"a6,{number},2026-10-05T08:35:00.123+02:00,data,1,1,12345678.1234",
+        ]
+    )
+    report = usage_import_csv(io.StringIO(text))
+    assert (report.read, report.loaded, report.refused) == (8, 6, 2)
+    assert [error.split(":")[0] for error in report.errors] == ["line 8", "line 10"]
+    records = {r.record_id: r for r in UsageRecord.objects.all()}
+    assert sorted(records) == ["a1", "a2", "a3", "a4\nx", "a5", "a6"]
+    assert (records["a2"].kind, records["a2"].roaming, records["a2"].cost) == (
+        "VOICE",
+        True,
+        Decimal("0.5"),
+    )
+    assert records["a3"].started_at == datetime(2026, 10, 5, 8, 32, tzinfo=ROME)
+    assert (records["a3"].roaming, records["a3"].cost) == (True, Decimal("0"))
+    assert records["a6"].started_at.microsecond == 123000
+    assert records["a6"].cost == Decimal("12345678.1234")
+    voice = UsageDaily.objects.get(kind="VOICE", roaming=False)
+    assert (voice.quantity, voice.records, voice.cost) == (60, 1, Decimal("0.5"))
+    assert_months_agree_with_days()

@@ -35,9 +35,23 @@ from accounts.models import (
     User,
 )
 from accounts.roles import Profile
-from billing.demo import Fee, LineCharges, month_start, seed_invoices, seed_personal_invoices
-from consumption.demo import seed_credit, seed_plans, seed_usage, usage_cost_by_month
+from billing.demo import (
+    Fee,
+    LineCharges,
+    month_start,
+    seed_invoice_cost_centres,
+    seed_invoices,
+    seed_personal_invoices,
+)
+from consumption.demo import (
+    seed_credit,
+    seed_plans,
+    seed_thresholds,
+    seed_usage,
+    usage_cost_by_month,
+)
 from core.workdays import first_working_day_from
+from costs.demo import seed_cost_centres
 from lines.demo import PERSONAL_PROFILE, ROAMING_OPTION, SITES, seed_line_services
 from lines.models import BlockReason, LineService, SimChangeReason
 from lines.services import relocation_request, sim_block, sim_change_request
@@ -289,8 +303,21 @@ class Command(BaseCommand):
             charges=rossi_charges[mobile_lines[2].number],
             months=PERSONAL_INVOICE_MONTHS,
         )
+        # After the invoices, a backdated history of cost centres: then the invoices' rows
+        # get the centre their line had when issued.
+        seed_cost_centres(
+            rossi,
+            offices=[*mobile_lines[0:2], mobile_lines[3], *fixed_lines[0:2]],
+            sites=[*mobile_lines[4:15], fixed_lines[2]],
+            sales=mobile_lines[15:22],
+            moved=mobile_lines[22],
+            manager=people["full"],
+            today=today,
+        )
+        seed_invoice_cost_centres(rossi)
         seed_invoices(bianchi, "BL", months=6, charges=self.charges(bianchi_lines))
         seed_credit(mobile_lines, people["legale"])
+        seed_thresholds(mobile_lines, recipients=[people["legale"], people["full"]], today=today)
         self.requests_bianchi(bianchi, people["bianchi"], bianchi_lines)
         seed_chats(people["utente"], operator)
 

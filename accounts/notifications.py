@@ -1,0 +1,39 @@
+"""The in-app notifications (the bell in the header): any section adds one; `key` makes
+the same event reach a person once, however many times it is reported."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from accounts.models import Notification, User
+
+
+def notify(
+    *,
+    recipients: Iterable[User],
+    kind: str,
+    title: str,
+    body: str = "",
+    url: str = "",
+    key: str = "",
+) -> None:
+    """Add a notification for each recipient, in the caller's transaction. With `key`, a
+    recipient who already has one with that key gets no other."""
+    Notification.objects.bulk_create(
+        (
+            Notification(recipient=person, kind=kind, title=title, body=body, url=url, key=key)
+            for person in recipients
+        ),
+        ignore_conflicts=bool(key),
+    )
+
+
+def notify_many(notifications: Iterable[Notification]) -> None:
+    """Add notifications that differ by person (each its own title, body, link), in one
+    INSERT in the caller's transaction; a person who already has one with the same
+    non-empty key gets no other."""
+    Notification.objects.bulk_create(notifications, ignore_conflicts=True)
+
+
+def unread_count(user: User) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()

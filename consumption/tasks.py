@@ -1,0 +1,43 @@
+"""Work done in the task worker (`manage.py db_worker`), after the transaction that asked."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils import translation
+from django_tasks import task
+
+from core.mail import send_templated_email
+
+
+@task()
+def email_threshold_alerts(alert_ids: list[int]) -> None:
+    """E-mail each new alert to its threshold's recipients who may still see its figures
+    (checked again here: access may have changed since the import), one message each
+    (they need not see one another's addresses). Enqueued once, by the import that made
+    the alerts."""
+    from consumption.thresholds import (
+        alert_body,
+        alert_title,
+        alerts_with_recipients,
+        metric_amount,
+        threshold_subject,
+    )
+
+    with translation.override(settings.LANGUAGE_CODE):
+        for alert, people in alerts_with_recipients(alert_ids):
+            threshold = alert.threshold
+            context = {
+                "alert": alert,
+                "title": alert_title(alert),
+                "body": alert_body(alert),
+                "subject": threshold_subject(threshold),
+                "value": metric_amount(threshold.metric, alert.value),
+                "limit": metric_amount(threshold.metric, threshold.limit),
+            }
+            for person in people:
+                if person.email:
+                    send_templated_email(
+                        "consumption/email/threshold_crossed",
+                        {**context, "person": person},
+                        [person.email],
+                    )
