@@ -190,12 +190,27 @@ def sim_usage(request: HttpRequest, pk: int) -> HttpResponse:
             thresholds.thresholds_of_line(line=sim), month=threshold_month
         ),
         "threshold_month_label": thresholds.month_name(threshold_month),
+        # Drawn by assets/js/bar-chart.js: data on the left axis, voice on the right one.
         "chart": {
             "labels": labels,
-            "data_mb": [round(day["DATA"] / 1024, 1) for day in days],
-            "voice_minutes": [-(-day["VOICE"] // 60) for day in days],
-            "label_data": _("Dati (MB)"),
-            "label_voice": _("Voce (minuti)"),
+            "datasets": [
+                {
+                    "label": _("Dati (MB)"),
+                    "data": [round(day["DATA"] / 1024, 1) for day in days],
+                    "color": "#0b3a82",
+                    "axis": "data",
+                },
+                {
+                    "label": _("Voce (minuti)"),
+                    "data": [-(-day["VOICE"] // 60) for day in days],
+                    "color": "#c2570c",
+                    "axis": "voice",
+                },
+            ],
+            "axes": [
+                {"id": "data", "title": _("Dati (MB)")},
+                {"id": "voice", "title": _("Voce (minuti)")},
+            ],
         },
     }
     return render(request, "consumption/sim_usage.html", context)

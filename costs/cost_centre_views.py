@@ -352,15 +352,25 @@ class MonthForm(forms.Form):
 
 
 def _chart(rollup: selectors.Rollup) -> dict[str, Any]:
-    """What the bar chart draws (assets/js/cost-centre-chart.js): the invoice amounts of the
-    month and of the one before, per centre."""
+    """What the bar chart draws (assets/js/bar-chart.js): the invoice amounts of the month
+    before and of the month, per centre."""
     return {
         "labels": [row.centre.code if row.centre else _("Senza centro") for row in rollup.rows],
-        "current_label": _("Fatturato %(month)s") % {"month": month_year(rollup.month)},
-        "previous_label": _("Fatturato %(month)s") % {"month": month_year(rollup.previous_month)},
-        "current": [float(row.current.invoiced) for row in rollup.rows],
-        "previous": [float(row.previous.invoiced) for row in rollup.rows],
-        "axis_label": _("Euro"),
+        "datasets": [
+            {
+                "label": _("Fatturato %(month)s") % {"month": month_year(rollup.previous_month)},
+                "data": [float(row.previous.invoiced) for row in rollup.rows],
+                "color": "#8a9bb8",
+                "axis": "euro",
+            },
+            {
+                "label": _("Fatturato %(month)s") % {"month": month_year(rollup.month)},
+                "data": [float(row.current.invoiced) for row in rollup.rows],
+                "color": "#0b3a82",
+                "axis": "euro",
+            },
+        ],
+        "axes": [{"id": "euro", "title": _("Euro")}],
     }
 
 

@@ -45,6 +45,8 @@ def test_usage_pages_month_by_month(page: Page, demo_site: str, size: str) -> No
     page.locator("tbody th a").first.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Consumi della SIM")
     expect(page.get_by_role("heading", name="Giorno per giorno")).to_be_visible()
+    drawn = "id => Chart.getChart(document.getElementById(id))?.data.datasets.length"
+    assert page.evaluate(drawn, "usage-chart") == 2  # data and voice, each on its axis
     bars = page.locator("progress")
     if bars.count():  # a plan with allowances: bars with their numbers beside them
         expect(bars.first).to_have_attribute("max", re.compile(r"^\d+$"))
