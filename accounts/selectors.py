@@ -159,10 +159,8 @@ def cost_centre_filter_choices(*, company_id: int) -> list[tuple[str, str]]:
     """The choices of a `cost_centre` filter (one query): every centre, then none; empty
     when the company has no centre, so that the filter is not shown."""
     centres = [
-        (str(pk), f"{code} · {name}")
-        for pk, code, name in cost_centres_of(company_id=company_id).values_list(
-            "pk", "code", "name"
-        )
+        (str(centre.pk), str(centre))
+        for centre in cost_centres_of(company_id=company_id).only("pk", "code", "name")
     ]
     if not centres:
         return []

@@ -38,6 +38,7 @@ from accounts.models import User
 from accounts.roles import REFERENTE_PROFILES, Capability, Profile
 from core.exceptions import ActionRefused
 from core.forms import ItalianAddressForm
+from core.links import base_url
 from core.pagination import paginate
 from core.redirects import safe_next_url
 from security import two_factor
@@ -45,10 +46,6 @@ from security.sessions import sessions_end
 from tracking.models import OPEN_STATES, RequestKind
 
 C = Capability
-
-
-def _base_url(request: HttpRequest) -> str:
-    return f"{request.scheme}://{request.get_host()}"
 
 
 class LoginView(auth_views.LoginView):
@@ -127,7 +124,7 @@ def _email_change_page(
                 actor=user,
                 target=target,
                 new_email=form.cleaned_data["new_email"],
-                base_url=_base_url(request),
+                base_url=base_url(request),
             )
         except ActionRefused as refusal:
             form.add_error("new_email", str(refusal))
@@ -335,7 +332,7 @@ def invite(request: HttpRequest) -> HttpResponse:
                 tax_code=data["tax_code"],
                 profile=data["profile"],
                 lines=data["lines"],
-                base_url=_base_url(request),
+                base_url=base_url(request),
             )
         except ActionRefused as refusal:
             form.add_error(None, str(refusal))
@@ -354,7 +351,7 @@ def invitation_resend(request: HttpRequest, pk: int) -> HttpResponseBase:
     user = user_of(request)
     get_object_or_404(selectors.open_invitations(company_id=user.company_id or 0), pk=pk)
     invitation = services.invitation_resend(
-        actor=user, invitation_id=pk, base_url=_base_url(request)
+        actor=user, invitation_id=pk, base_url=base_url(request)
     )
     messages.success(
         request, _("Invito inviato di nuovo a %(email)s.") % {"email": invitation.email}
@@ -474,7 +471,7 @@ def registration(request: HttpRequest) -> HttpResponse:
                 email=data["email"],
                 username=data["username"],
                 password=data["password1"],
-                base_url=_base_url(request),
+                base_url=base_url(request),
             )
         except ActionRefused as refusal:
             form.add_error(None, str(refusal))

@@ -393,7 +393,7 @@ def import_figures(rows: int) -> list[tuple[str, float, float, str]]:
     bar = IMPORT_TIMES_BARE_COPY * time_bare_copy(rows)
     return [
         (
-            f"import of a {rows:,}-row usage CSV: s (bar: 10 × bare COPY)",
+            f"import of a {rows:,}-row usage CSV: s (bar: {IMPORT_TIMES_BARE_COPY} × bare COPY)",
             time_import(rows),
             bar,
             "s",

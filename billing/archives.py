@@ -14,7 +14,6 @@ import zipfile
 from datetime import date, datetime, timedelta
 
 from django.core.files import File
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F, QuerySet
 from django.urls import reverse
@@ -27,6 +26,7 @@ from accounts.selectors import actor_company_id, company_id_of
 from billing.fatturapa import InvalidFatturaPA, invoice_fatturapa
 from billing.models import Invoice, InvoiceArchive, InvoiceDocument
 from billing.pdf import invoice_pdf
+from billing.services import invoice_document_store
 from core.exceptions import ActionRefused
 from core.italy import date_with_article
 from core.mail import send_templated_email
@@ -102,6 +102,11 @@ def archive_in_progress(*, user: User) -> bool:
     )
 
 
+def download_name(archive: InvoiceArchive) -> str:
+    """The ZIP's name, without its extension: its period."""
+    return f"fatture-{archive.period_start:%Y%m%d}-{archive.period_end:%Y%m%d}"
+
+
 def _safe(name: str) -> str:
     return UNSAFE.sub("-", name).strip("-") or "fattura"
 
@@ -138,12 +143,8 @@ def _store_pdf(invoice: Invoice, content: bytes) -> None:
         )
         if document.status == InvoiceDocument.Status.READY and document.file:
             return
-        document.file.save(
-            f"{invoice.number}-r{invoice.revision}.pdf", ContentFile(content), save=False
-        )
-        document.status = InvoiceDocument.Status.READY
-        document.finished_at = timezone.now()
-        document.save(update_fields=["file", "status", "finished_at"])
+        document.invoice = invoice  # its number names the file: no query for it
+        invoice_document_store(document, content)
 
 
 def _entry_name(invoice: Invoice) -> str:
@@ -184,10 +185,7 @@ def archive_build(archive_id: int, *, base_url: str = "") -> None:
                 if without_xml:
                     bundle.writestr(NOTES_NAME, _notes(without_xml))
             spool.seek(0)
-            filename = (
-                f"fatture-{archive.period_start:%Y%m%d}-{archive.period_end:%Y%m%d}"
-                f"-{archive.pk}.zip"
-            )
+            filename = f"{download_name(archive)}-{archive.pk}.zip"
             with transaction.atomic():
                 archive.refresh_from_db()
                 archive.file.save(filename, File(spool), save=False)

@@ -8,23 +8,23 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.access import requires, user_of
-from accounts.models import Contract
 from accounts.roles import Capability
 from accounts.selectors import company_id_of, filter_by_cost_centre
 from billing import archives, exports, selectors
 from billing.fatturapa import InvalidFatturaPA, invoice_fatturapa
 from billing.fatturapa import filename as fatturapa_filename
-from billing.forms import ArchiveForm, InvoiceFilterForm
-from billing.models import Invoice, InvoiceArchive
+from billing.forms import ArchiveForm
+from billing.models import InvoiceArchive
+from billing.views import filtered_invoices
 from core.exceptions import ActionRefused
 from core.exports import Cell, csv_response, xlsx_response
+from core.links import base_url
 from core.ratelimits import person_over_limit
 
 logger = logging.getLogger(__name__)
@@ -72,15 +72,6 @@ def _spreadsheet(
     return csv_response(filename=f"{name}.csv", header=header, rows=rows)
 
 
-def _listed_invoices(request: HttpRequest) -> QuerySet[Invoice]:
-    """The invoices the list shows with the same filters and order (see views.invoice_list)."""
-    user = user_of(request)
-    contracts = Contract.objects.filter(company__users=user)
-    form = InvoiceFilterForm(request.GET or None, contracts=contracts)
-    filters = form.cleaned_data if form.is_valid() else {}
-    return selectors.listed_invoices(user=user, filters=filters)
-
-
 @requires(C.EXPORT_INVOICES)
 def invoice_export(request: HttpRequest) -> HttpResponseBase:
     """The invoice list, with the filters and order it has on the page, as CSV or XLSX."""
@@ -89,7 +80,7 @@ def invoice_export(request: HttpRequest) -> HttpResponseBase:
         name=f"fatture-{timezone.localdate():%Y%m%d}",
         sheet=_("Fatture"),
         header=exports.invoice_list_header(),
-        rows=exports.invoice_list_rows(_listed_invoices(request)),
+        rows=exports.invoice_list_rows(filtered_invoices(request)[1]),
     )
 
 
@@ -103,7 +94,7 @@ def invoice_rows_export(request: HttpRequest, pk: int) -> HttpResponseBase:
     return _spreadsheet(
         request,
         name=f"fattura-{invoice.number}-righe",
-        sheet=f"Fattura {invoice.number}",
+        sheet=_("Fattura %(number)s") % {"number": invoice.number},
         header=exports.invoice_rows_header(),
         rows=exports.invoice_item_rows(items),
     )
@@ -158,7 +149,7 @@ def _archive_ask(request: HttpRequest, form: ArchiveForm) -> None:
         user=user,
         period_start=form.cleaned_data["since"],
         period_end=form.cleaned_data["until"],
-        base_url=f"{request.scheme}://{request.get_host()}",
+        base_url=base_url(request),
     )
 
 
@@ -173,7 +164,9 @@ def archive_download(request: HttpRequest, pk: int) -> HttpResponseBase:
         return render(request, "billing/archive_expired.html", {"archive": archive}, status=410)
     if archive.status != InvoiceArchive.Status.READY or not archive.file:
         return redirect("billing:archives")
-    name = f"fatture-{archive.period_start:%Y%m%d}-{archive.period_end:%Y%m%d}.zip"
     return FileResponse(
-        archive.file.open("rb"), as_attachment=True, filename=name, content_type="application/zip"
+        archive.file.open("rb"),
+        as_attachment=True,
+        filename=f"{archives.download_name(archive)}.zip",
+        content_type="application/zip",
     )

@@ -24,6 +24,13 @@ from billing.models import BillingProfile, Invoice, PaymentMethod
 ZERO = Decimal("0.00")
 # The recipient code of a company that receives by PEC (or in its cassetto fiscale).
 PEC_ONLY_CODE = "0000000"
+
+
+def valid_sdi_code(code: str) -> bool:
+    """A recipient code of the Sistema di Interscambio: 7 letters or digits."""
+    return len(code) == 7 and code.isascii() and code.isalnum()
+
+
 # Out of the scope of VAT (art. 15 DPR 633/72): e.g. the tassa di concessione governativa.
 OUT_OF_SCOPE_NATURE = "N1"
 OUT_OF_SCOPE_REFERENCE = "Escluso art. 15 DPR 633/72"
@@ -170,8 +177,10 @@ def build(invoice: Invoice) -> a38.FatturaPrivati12:
 
     goods = body.dati_beni_servizi
     items = invoice.items.select_related("line").order_by("id")
+    any_out_of_scope = False
     for number, item in enumerate(items.iterator(chunk_size=2000), start=1):
         out_of_scope = item.vat_rate is None
+        any_out_of_scope |= out_of_scope
         goods.dettaglio_linee.append(
             a38.DettaglioLinee(
                 numero_linea=number,
@@ -193,7 +202,7 @@ def build(invoice: Invoice) -> a38.FatturaPrivati12:
                 esigibilita_iva="I",
             )
         )
-    if invoice.items.filter(vat_rate__isnull=True).exists():
+    if any_out_of_scope:
         goods.dati_riepilogo.append(
             a38.DatiRiepilogo(
                 aliquota_iva=ZERO,

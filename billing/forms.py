@@ -12,6 +12,7 @@ from stdnum import luhn
 
 from accounts.models import Contract
 from accounts.validators import validate_codice_fiscale
+from billing.fatturapa import PEC_ONLY_CODE, valid_sdi_code
 from billing.models import Invoice
 from core.forms import EARLIEST_DAY, FormatField, ItalianAddressForm, date_field
 
@@ -183,7 +184,7 @@ class EInvoicingForm(forms.Form):
 
     def clean_sdi_code(self) -> str:
         code = str(self.cleaned_data["sdi_code"]).strip().upper()
-        if code and not (len(code) == 7 and code.isascii() and code.isalnum()):
+        if code and not valid_sdi_code(code):
             raise forms.ValidationError(
                 _("Il codice destinatario ha 7 caratteri, solo lettere e cifre.")
             )
@@ -194,7 +195,7 @@ class EInvoicingForm(forms.Form):
         code, pec = cleaned.get("sdi_code", ""), cleaned.get("pec", "")
         if self.errors:
             return cleaned
-        if code == "0000000":
+        if code == PEC_ONLY_CODE:
             code = cleaned["sdi_code"] = ""
         if code and pec:
             raise forms.ValidationError(

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
@@ -17,6 +18,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Company, Contract, Line, User
 from accounts.selectors import actor_company_id
 from billing.calculations import invoice_totals, to_cents
+from billing.fatturapa import PEC_ONLY_CODE, valid_sdi_code
 from billing.models import (
     BillingProfile,
     Invoice,
@@ -234,6 +236,17 @@ def _same(
     return stored == incoming
 
 
+def invoice_document_store(document: InvoiceDocument, content: bytes) -> None:
+    """Keep a rendered PDF as the document of its invoice's revision, ready to serve (in the
+    caller's transaction)."""
+    document.file.save(
+        f"{document.invoice.number}-r{document.revision}.pdf", ContentFile(content), save=False
+    )
+    document.status = InvoiceDocument.Status.READY
+    document.finished_at = timezone.now()
+    document.save(update_fields=["file", "status", "finished_at"])
+
+
 def invoice_document_request(invoice: Invoice) -> InvoiceDocument:
     """The background PDF of a large invoice at its current revision; asks a worker to make
     it unless it is ready or already on its way."""
@@ -376,9 +389,9 @@ def _apply_paperless(tracked: Request) -> None:
 def _apply_e_invoicing(tracked: Request) -> None:
     code = str(tracked.details.get("sdi_code") or "").strip().upper()
     # A PEC goes with the code "0000000", which the XML writes when the code is blank.
-    code = "" if code == "0000000" else code
+    code = "" if code == PEC_ONLY_CODE else code
     pec = "" if code else str(tracked.details.get("pec") or "").strip()
-    if code and not (len(code) == 7 and code.isascii() and code.isalnum()):
+    if code and not valid_sdi_code(code):
         raise ValueError("sdi_code: 7 letters or digits")
     if not code:
         try:

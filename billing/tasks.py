@@ -1,10 +1,10 @@
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
 from billing.models import InvoiceDocument
 from billing.pdf import invoice_pdf
+from billing.services import invoice_document_store
 
 
 @task()
@@ -21,12 +21,7 @@ def make_invoice_document(document_id: int) -> None:
         )
         raise
     with transaction.atomic():
-        document.file.save(
-            f"{document.invoice.number}-r{document.revision}.pdf", ContentFile(content), save=False
-        )
-        document.status = InvoiceDocument.Status.READY
-        document.finished_at = timezone.now()
-        document.save(update_fields=["file", "status", "finished_at"])
+        invoice_document_store(document, content)
 
 
 @task()

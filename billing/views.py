@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -41,6 +41,7 @@ from billing.forms import (
 from billing.gateway import SIGNATURE_HEADER, TEST_CARDS, InvalidCallback, sandbox_event, sign
 from billing.models import Invoice, InvoiceDocument, InvoiceItem, Payment, PaymentInvoice
 from billing.pdf import invoice_pdf as invoice_pdf_bytes
+from core.links import base_url
 from core.pagination import paginate
 from tracking.models import Request, RequestKind
 from tracking.pages import request_form_page
@@ -49,13 +50,20 @@ C = Capability
 PAGE_SIZE = 25
 
 
-@requires(C.VIEW_INVOICES)
-def invoice_list(request: HttpRequest) -> HttpResponse:
+def filtered_invoices(request: HttpRequest) -> tuple[InvoiceFilterForm, QuerySet[Invoice]]:
+    """The list's filter form and the invoices it shows, in its order (the list and its
+    export read them alike)."""
     user = user_of(request)
     contracts = Contract.objects.filter(company__users=user)
     form = InvoiceFilterForm(request.GET or None, contracts=contracts)
     filters = form.cleaned_data if form.is_valid() else {}
-    invoices = selectors.listed_invoices(user=user, filters=filters)
+    return form, selectors.listed_invoices(user=user, filters=filters)
+
+
+@requires(C.VIEW_INVOICES)
+def invoice_list(request: HttpRequest) -> HttpResponse:
+    user = user_of(request)
+    form, invoices = filtered_invoices(request)
     page, query = paginate(request, invoices, PAGE_SIZE)
     context = {
         "form": form,
@@ -169,7 +177,7 @@ def invoice_pay(request: HttpRequest, pk: int) -> HttpResponseBase:
             user=user,
             invoice=invoice,
             idempotency_key=form.cleaned_data["idempotency_key"],
-            base_url=f"{request.scheme}://{request.get_host()}",
+            base_url=base_url(request),
         )
     except payments.PaymentRefused as refusal:
         messages.error(request, str(refusal))
@@ -212,7 +220,7 @@ def invoices_pay(request: HttpRequest) -> HttpResponseBase:
                 invoices=invoices,
                 revisions=revisions,
                 idempotency_key=form.cleaned_data["idempotency_key"],
-                base_url=f"{request.scheme}://{request.get_host()}",
+                base_url=base_url(request),
             )
         except payments.InvoicesChanged as changed:
             # Back to the confirmation, with the new figures and a new key.

@@ -356,11 +356,16 @@ class CostCentreUsage:
     cost: Decimal
 
 
+def month_end(month: date) -> datetime:
+    """The moment a month ends (the next one begins), in Italian time."""
+    return timezone.make_aware(datetime.combine(first_of_next_month(month), time.min))
+
+
 def usage_by_cost_centre(*, company_id: int, month: date) -> dict[int | None, CostCentreUsage]:
     """The usage of `month` of the company's lines by the cost centre each line had at the
     month's end (None: no centre): its latest change before the next month began, in
     Italian time (one query)."""
-    end = timezone.make_aware(datetime.combine(first_of_next_month(month), time.min))
+    end = month_end(month)
     centre_then = (
         LineCostCentreChange.objects.filter(line=OuterRef("line"), since__lt=end)
         .order_by("-since", "-id")

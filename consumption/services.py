@@ -153,7 +153,7 @@ def _import_csv_postgresql(stream: Iterator[str], line_number: int) -> ImportRep
                     exhausted = True
                 copy.write("".join(chunk))
             if others:
-                with cursor.copy(f"COPY usage_stage ({', '.join(FIELDS)}) FROM STDIN") as copy:
+                with cursor.copy(_COPY_SQL) as copy:
                     for record in others:
                         copy.write_row(record)
             report.read += taken
@@ -314,7 +314,8 @@ _STAGE_TABLE_SQL = (
     "quantity bigint, cost numeric(12, 4)) ON COMMIT DELETE ROWS"
 )
 
-_COPY_PLAIN_SQL = f"COPY usage_stage ({', '.join(FIELDS)}) FROM STDIN WITH (FORMAT csv)"
+_COPY_SQL = f"COPY usage_stage ({', '.join(FIELDS)}) FROM STDIN"
+_COPY_PLAIN_SQL = f"{_COPY_SQL} WITH (FORMAT csv)"
 
 
 def _load_postgresql(records: list[Parsed]) -> int:
@@ -322,7 +323,7 @@ def _load_postgresql(records: list[Parsed]) -> int:
     a million-row file well under a minute."""
     with connection.cursor() as cursor:
         cursor.execute(_STAGE_TABLE_SQL)
-        with cursor.copy(f"COPY usage_stage ({', '.join(FIELDS)}) FROM STDIN") as copy:
+        with cursor.copy(_COPY_SQL) as copy:
             for record in records:
                 copy.write_row(record)
         return _load_staged(cursor)

@@ -19,21 +19,11 @@ def email_threshold_alerts(alert_ids: list[int]) -> None:
         alert_body,
         alert_title,
         alerts_with_recipients,
-        metric_amount,
-        threshold_subject,
     )
 
     with translation.override(settings.LANGUAGE_CODE):
         for alert, people in alerts_with_recipients(alert_ids):
-            threshold = alert.threshold
-            context = {
-                "alert": alert,
-                "title": alert_title(alert),
-                "body": alert_body(alert),
-                "subject": threshold_subject(threshold),
-                "value": metric_amount(threshold.metric, alert.value),
-                "limit": metric_amount(threshold.metric, threshold.limit),
-            }
+            context = {"title": alert_title(alert), "body": alert_body(alert)}
             for person in people:
                 if person.email:
                     send_templated_email(

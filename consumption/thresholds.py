@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from babel.numbers import format_currency, format_decimal
@@ -49,7 +49,7 @@ from consumption.models import (
     UsageMonthly,
 )
 from consumption.periods import month_name as month_name  # the pages name months so too
-from consumption.selectors import first_of_next_month
+from consumption.selectors import month_end
 
 CENT = Decimal("0.01")
 # ThresholdAlert.value holds 14 digits, 2 decimals: a percentage of a tiny allowance is
@@ -228,11 +228,6 @@ def creation_month(threshold: Threshold) -> date:
     """The first month a threshold reads: the one it was made in, in Italian time (the
     months before, re-imported, never alert)."""
     return timezone.localtime(threshold.created_at).date().replace(day=1)
-
-
-def month_end(month: date) -> datetime:
-    """The moment a month ends (the next one begins), in Italian time."""
-    return timezone.make_aware(datetime.combine(first_of_next_month(month), time.min))
 
 
 @dataclass(frozen=True)
@@ -580,10 +575,6 @@ def may_see_all_usage(*, company_id: int) -> QuerySet[User]:
     return User.objects.filter(
         company_id=company_id, is_active=True, profile__in=everything
     ).order_by("last_name", "first_name", "username")
-
-
-def centres_of_company(*, company_id: int) -> QuerySet[CostCentre]:
-    return CostCentre.objects.filter(company_id=company_id).order_by("code")
 
 
 def threshold_get_for_company(*, company_id: int, pk: int) -> Threshold:

@@ -31,6 +31,7 @@ from consumption import exports, periods, selectors, thresholds, top_ups
 from consumption.forms import BilledReportForm, PeriodForm, SimSearchForm, TopUpForm
 from consumption.models import LinePlan, Plan, SimCredit, TopUp, UsageKind
 from consumption.templatetags import usage
+from core.links import base_url
 from core.pagination import paginate
 
 C = Capability
@@ -317,7 +318,7 @@ def top_up(request: HttpRequest, pk: int) -> HttpResponseBase:
                 line=sim,
                 amount=form.cleaned_data["amount"],
                 idempotency_key=form.cleaned_data["idempotency_key"],
-                base_url=f"{request.scheme}://{request.get_host()}",
+                base_url=base_url(request),
             )
         except top_ups.TopUpRefused as refusal:
             form.add_error(None, str(refusal))

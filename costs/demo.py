@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Company, CostCentre, Line, LineCostCentreChange, User
+from costs.selectors import add_months
 
 # (code, name): the demo's centres, and which of the lines given each one gets.
 CENTRES = [
@@ -22,11 +23,6 @@ CENTRES = [
     ("CANT-NORD", "Cantieri Nord"),
     ("COMM", "Commerciale"),
 ]
-
-
-def _months_back(day: date, months: int) -> date:
-    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
-    return date(year, month + 1, 1)
 
 
 def _at(day: date) -> datetime:
@@ -53,7 +49,7 @@ def seed_cost_centres(
             company=company, code=code, defaults={"name": name, "manager": manager}
         )
         centres[code] = centre
-    start, move = _at(_months_back(today, 12)), _at(_months_back(today, 2))
+    start, move = _at(add_months(today, -12)), _at(add_months(today, -2))
     plan: dict[Line, list[tuple[datetime, CostCentre]]] = {}
     for code, lines in (("UFF", offices), ("CANT-NORD", sites), ("COMM", sales)):
         for line in lines:

@@ -200,7 +200,7 @@ def _message(subscription: ReportSubscription, period: date) -> EmailMultiAltern
     person = subscription.person
     reports = reports_of(subscription)
     links = subscription.delivery == ReportSubscription.Delivery.LINKS
-    base = settings.SITE_URL.rstrip("/")
+    base = settings.SITE_URL  # without its trailing slash (settings)
     message = templated_email(
         "costs/email/monthly_reports",
         {

@@ -12,9 +12,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Contract, CostCentre, Line, User
+from accounts.selectors import cost_centres_of
 from consumption.models import Threshold, ThresholdMetric
 from consumption.thresholds import (
-    centres_of_company,
     duplicate_message,
     refused_message,
     threshold_recipients_refused,
@@ -106,7 +106,7 @@ class ThresholdForm(forms.Form):
         else:
             centres = self.fields["cost_centre"]
             assert isinstance(centres, forms.ModelChoiceField)
-            centres.queryset = centres_of_company(company_id=company_id)
+            centres.queryset = cost_centres_of(company_id=company_id)
         recipients = self.fields["recipients"]
         assert isinstance(recipients, forms.ModelMultipleChoiceField)
         recipients.queryset = User.objects.filter(company_id=company_id, is_active=True).order_by(

@@ -45,7 +45,11 @@ def test_usage_pages_month_by_month(page: Page, demo_site: str, size: str) -> No
     page.locator("tbody th a").first.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Consumi della SIM")
     expect(page.get_by_role("heading", name="Giorno per giorno")).to_be_visible()
-    drawn = "id => Chart.getChart(document.getElementById(id))?.data.datasets.length"
+    # Chart.js and the page's script load deferred: wait until the chart is drawn.
+    drawn = (
+        "id => window.Chart && Chart.getChart(document.getElementById(id))?.data.datasets.length"
+    )
+    page.wait_for_function(drawn, arg="usage-chart")
     assert page.evaluate(drawn, "usage-chart") == 2  # data and voice, each on its axis
     bars = page.locator("progress")
     if bars.count():  # a plan with allowances: bars with their numbers beside them

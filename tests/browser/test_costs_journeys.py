@@ -48,7 +48,11 @@ def test_select_all_found_and_assign_then_the_roll_up(
     page.goto(f"{demo_site}/costi/centri/riepilogo/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Centri di costo:")
     expect(page.locator("#cost-centre-chart")).to_be_visible()
-    drawn = "id => Chart.getChart(document.getElementById(id))?.data.datasets.length"
+    # Chart.js and the page's script load deferred: wait until the chart is drawn.
+    drawn = (
+        "id => window.Chart && Chart.getChart(document.getElementById(id))?.data.datasets.length"
+    )
+    page.wait_for_function(drawn, arg="cost-centre-chart")
     assert page.evaluate(drawn, "cost-centre-chart") == 2  # the month before and the month
     expect(page.get_by_role("table")).to_contain_text("CANT-NORD · Cantieri Nord")
     assert_accessible(page, f"legale-cost-centre-rollup-{width}")
