@@ -1,12 +1,15 @@
 """Playwright on Debian's Chromium (Playwright's own browser download does not work here)."""
 
 import os
+import time
 from base64 import b32decode
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django_otp.oath import TOTP
 from playwright.sync_api import Page, Playwright
 
@@ -58,11 +61,30 @@ def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]
 
 
 @pytest.fixture
-def page(transactional_db: None, page: Page) -> Page:
+def page(transactional_db: None, page: Page) -> Iterator[Page]:
     """pytest-playwright's page, opened after the test database and closed before it is
-    emptied: a request the page sends as it closes (a draft saved, a chat's poll) never
-    meets the flush's table locks."""
-    return page
+    emptied, once the requests it sent as it closed (a draft saved when the page hides, a
+    chat's poll) are over: one still running would deadlock with the flush's table locks."""
+    yield page
+    page.close()
+    wait_for_other_sessions_to_finish()
+
+
+def wait_for_other_sessions_to_finish(timeout: float = 10.0) -> None:
+    """Until no other session of the test database (the live server's request threads) is
+    running a statement or holding a transaction open, checked twice in a row."""
+    deadline = time.monotonic() + timeout
+    quiet = 0
+    while quiet < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND backend_type = 'client backend' "
+                "AND (state <> 'idle' OR xact_start IS NOT NULL)"
+            )
+            busy = cursor.fetchone()[0]
+        quiet = quiet + 1 if busy == 0 else 0
 
 
 def demo_totp_code() -> str:
