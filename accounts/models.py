@@ -512,6 +512,9 @@ class AuditEntry(models.Model):
             _("Codici di recupero generati di nuovo"),
         )
         SECOND_FACTOR_RESET = "SECOND_FACTOR_RESET", _("Verifica in due passaggi azzerata")
+        APPROVAL_POLICY_CHANGED = "APPROVAL_POLICY_CHANGED", _("Regole di approvazione modificate")
+        REQUEST_APPROVED = "REQUEST_APPROVED", _("Richiesta approvata")
+        REQUEST_REJECTED = "REQUEST_REJECTED", _("Richiesta respinta in approvazione")
 
     at = models.DateTimeField(_("data e ora"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

@@ -55,11 +55,13 @@ class Capability(StrEnum):
     EDIT_PERSONAL_DATA = "company.edit_personal_data"
     REQUIRE_TWO_FACTOR = "company.require_two_factor"
     RESET_TWO_FACTOR = "company.reset_two_factor"
+    MANAGE_APPROVALS = "company.manage_approvals"
     # Linee e servizi
     VIEW_SERVICES = "lines.view_services"
     REQUEST_RELOCATION = "lines.request_relocation"
     BLOCK_SIM = "lines.block_sim"
     CHANGE_SIM = "lines.change_sim"
+    ORDER_SIMS = "lines.order_sims"
     # Offerte per te
     VIEW_OFFERS = "offers.view"
     ACTIVATE_OFFER = "offers.activate"
@@ -71,6 +73,7 @@ class Capability(StrEnum):
     DIAGNOSE_LINE = "support.diagnose_line"
     # Tracking delle richieste
     VIEW_REQUESTS = "tracking.view_requests"
+    APPROVE_REQUESTS = "tracking.approve_requests"
     # Controllo costi
     VIEW_COST_CENTRES = "costs.view_cost_centres"
     MANAGE_COST_CENTRES = "costs.manage_cost_centres"
@@ -118,10 +121,12 @@ MATRIX: dict[Capability, tuple[Scope | None, Scope | None, Scope | None, Scope |
     C.EDIT_PERSONAL_DATA:          (YES,  YES,  YES,  YES),  # D6
     C.REQUIRE_TWO_FACTOR:          (YES,  NO,   NO,   NO),   # D7
     C.RESET_TWO_FACTOR:            (YES,  NO,   NO,   NO),   # D8
+    C.MANAGE_APPROVALS:            (YES,  NO,   NO,   NO),   # D9
     C.VIEW_SERVICES:               (ALL,  ALL,  OWN,  NO),   # L1
     C.REQUEST_RELOCATION:          (YES,  NO,   NO,   NO),   # L2
     C.BLOCK_SIM:                   (YES,  YES,  NO,   NO),   # L3
     C.CHANGE_SIM:                  (YES,  YES,  NO,   NO),   # L4
+    C.ORDER_SIMS:                  (YES,  YES,  NO,   NO),   # L5
     C.VIEW_OFFERS:                 (YES,  YES,  YES,  NO),   # O1
     C.ACTIVATE_OFFER:              (YES,  NO,   NO,   NO),   # O2
     C.CHAT:                        (YES,  YES,  YES,  YES),  # S1
@@ -130,6 +135,7 @@ MATRIX: dict[Capability, tuple[Scope | None, Scope | None, Scope | None, Scope |
     C.REPORT_FAULT:                (ALL,  ALL,  OWN,  OWN),  # S4
     C.DIAGNOSE_LINE:               (ALL,  ALL,  OWN,  OWN),  # S5
     C.VIEW_REQUESTS:               (YES,  YES,  NO,   NO),   # T1
+    C.APPROVE_REQUESTS:            (YES,  YES,  NO,   NO),   # T2
     C.VIEW_COST_CENTRES:           (YES,  YES,  NO,   NO),   # K1
     C.MANAGE_COST_CENTRES:         (YES,  YES,  NO,   NO),   # K2
     C.MANAGE_THRESHOLDS:           (YES,  YES,  NO,   NO),   # K3
@@ -176,10 +182,12 @@ DESCRIPTIONS: dict[Capability, StrOrPromise] = {
     C.EDIT_PERSONAL_DATA: _("Modificare i propri dati personali"),
     C.REQUIRE_TWO_FACTOR: _("Rendere obbligatoria la verifica in due passaggi"),
     C.RESET_TWO_FACTOR: _("Azzerare la verifica in due passaggi di un dipendente"),
+    C.MANAGE_APPROVALS: _("Scegliere quali richieste vanno approvate e chi le approva"),
     C.VIEW_SERVICES: _("Visualizzare le offerte e i servizi attivi sulle linee"),
     C.REQUEST_RELOCATION: _("Richiedere il trasloco della linea fissa"),
     C.BLOCK_SIM: _("Bloccare o sbloccare la SIM in caso di furto o smarrimento"),
     C.CHANGE_SIM: _("Effettuare il cambio SIM"),
+    C.ORDER_SIMS: _("Ordinare nuove SIM, anche con la portabilità del numero"),
     C.VIEW_OFFERS: _("Visualizzare le offerte esclusive per l'azienda"),
     C.ACTIVATE_OFFER: _("Attivare le offerte esclusive"),
     C.CHAT: _("Chattare con un operatore"),
@@ -189,6 +197,9 @@ DESCRIPTIONS: dict[Capability, StrOrPromise] = {
     C.DIAGNOSE_LINE: _("Fare una diagnosi della linea fissa"),
     C.VIEW_REQUESTS: _(
         "Seguire lo stato delle richieste di attivazione, ampliamento, offerte e opzioni"
+    ),
+    C.APPROVE_REQUESTS: _(
+        "Approvare o respingere le richieste dei colleghi, se nominati validatori"
     ),
     C.VIEW_COST_CENTRES: _("Consultare la spesa e i consumi per centro di costo"),
     C.MANAGE_COST_CENTRES: _("Creare i centri di costo e assegnare loro le linee"),

@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 
 class RequestKind(models.TextChoices):
@@ -27,6 +28,8 @@ class RequestKind(models.TextChoices):
     EXPERT = "EXPERT", _("Richiesta agli esperti")
     TOP_UP = "TOP_UP", _("Ricarica")
     EMPLOYEE_REGISTRATION = "EMPLOYEE_REGISTRATION", _("Registrazione dipendente")
+    PROFILE_CHANGE = "PROFILE_CHANGE", _("Cambio del profilo web")
+    DEVICE_BLOCK = "DEVICE_BLOCK", _("Blocco del dispositivo (IMEI)")
 
 
 class Channel(models.TextChoices):
@@ -37,6 +40,9 @@ class Channel(models.TextChoices):
 
 
 class RequestState(models.TextChoices):
+    # Waiting for a second person of the company (tracking.approvals): the back office
+    # neither sees nor moves it until it is approved.
+    AWAITING_APPROVAL = "AWAITING_APPROVAL", _("In approvazione")
     SUBMITTED = "SUBMITTED", _("Inviata")
     IN_PROGRESS = "IN_PROGRESS", _("In lavorazione")
     WAITING_CUSTOMER = "WAITING_CUSTOMER", _("In attesa di riscontro del cliente")
@@ -48,6 +54,9 @@ class RequestState(models.TextChoices):
 S = RequestState
 # The one place that says how a request may move; anything else is refused.
 TRANSITIONS: dict[RequestState, frozenset[RequestState]] = {
+    # Approved: to the back office (SUBMITTED), or COMPLETED at once for what the area
+    # applies itself (a profile change). Only tracking.approvals moves it from here.
+    S.AWAITING_APPROVAL: frozenset({S.SUBMITTED, S.COMPLETED, S.REJECTED, S.CANCELLED}),
     S.SUBMITTED: frozenset({S.IN_PROGRESS, S.REJECTED, S.CANCELLED}),
     S.IN_PROGRESS: frozenset({S.WAITING_CUSTOMER, S.COMPLETED, S.REJECTED}),
     S.WAITING_CUSTOMER: frozenset({S.IN_PROGRESS, S.CANCELLED}),
@@ -56,6 +65,19 @@ TRANSITIONS: dict[RequestState, frozenset[RequestState]] = {
     S.CANCELLED: frozenset(),
 }
 OPEN_STATES = frozenset(state for state, targets in TRANSITIONS.items() if targets)
+# Only the company's approvers move a request from these (tracking.approvals); the back
+# office and other channels neither see them among their work nor move them.
+APPROVAL_STATES = frozenset({S.AWAITING_APPROVAL})
+BACK_OFFICE_STATES = OPEN_STATES - APPROVAL_STATES
+
+# What the LR may submit to an approval (tracking.approvals), in the company page's words.
+APPROVABLE_KINDS: dict[RequestKind, StrOrPromise] = {
+    RequestKind.EXPANSION: _("Ordini di nuove SIM"),
+    RequestKind.OFFER: _("Attivazione di offerte"),
+    RequestKind.SIM_CHANGE: _("Cambio SIM"),
+    RequestKind.DIRECT_DEBIT: _("Domiciliazione e cambio dell'IBAN"),
+    RequestKind.PROFILE_CHANGE: _("Profilo Amministratore Full dato a un dipendente"),
+}
 
 
 class Request(models.Model):
@@ -170,3 +192,136 @@ class RequestEvent(models.Model):
             and self.actor is not None
             and self.actor.company_id is not None
         )
+
+
+class ApprovalPolicy(models.Model):
+    """Which of the company's requests need a second person's approval, and who gives it:
+    the LR (when `legal_rep_approves`) and the named Amministratori Full. Set by the LR."""
+
+    company = models.OneToOneField(
+        "accounts.Company", on_delete=models.CASCADE, related_name="approval_policy"
+    )
+    # RequestKind values among APPROVABLE_KINDS.
+    kinds: models.JSONField[list[str]] = models.JSONField(_("richieste da approvare"), default=list)
+    legal_rep_approves = models.BooleanField(_("approva il Rappresentante Legale"), default=True)
+    approvers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("validatori"), blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("regola di approvazione")
+        verbose_name_plural = _("regole di approvazione")
+
+    def __str__(self) -> str:
+        return f"{self.company_id}: {', '.join(self.kinds) or '-'}"
+
+
+class ApprovalDecision(models.Model):
+    """The one decision on a request that waited for approval: who, which way, why, and the
+    fingerprint of exactly what they saw (tracking.approvals.fingerprint)."""
+
+    request = models.OneToOneField(
+        Request, on_delete=models.CASCADE, related_name="approval_decision"
+    )
+    approved = models.BooleanField(_("approvata"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    decider_name = models.CharField(_("validatore"), max_length=300)
+    note = models.TextField(_("nota"), blank=True)
+    fingerprint = models.CharField(max_length=64)
+    at = models.DateTimeField(_("data e ora"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("decisione di approvazione")
+        verbose_name_plural = _("decisioni di approvazione")
+
+    def __str__(self) -> str:
+        return f"{self.request_id}: {'approved' if self.approved else 'rejected'}"
+
+
+class ShipmentState(models.TextChoices):
+    PREPARING = "PREPARING", _("In preparazione")
+    SHIPPED = "SHIPPED", _("Spedita")
+    DELIVERED = "DELIVERED", _("Consegnata")
+    RETURNED = "RETURNED", _("Restituita al mittente")
+
+
+SS = ShipmentState
+SHIPMENT_TRANSITIONS: dict[ShipmentState, frozenset[ShipmentState]] = {
+    SS.PREPARING: frozenset({SS.SHIPPED}),
+    SS.SHIPPED: frozenset({SS.DELIVERED, SS.RETURNED}),
+    SS.DELIVERED: frozenset(),
+    SS.RETURNED: frozenset(),
+}
+
+
+class Carrier(models.TextChoices):
+    BRT = "BRT", "BRT"
+    GLS = "GLS", "GLS"
+    SDA = "SDA", "SDA"
+    POSTE = "POSTE", "Poste Italiane"
+    DHL = "DHL", "DHL"
+    UPS = "UPS", "UPS"
+
+
+class Shipment(models.Model):
+    """A physical SIM on its way to the customer (a new order, a SIM change): created when
+    the back office takes the request, moved along SHIPMENT_TRANSITIONS only."""
+
+    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="shipments")
+    state = models.CharField(
+        _("stato"), max_length=10, choices=ShipmentState.choices, default=ShipmentState.PREPARING
+    )
+    carrier = models.CharField(_("corriere"), max_length=10, choices=Carrier.choices, blank=True)
+    tracking_number = models.CharField(_("numero di spedizione"), max_length=40, blank=True)
+    recipient = models.CharField(_("destinatario"), max_length=200)
+    street = models.CharField(_("indirizzo"), max_length=200)
+    postal_code = models.CharField(_("CAP"), max_length=5)
+    city = models.CharField(_("comune"), max_length=100)
+    province = models.CharField(_("provincia"), max_length=2)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("spedizione")
+        verbose_name_plural = _("spedizioni")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(state__in=ShipmentState.values), name="shipment_state_known"
+            ),
+            # Shipped means handed to a carrier with a number to follow it by.
+            models.CheckConstraint(
+                condition=models.Q(state=ShipmentState.PREPARING)
+                | (~models.Q(carrier="") & ~models.Q(tracking_number="")),
+                name="shipment_shipped_has_tracking",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request_id}: {self.state}"
+
+    @property
+    def address(self) -> str:
+        return f"{self.street}, {self.postal_code} {self.city} ({self.province})"
+
+
+class ShipmentEvent(models.Model):
+    """One step of a shipment, for the request's timeline."""
+
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="events")
+    from_state = models.CharField(max_length=10, choices=ShipmentState.choices, blank=True)
+    to_state = models.CharField(max_length=10, choices=ShipmentState.choices)
+    at = models.DateTimeField(_("data e ora"), auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    note = models.TextField(_("nota"), blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.shipment_id}: {self.from_state or '-'} → {self.to_state}"

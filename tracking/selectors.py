@@ -66,7 +66,7 @@ C = Capability
 # offer (O2); other channels open them.
 KIND_CAPABILITIES: dict[RequestKind, Capability] = {
     RequestKind.ACTIVATION: C.ACTIVATE_OFFER,
-    RequestKind.EXPANSION: C.ACTIVATE_OFFER,
+    RequestKind.EXPANSION: C.ORDER_SIMS,
     RequestKind.OFFER: C.ACTIVATE_OFFER,
     RequestKind.OPTION: C.ACTIVATE_OFFER,
     RequestKind.RELOCATION: C.REQUEST_RELOCATION,
@@ -82,6 +82,8 @@ KIND_CAPABILITIES: dict[RequestKind, Capability] = {
     RequestKind.EXPERT: C.ASK_EXPERT,
     RequestKind.TOP_UP: C.TOP_UP,
     RequestKind.EMPLOYEE_REGISTRATION: C.REGISTER_EMPLOYEES,
+    RequestKind.PROFILE_CHANGE: C.CHANGE_PROFILES,
+    RequestKind.DEVICE_BLOCK: C.BLOCK_SIM,
 }
 
 

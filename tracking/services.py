@@ -13,7 +13,9 @@ from django.utils.translation import gettext as _
 from accounts.models import Company, Line, User
 from core.exceptions import ActionRefused
 from core.mail import send_templated_email
+from tracking.approval_policy import announce_to_approvers, approval_needed, approvers_of
 from tracking.models import (
+    APPROVAL_STATES,
     OPEN_STATES,
     TRANSITIONS,
     Channel,
@@ -22,6 +24,7 @@ from tracking.models import (
     RequestKind,
     RequestState,
 )
+from tracking.shipments import shipment_open_for, ships
 
 # No 0/O or 1/I/L: references are read out on the phone to customer service.
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -53,6 +56,19 @@ class RejectionNeedsNote(ActionRefused):
 
     def __init__(self) -> None:
         super().__init__(_("Per respingere la richiesta scrivi al cliente il motivo."))
+
+
+class NoApprover(ActionRefused):
+    """The request needs an approval and nobody but its requester could give it."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "Questa richiesta va approvata, ma non c'è un altro validatore che possa "
+                "farlo: chiedi al Rappresentante Legale di nominarne uno in «Visualizza "
+                "profilo e dati azienda»."
+            )
+        )
 
 
 class ReplyRefused(ActionRefused):
@@ -109,6 +125,14 @@ def request_create(
         raise ValueError("The line does not belong to the company.")
     if requester is not None and requester.company_id != company.pk:
         raise ValueError("The requester does not belong to the company.")
+    state = RequestState.SUBMITTED
+    if approval_needed(company=company, kind=kind, channel=channel):
+        others = approvers_of(company)
+        if requester is not None:
+            others = others.exclude(pk=requester.pk)
+        if not others.exists():
+            raise NoApprover
+        state = RequestState.AWAITING_APPROVAL
     for _attempt in range(5):
         try:
             with transaction.atomic():
@@ -119,6 +143,7 @@ def request_create(
                     channel=channel,
                     requester=requester,
                     line=line,
+                    state=state,
                     summary=summary,
                     details=details or {},
                     external_id=external_id,
@@ -137,6 +162,8 @@ def request_create(
         request=request, from_state="", to_state=request.state, actor=requester
     )
     _notify_requester(request)
+    if state == RequestState.AWAITING_APPROVAL:
+        announce_to_approvers(request)
     return request
 
 
@@ -185,6 +212,8 @@ def request_transition(
     if to_state == RequestState.REJECTED and not note.strip():
         raise RejectionNeedsNote
     locked = Request.objects.select_for_update().get(pk=request.pk)
+    if locked.state in APPROVAL_STATES:
+        raise InvalidTransition(locked, to_state)  # the company decides (tracking.approvals)
     _move(
         locked,
         to_state=to_state,
@@ -233,6 +262,8 @@ def _move(
         note=note,
         idempotency_key=idempotency_key,
     )
+    if to_state == RequestState.IN_PROGRESS and ships(locked):
+        shipment_open_for(locked)  # the back office took it: the SIM is being prepared
     handler = COMPLETION_HANDLERS.get(RequestKind(locked.kind))
     if to_state == RequestState.COMPLETED and handler is not None:
         handler(locked)  # same transaction: the effect and the state change go together

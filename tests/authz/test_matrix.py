@@ -31,7 +31,8 @@ def document_rows() -> dict[str, tuple[Scope | None, ...]]:
 
 def test_matrix_matches_the_documents_table() -> None:
     rows = document_rows()
-    assert len(rows) == 38  # the help page's 31; D7, D8 (two-factor); B8, K1–K4 (cost control)
+    assert len(rows) == 41  # the help page's 31; D7, D8 (two-factor); B8, K1–K4 (cost control);
+    # D9, L5, T2 (orders and approvals)
     assert set(rows) == {cap.value for cap in Capability}
     for cap, cells in MATRIX.items():
         assert cells == rows[cap.value], cap
