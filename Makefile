@@ -92,7 +92,7 @@ check-deploy: install
 	DJANGO_SETTINGS_MODULE=area_clienti.production SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
 		ALLOWED_HOSTS=area-clienti.example.it PAYMENT_GATEWAY=stripe STRIPE_API_KEY=sk_live_dummy \
 		WEBAUTHN_RP_ID=area-clienti.example.it WEBAUTHN_ORIGINS=https://area-clienti.example.it \
-		SITE_URL=https://area-clienti.example.it \
+		SITE_URL=https://area-clienti.example.it SIM_PROVISIONING=operator_clients.provisioning.Client \
 		STRIPE_WEBHOOK_SECRET=whsec_dummy $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 # Regenerates constraints.txt from a fresh resolution of pyproject.toml's ranges.

@@ -135,6 +135,19 @@ class InvitationForm(LinesForm):
     )
     field_order = ["first_name", "last_name", "email", "tax_code", "profile", "lines"]
 
+    def __init__(self, *args: Any, full_waits: bool = False, **kwargs: Any) -> None:
+        """`full_waits`: the company's rules make giving FULL wait for approval, so an
+        invitation cannot give it (it would skip the approval)."""
+        super().__init__(*args, **kwargs)
+        if full_waits:
+            field = self.fields["profile"]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = [(p.value, p.label) for p in ASSIGNABLE_PROFILES if p != Profile.FULL]
+            field.help_text = _(
+                "Il profilo Amministratore Full si dà dopo, dalla pagina del dipendente: "
+                "le regole dell'azienda vogliono che sia approvato."
+            )
+
     def clean_tax_code(self) -> str:
         return _upper(self.cleaned_data["tax_code"])
 

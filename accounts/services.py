@@ -38,8 +38,15 @@ from accounts.tokens import (
 )
 from core.exceptions import ActionRefused
 from core.mail import send_templated_email
-from tracking.models import Request, RequestKind
-from tracking.services import on_completion, request_create_once
+from tracking.approval_policy import approval_needed
+from tracking.approvals import approver_left, profile_change_cancel
+from tracking.models import OPEN_STATES, Channel, Request, RequestKind
+from tracking.services import (
+    CompletionRefused,
+    on_completion,
+    request_create,
+    request_create_once,
+)
 
 INVITATION_VALIDITY = timedelta(days=7)
 INVITATION_ALREADY_REGISTERED = gettext_lazy(
@@ -126,6 +133,7 @@ def employee_change_profile(
         target=employee,
         changes={"from": previous, "to": new_profile},
     )
+    _profile_settled(person=employee, actor=actor)
     if employee.email:
         send_templated_email(
             "accounts/email/profile_changed",
@@ -135,13 +143,109 @@ def employee_change_profile(
     return employee
 
 
+def _profile_settled(*, person: User, actor: User) -> None:
+    """`person`'s profile changed or they were deactivated: a change of their profile still
+    waiting for approval no longer applies (cancelled), and if they were a named validatore
+    who no longer may approve, the approvals follow (`approver_left`)."""
+    # The policy's lock first, then the requests' (the order request_decide keeps too).
+    approver_left(person=person, actor=actor)
+    profile_change_cancel(
+        person=person,
+        actor=actor,
+        note=_("Il profilo di %(name)s è cambiato nel frattempo: questo cambio non serve più.")
+        % {"name": person},
+    )
+
+
 @dataclass(frozen=True)
 class EmployeeChanges:
-    """What saving the employee's page changed."""
+    """What saving the employee's page changed; `pending`, the request of a profile change
+    that waits for a validatore instead (`profile` is then False)."""
 
     lines: bool
     referente: bool
     profile: bool
+    pending: Request | None = None
+
+
+def _profile_change_waits(*, company: Company, new_profile: str) -> bool:
+    """Giving the FULL profile waits for a validatore when the company's rules say so."""
+    return new_profile == Profile.FULL and approval_needed(
+        company=company,
+        kind=RequestKind.PROFILE_CHANGE,
+        channel=Channel.WEB,
+    )
+
+
+def _profile_change_request(*, actor: User, employee: User, new_profile: str) -> Request:
+    """The LR's change of `employee`'s profile, as a request a validatore approves; approving
+    it applies it (`_apply_approved_profile_change`)."""
+    assert employee.company is not None
+    waiting = Request.objects.filter(
+        company=employee.company,
+        kind=RequestKind.PROFILE_CHANGE,
+        state__in=OPEN_STATES,
+        details__person_id=employee.pk,
+    ).first()
+    if waiting is not None:
+        raise ActionRefused(
+            _(
+                "Il cambio di profilo di %(name)s aspetta già l'approvazione "
+                "(%(reference)s): attendi la decisione."
+            )
+            % {"name": employee, "reference": waiting.reference}
+        )
+    return request_create(
+        company=employee.company,
+        kind=RequestKind.PROFILE_CHANGE,
+        summary=_("Profilo di %(name)s: da %(from)s a %(to)s")
+        % {
+            "name": employee,
+            "from": employee.get_profile_display(),
+            "to": Profile(new_profile).label,
+        },
+        requester=actor,
+        details={
+            "person_id": employee.pk,
+            "person": employee.get_full_name() or employee.username,
+            "profile_from": employee.profile,
+            "profile_to": new_profile,
+        },
+    )
+
+
+@on_completion(RequestKind.PROFILE_CHANGE)
+def _apply_approved_profile_change(tracked: Request) -> None:
+    """Approved: the change applies as the LR asked it (R5, audited with the LR as the
+    actor), if the person still has the profile the request was made from."""
+    details = tracked.details
+    employee = User.objects.filter(
+        pk=details["person_id"], company_id=tracked.company_id, is_active=True
+    ).first()
+    if employee is None or employee.profile != details["profile_from"]:
+        raise CompletionRefused(
+            _(
+                "Il profilo di %(name)s è cambiato dopo la richiesta: questo cambio non si "
+                "può più applicare. Respingi la richiesta."
+            )
+            % {"name": details["person"]}
+        )
+    legal_rep = tracked.requester
+    if legal_rep is None or legal_rep.profile != Profile.LR or not legal_rep.is_active:
+        legal_rep = User.objects.filter(
+            company_id=tracked.company_id, profile=Profile.LR, is_active=True
+        ).first()
+    if legal_rep is None:
+        raise CompletionRefused(_("L'azienda non ha un Rappresentante Legale attivo."))
+    try:
+        employee_change_profile(
+            actor=legal_rep,
+            employee_id=employee.pk,
+            seen_profile=details["profile_from"],
+            new_profile=details["profile_to"],
+        )
+    except ActionRefused as refusal:
+        raise CompletionRefused(str(refusal)) from refusal
 
 
 def _refuse_if_profile_changed(employee: User, *, seen_profile: str) -> None:
@@ -204,11 +308,16 @@ def employee_update(
         actor=actor, employee=employee, line_ids=referente_line_ids
     )
     profile = new_profile != seen_profile
-    if profile:
+    pending = None
+    assert employee.company is not None
+    if profile and _profile_change_waits(company=employee.company, new_profile=new_profile):
+        pending = _profile_change_request(actor=actor, employee=employee, new_profile=new_profile)
+        profile = False
+    elif profile:
         employee_change_profile(
             actor=actor, employee_id=employee.pk, seen_profile=seen_profile, new_profile=new_profile
         )
-    return EmployeeChanges(lines=lines, referente=referente, profile=profile)
+    return EmployeeChanges(lines=lines, referente=referente, profile=profile, pending=pending)
 
 
 @transaction.atomic
@@ -473,6 +582,8 @@ def account_changed_by_staff(
     (R5) and e-mailed to the person; a changed username, e-mail or password is told to the
     address the account had."""
     rest = dict(changes)
+    if "profile" in rest or "is_active" in rest:
+        _profile_settled(person=person, actor=actor)
     if "email" in rest:
         # A link the person asked for before no longer matches what staff decided.
         User.objects.filter(pk=person.pk).update(email_change_nonce=F("email_change_nonce") + 1)
@@ -689,6 +800,14 @@ def invitation_create(
     company = Company.objects.select_for_update().get(pk=actor_company_id(actor))
     if profile not in ASSIGNABLE_PROFILES:
         raise ActionRefused(_("Scegli Amministratore Full, Amministratore Light o Utilizzatore."))
+    if _profile_change_waits(company=company, new_profile=profile):
+        # Inviting someone straight in as FULL would skip the approval giving FULL needs.
+        raise ActionRefused(
+            _(
+                "Il profilo Amministratore Full si dà dopo, dalla pagina del dipendente: "
+                "le regole dell'azienda vogliono che sia approvato."
+            )
+        )
     # Only the company's own people and invitations are refused. Another company's person
     # or invitation gets what a free address gets (created, listed, audited, the same
     # message): any other answer would tell this LR who works for another customer.

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from accounts import views
+from accounts import approval_views, views
 from accounts.access import public, signed_in
 from accounts.forms import LoginForm
 from core.ratelimits import rate_limited
@@ -76,6 +76,7 @@ urlpatterns = [
     path("profilo/inviti/<int:pk>/reinvia/", views.invitation_resend, name="invitation-resend"),
     path("profilo/inviti/<int:pk>/revoca/", views.invitation_revoke, name="invitation-revoke"),
     path("profilo/registro-attivita/", views.audit_log, name="audit-log"),
+    path("profilo/approvazioni/", approval_views.approval_policy, name="approval-policy"),
     path("profilo/dati-personali/", views.personal_data, name="personal-data"),
     path("profilo/dati-personali/email/", views.personal_email, name="personal-email"),
     path("conferma-email/<str:token>/", views.email_confirm, name="email-confirm"),

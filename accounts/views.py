@@ -43,7 +43,9 @@ from core.pagination import paginate
 from core.redirects import safe_next_url
 from security import two_factor
 from security.sessions import sessions_end
-from tracking.models import OPEN_STATES, RequestKind
+from tracking.approval_policy import approval_needed
+from tracking.approvals import profile_changes_awaiting
+from tracking.models import OPEN_STATES, Channel, RequestKind
 
 C = Capability
 
@@ -192,8 +194,10 @@ def employees(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     assert user.company_id is not None
     employees = list(selectors.employees_for(company_id=user.company_id))
+    waiting = profile_changes_awaiting(company_id=user.company_id)
     context = {
-        "employees": employees,
+        # With the new profile each person waits for, if a validatore must approve it.
+        "employees": [(person, waiting.get(person.pk)) for person in employees],
         "invitations": selectors.open_invitations(company_id=user.company_id),
         # Who signs in with a second factor: the LR's view of the policy in practice.
         "with_second_factor": two_factor.users_with_second_factor(
@@ -301,9 +305,18 @@ def employee_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     (changes.referente, _("Linee da Referente di %(name)s aggiornate.")),
                 )
                 if changed
-            ] or [_("Nessuna modifica per %(name)s.")]
-            for message in done:
-                messages.success(request, message % {"name": employee})
+            ]
+            if changes.pending is not None:
+                # Giving FULL waits for a validatore (tracking.approvals).
+                done.append(
+                    _(
+                        "Il nuovo profilo di %(name)s è in approvazione (richiesta "
+                        "%(reference)s): si applica quando un validatore lo approva."
+                    )
+                )
+            reference = changes.pending.reference if changes.pending else ""
+            for message in done or [_("Nessuna modifica per %(name)s.")]:
+                messages.success(request, message % {"name": employee, "reference": reference})
             return redirect("accounts:employee-edit", pk=employee.pk)
     context = {
         "employee": employee,
@@ -320,7 +333,14 @@ def invite(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     assert user.company_id is not None
     lines = selectors.company_lines(company=user.company_id).select_related("contract", "assignee")
-    form = InvitationForm(request.POST or None, lines=lines)
+    assert user.company is not None
+    form = InvitationForm(
+        request.POST or None,
+        lines=lines,
+        full_waits=approval_needed(
+            company=user.company, kind=RequestKind.PROFILE_CHANGE, channel=Channel.WEB
+        ),
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

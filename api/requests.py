@@ -12,15 +12,22 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Company, Line, User
 from api.auth import api_client, api_error, client_of
+from api.fulfilment import (
+    CompletionDataInvalid,
+    allowed_states,
+    completion_replayed,
+    request_move,
+    serialize_order,
+    serialize_shipments,
+)
 from api.models import API_CHANNELS, ApiClient, ApiScope
 from api.payloads import json_object
-from tracking.models import TRANSITIONS, Channel, Request, RequestKind, RequestState
+from tracking.models import Channel, Request, RequestKind, RequestState
 from tracking.services import (
     CompletionRefused,
     DetailsConflict,
     InvalidTransition,
     request_create,
-    request_transition,
 )
 
 
@@ -102,7 +109,9 @@ def serialize(tracked: Request) -> dict[str, Any]:
         "details": tracked.details,
         "created_at": tracked.created_at.isoformat(),
         "updated_at": tracked.updated_at.isoformat(),
-        "allowed_states": sorted(TRANSITIONS[RequestState(tracked.state)]),
+        "allowed_states": allowed_states(tracked),
+        "order": serialize_order(tracked),
+        "shipments": serialize_shipments(tracked),
         "history": [
             {
                 "from": event.from_state or None,
@@ -276,21 +285,26 @@ def request_transition_view(request: HttpRequest, reference: str) -> JsonRespons
         return api_error(
             400, "The request was not moved.", field="details", detail="Not an object."
         )
+    if completion_replayed(tracked, RequestState(form.cleaned_data["state"]), details):
+        return JsonResponse(serialize(tracked))  # a retry: done the first time, not again
     try:
-        moved = request_transition(
+        moved = request_move(
             request=tracked,
             to_state=RequestState(form.cleaned_data["state"]),
-            actor=None,
             note=form.cleaned_data["note"],
             details=details,
-            details_add_only=True,
         )
     except InvalidTransition as refusal:
         return api_error(
             409,
             f"A request in state {refusal.request.state} cannot move to {refusal.to_state}.",
-            allowed_states=sorted(TRANSITIONS[RequestState(refusal.request.state)]),
+            allowed_states=allowed_states(refusal.request),
         )
+    except CompletionDataInvalid as invalid:
+        return api_error(
+            422, "The request was not moved.", field=invalid.field, detail=invalid.detail,
+            errors={invalid.field: [invalid.detail]},
+        )  # fmt: skip
     except DetailsConflict as conflict:
         reason = "The request already has a different value: details may add data, not change it."
         names = [f"details.{key}" for key in conflict.fields]

@@ -6,6 +6,7 @@ from django.utils.functional import SimpleLazyObject, cached_property
 from accounts.models import User
 from accounts.notifications import unread_count
 from area_clienti.navigation import section_of, sections_for
+from tracking.approvals import pending_count
 
 
 class Inbox:
@@ -20,6 +21,13 @@ class Inbox:
         if not isinstance(self._user, User) or not self._user.is_authenticated:
             return 0
         return unread_count(self._user)
+
+    @cached_property
+    def approvals(self) -> int:
+        """The requests waiting for this person's approval: one COUNT, for validators only."""
+        if not isinstance(self._user, User) or not self._user.is_authenticated:
+            return 0
+        return pending_count(user=self._user)
 
 
 def shell(request: HttpRequest) -> dict[str, Any]:

@@ -86,6 +86,7 @@ SECTIONS = (
             "invitation-resend",
             "invitation-revoke",
             "audit-log",
+            "approval-policy",
             "personal-data",
             "personal-email",
         ),

@@ -24,6 +24,9 @@ LANGUAGE_COOKIE_SECURE = True
 # a provider without its keys or with test-mode keys (billing/apps.py, billing/checks.py).
 PAYMENT_GATEWAY = env_str("PAYMENT_GATEWAY")
 PAYMENT_GATEWAY_REQUIRED = True
+# Real numbers and SIM cards only: the app refuses to start on the provisioning simulator
+# (lines/apps.py), which would hand customers invented ones.
+SIM_PROVISIONING_REQUIRED = True
 WHITENOISE_USE_FINDERS = False  # collectstatic has run: serve the hashed, compressed files
 STORAGES = {
     **STORAGES,

@@ -268,6 +268,9 @@ ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
 
 # The network's line-test system for fixed-line diagnosis (support/diagnostics.py).
 DIAGNOSTICS_BACKEND = env_str("DIAGNOSTICS_BACKEND", "support.diagnostics.SimulatedDiagnostics")
+# The operator's numbering and SIM inventory for new lines (lines/provisioning.py); the
+# default simulator is refused by the deploy checks.
+SIM_PROVISIONING = env_str("SIM_PROVISIONING", "lines.provisioning.SimulatedProvisioning")
 
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",

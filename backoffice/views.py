@@ -11,6 +11,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.access import staff, user_of
 from accounts.models import Company, User
 from backoffice.forms import COMPLETION_FORMS, TransitionForm
+from backoffice.order_views import order_sims, port_in_panels
+from backoffice.shipment_views import shipment_panels
 from billing.selectors import payments_refund_due
 from core.exceptions import ActionRefused
 from core.pagination import paginate
@@ -21,9 +23,21 @@ from support.services import conversation_close, conversation_take
 from support.views import attachment_response
 from tracking.details import detail_rows
 from tracking.forms import RequestFilterForm
-from tracking.models import Request, RequestState
+from tracking.models import (
+    APPROVAL_STATES,
+    BACK_OFFICE_STATES,
+    Request,
+    RequestState,
+    ShipmentState,
+)
 from tracking.selectors import filter_requests
-from tracking.services import CompletionRefused, InvalidTransition, request_transition
+from tracking.services import (
+    CompletionRefused,
+    DetailsConflict,
+    InvalidTransition,
+    request_transition,
+)
+from tracking.shipments import delivery_pending
 
 SEARCH_LIMIT = 50
 
@@ -35,8 +49,11 @@ def index(request: HttpRequest) -> HttpResponse:
     filters = (
         {key: value for key, value in form.cleaned_data.items() if value} if form.is_valid() else {}
     )
-    # Open requests, oldest first, unless the operator asks for a state.
-    base = Request.objects.select_related("company", "requester", "line")
+    # Open requests, oldest first, unless the operator asks for a state; never those still
+    # waiting for the company's own approval (tracking.approvals): not the operators' work.
+    base = Request.objects.exclude(state__in=APPROVAL_STATES).select_related(
+        "company", "requester", "line"
+    )
     requests = filter_requests(base, **{"state": "OPEN", **filters}).order_by("created_at", "id")
     return render(request, "backoffice/index.html", {"form": form, "requests": requests[:50]})
 
@@ -50,9 +67,21 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponseBase:
         Request.objects.select_related("company", "requester", "line"), pk=pk
     )
     data = request.POST if request.method == "POST" else None
-    form = TransitionForm(data, state=tracked.state)
-    completion_class = COMPLETION_FORMS.get(tracked.kind)
-    completion = completion_class(data, prefix="completion") if completion_class else None
+    # A request its delivery completes is not completed here while its SIM travels
+    # (tracking.shipments.shipments_follow refuses it too, under the request's lock).
+    completable = not delivery_pending(tracked)
+    form = TransitionForm(data, state=tracked.state, completable=completable)
+    completion_class = COMPLETION_FORMS.get(tracked.kind) if completable else None
+    # The card the request names is offered as it is. Once it went out in an envelope (then
+    # came back) it is the one the request completes with: added only, never changed; before
+    # that the operator may still correct a card mistyped by a channel.
+    card = {key: tracked.details[key] for key in ("new_iccid", "new_puk") if key in tracked.details}
+    card_shipped = bool(card) and tracked.shipments.exclude(state=ShipmentState.PREPARING).exists()
+    completion = (
+        completion_class(data, prefix="completion", initial=card, tracked=tracked)
+        if completion_class
+        else None
+    )
     if request.method == "POST" and form.is_valid():
         to_state = RequestState(form.cleaned_data["to_state"])
         needs_data = to_state == RequestState.COMPLETED and completion is not None
@@ -64,13 +93,23 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponseBase:
                     actor=user_of(request),
                     note=form.cleaned_data["note"],
                     details=completion.cleaned_data if needs_data and completion else None,
+                    details_add_only=needs_data and card_shipped,
                 )
             except InvalidTransition:
                 messages.error(
                     request, _("La richiesta è cambiata nel frattempo: controlla il suo stato.")
                 )
-            except CompletionRefused as refusal:
+            except (CompletionRefused, ActionRefused) as refusal:
                 messages.error(request, str(refusal))
+            except DetailsConflict:
+                messages.error(
+                    request,
+                    _(
+                        "La richiesta indica già la nuova SIM (ICCID %(iccid)s): si completa "
+                        "con quella."
+                    )
+                    % {"iccid": tracked.details.get("new_iccid", "")},
+                )
             except IntegrityError:
                 messages.error(request, _("Questo ICCID appartiene già a un'altra SIM."))
             else:
@@ -80,11 +119,18 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponseBase:
                     % {"reference": tracked.reference, "state": to_state.label},
                 )
             return redirect("backoffice:request-detail", pk=tracked.pk)
+    panels, restart = shipment_panels(tracked)
     context = {
         "tracked": tracked,
+        "shipment_panels": panels,
+        "shipment_restart": restart,
+        "port_in_panels": port_in_panels(tracked),
+        "order_sims": order_sims(tracked),
         "rows": detail_rows(tracked.details),
         "events": tracked.events.select_related("actor").prefetch_related("attachments"),
-        "form": form if tracked.is_open else None,
+        # A request awaiting the company's approval is not the back office's work yet.
+        "form": form if tracked.state in BACK_OFFICE_STATES else None,
+        "awaiting_approval": tracked.state in APPROVAL_STATES,
         "completion": completion,
     }
     return render(request, "backoffice/request_detail.html", context)

@@ -6,8 +6,10 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from accounts.models import Line
-from lines.models import LineService, ServiceKind
+from accounts.models import Company, Contract, Line, User
+from lines.models import LineService, Plan, PortInState, ServiceKind
+from lines.orders import DeliveryData, OrderedSimData, PortInData, order_create
+from lines.portability import port_in_move
 
 T = Line.Technology
 
@@ -95,3 +97,73 @@ def seed_line_services(
             line.save(
                 update_fields=["site_street", "site_postal_code", "site_city", "site_province"]
             )
+
+
+S = Company.Segment
+# The catalogue of plans new SIMs are ordered with (ampliamento): code, name, description,
+# monthly fee, GB a month (None: unlimited), segments.
+PLANS = [
+    ("start-10", "Business Start 10 GB", "Minuti e SMS illimitati, 10 GB in Italia e UE.",
+     Decimal("7.99"), 10, [S.SOHO]),
+    ("smart-50", "Business Smart 50 GB", "Minuti e SMS illimitati, 50 GB in Italia e UE.",
+     Decimal("12.00"), 50, [S.SOHO, S.SME, S.CORPORATE]),
+    ("pro-150", "Business Pro 150 GB", "Minuti e SMS illimitati, 150 GB, 5 GB in roaming extra UE.",
+     Decimal("19.00"), 150, [S.SME, S.CORPORATE]),
+    ("unlimited", "Business Unlimited", "Minuti, SMS e giga illimitati in Italia, 30 GB in UE.",
+     Decimal("29.00"), None, [S.SME, S.CORPORATE]),
+    ("corporate-fleet", "Corporate Fleet 100 GB", "Per flotte aziendali: 100 GB e giga condivisi.",
+     Decimal("16.50"), 100, [S.CORPORATE]),
+]  # fmt: skip
+DEMO_ORDER_KEY = "demo-order-rossi-1"
+
+
+def seed_plan_catalogue() -> None:
+    for code, name, description, fee, data_gb, segments in PLANS:
+        Plan.objects.update_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "description": description,
+                "monthly_fee": fee,
+                "data_gb": data_gb,
+                "segments": [str(segment) for segment in segments],
+                "is_active": True,
+            },
+        )
+
+
+def seed_order(requester: User, contract: Contract) -> None:
+    """An order of two SIMs by `requester`, one bringing a number from TIM that the donor
+    has accepted: the order's page, its portability and the back office's forms to try."""
+    company = contract.company
+    tracked = order_create(
+        company=company,
+        requester=requester,
+        contract=contract,
+        plan=Plan.objects.get(code="smart-50"),
+        sim_kind="PHYSICAL",
+        sims=[
+            OrderedSimData(assignee=requester, port_in=None),
+            OrderedSimData(
+                assignee=None,
+                port_in=PortInData(
+                    number="+393401234567",
+                    donor="TIM",
+                    iccid="8939010000000009992",
+                    holder_tax_code=company.tax_code,
+                ),
+            ),
+        ],
+        delivery=DeliveryData(
+            recipient=requester.get_full_name(),
+            street=company.legal_street,
+            postal_code=company.legal_postal_code,
+            city=company.legal_city,
+            province=company.legal_province,
+            contact_phone=requester.phone,
+        ),
+        external_id=DEMO_ORDER_KEY,
+    )
+    ported = tracked.sim_order.sims.get(position=2)
+    if ported.port_state == PortInState.REQUESTED:
+        port_in_move(ordered_sim=ported, to_state=PortInState.ACCEPTED, actor=None)

@@ -5,20 +5,24 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Line, Sim, User
 from core.exceptions import ActionRefused
 from core.mail import send_templated_email
-from lines.models import BlockReason, LineEvent
-from tracking.models import Request, RequestKind
+from lines.models import BlockReason, LineEvent, TheftCase
+from tracking.models import Request, RequestKind, RequestState, Shipment
 from tracking.services import (
     CompletionRefused,
     on_completion,
     request_create_once,
+    request_transition,
 )
+from tracking.shipments import ShipmentRefused, on_delivery
 
 # After a theft or loss the police report (denuncia) is due within this many days.
 POLICE_REPORT_DAYS = 10
@@ -37,13 +41,20 @@ def _record(line: Line, kind: LineEvent.Kind, actor: User | None, **details: Any
     )
 
 
-def _notify_block(line: Line, event: LineEvent, actor: User) -> None:
-    """The person who acted and the line's holder both hear of it."""
+def notify_block(
+    line: Line, event: LineEvent, actor: User, *, case: TheftCase | None = None
+) -> None:
+    """The person who acted and the line's holder both hear of it; after a theft or loss,
+    with the link to the case's page, where the police report's copy is uploaded."""
     recipients = {person.email for person in (actor, line.assignee) if person and person.email}
     if recipients:
+        case_url = ""
+        if case is not None:
+            path = reverse("lines:theft-case", args=[line.pk, case.pk])
+            case_url = f"{settings.SITE_URL}{path}"
         send_templated_email(
             "lines/email/sim_block",
-            {"line": line, "event": event, "actor": actor},
+            {"line": line, "event": event, "actor": actor, "case": case, "case_url": case_url},
             sorted(recipients),
         )
 
@@ -64,8 +75,12 @@ def sim_block(
     note: str = "",
     report_date: date | None = None,
     report_authority: str = "",
+    notify: bool = True,
 ) -> LineEvent:
-    """Block a SIM at once: outgoing traffic stops, the line and its contract stay active."""
+    """Block a SIM at once: outgoing traffic stops, the line and its contract stay active.
+    A theft or loss opens its case (lines.theft), whose police report's copy is due by
+    police_report_due even when the report's date is given: the case needs the file.
+    Without `notify` the caller sends the e-mail (notify_block)."""
     locked = Line.objects.select_for_update(of=("self",)).select_related("assignee").get(pk=line.pk)
     if locked.is_blocked:
         raise ActionRefused(_("La SIM è già bloccata."))
@@ -73,7 +88,7 @@ def sim_block(
         raise ActionRefused(_("Si può bloccare solo una SIM attiva."))
     locked.state = Line.State.BLOCKED
     locked.save(update_fields=["state"])
-    due = None if report_date else police_report_due(reason, timezone.localdate())
+    due = police_report_due(reason, timezone.localdate())
     event = _record(
         locked,
         LineEvent.Kind.BLOCKED,
@@ -84,7 +99,13 @@ def sim_block(
         report_authority=report_authority,
         report_due=due.isoformat() if due else "",
     )
-    _notify_block(locked, event, actor)
+    case = None
+    if due is not None:  # a theft or loss: followed from here to the new SIM (lines.theft)
+        case = TheftCase.objects.create(
+            line=locked, block_event=event, reason=reason, report_due=due
+        )
+    if notify:
+        notify_block(locked, event, actor, case=case)
     return event
 
 
@@ -96,7 +117,7 @@ def sim_unblock(*, actor: User, line: Line) -> LineEvent:
     locked.state = Line.State.ACTIVE
     locked.save(update_fields=["state"])
     event = _record(locked, LineEvent.Kind.UNBLOCKED, actor)
-    _notify_block(locked, event, actor)
+    notify_block(locked, event, actor)
     return event
 
 
@@ -148,6 +169,35 @@ def _apply_sim_change(tracked: Request) -> None:
         request=tracked.reference,
         old_iccid=old.iccid if old else "",
         new_iccid=new.iccid,
+    )
+
+
+@on_delivery(RequestKind.SIM_CHANGE)
+def _sim_change_delivered(shipment: Shipment) -> None:
+    """The new SIM reached its holder: the change completes, in the delivery's transaction,
+    and _apply_sim_change activates the card that was shipped (its ICCID and PUK)."""
+    tracked = shipment.request  # read under its row lock by shipment_move
+    if tracked.state == RequestState.COMPLETED:
+        return  # completed by hand meanwhile (the SIM collected in a shop): nothing left
+    if tracked.state == RequestState.WAITING_CUSTOMER:
+        raise ShipmentRefused(
+            _(
+                "La richiesta %(reference)s attende una risposta del cliente: registra la "
+                "consegna quando torna in lavorazione."
+            )
+            % {"reference": tracked.reference}
+        )
+    if tracked.state != RequestState.IN_PROGRESS:
+        raise ShipmentRefused(
+            _("La richiesta %(reference)s è «%(state)s»: la consegna non la completa.")
+            % {"reference": tracked.reference, "state": tracked.get_state_display()}
+        )
+    request_transition(
+        request=tracked,
+        to_state=RequestState.COMPLETED,
+        actor=None,
+        note=_("Nuova SIM consegnata e attivata."),
+        notify=False,  # the delivery's own e-mail (tracking.shipments) says the SIM works
     )
 
 

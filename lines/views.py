@@ -23,10 +23,11 @@ from accounts.selectors import filter_by_cost_centre
 from core.exceptions import ActionRefused
 from core.links import pk_urls
 from core.pagination import paginate
-from lines import selectors, services
+from lines import selectors, services, theft
 from lines.forms import LineFilterForm, RelocationForm, SimBlockForm, SimChangeForm
 from lines.models import BlockReason
 from lines.search import filter_lines
+from lines.theft_forms import PoliceReportForm
 from tracking.models import Request, RequestKind
 from tracking.pages import request_form_page
 from tracking.services import open_request_of
@@ -71,6 +72,7 @@ def line_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "last_block": selectors.line_block_in_force(line),
         "history": selectors.line_history(line),
         "requests": selectors.line_requests(line),
+        "theft": theft.latest_story(line),
     }
     return render(request, "lines/line_detail.html", context)
 
@@ -84,25 +86,36 @@ def sim_block(request: HttpRequest, pk: int) -> HttpResponseBase:
     form = SimBlockForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if not request.POST.get("confirmed"):
-            due = None
-            if not data["report_date"]:
-                due = services.police_report_due(data["reason"], timezone.localdate())
+        # A theft or loss takes the police report's copy on the confirmation step, where the
+        # file is posted with the block itself (a file cannot ride along in hidden fields).
+        with_report = data["reason"] in (BlockReason.THEFT, BlockReason.LOSS)
+        report_form = PoliceReportForm(
+            request.POST if request.POST.get("confirmed") else None,
+            request.FILES or None,
+            required=False,
+        )
+        if not request.POST.get("confirmed") or (with_report and not report_form.is_valid()):
+            # The case asks for the copy even when the report's date is given here.
+            due = services.police_report_due(data["reason"], timezone.localdate())
             context = {
                 "line": line,
                 "form": form,
+                "report_form": report_form if with_report else None,
                 "reason_label": BlockReason(data["reason"]).label,
                 "report_due": due,
             }
             return render(request, "lines/sim_block_confirm.html", context)
         try:
-            services.sim_block(
+            # The line's page then offers what comes next: the new SIM, the device's block.
+            theft.sim_block_with_report(
                 actor=user,
                 line=line,
                 reason=data["reason"],
                 note=data["note"],
                 report_date=data["report_date"],
                 report_authority=data["report_authority"],
+                report=report_form.cleaned_data.get("report_file") if with_report else None,
+                report_type=report_form.content_type if with_report else "",
             )
         except ActionRefused as refusal:
             messages.error(request, str(refusal))

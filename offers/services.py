@@ -18,12 +18,24 @@ from lines.line_services import has_service, line_services_add
 from lines.models import ServiceKind
 from offers.models import ActivationLine, Offer
 from offers.selectors import pending_activations, waiting_lines
+from tracking.approvals import lines_of
 from tracking.models import Request, RequestKind
 from tracking.services import on_completion, request_create
 
 # A request lists its lines' numbers in its details when there are at most this many, for
 # the people who read it; its lines themselves are its ActivationLine rows.
 LISTED_LINES = 20
+
+
+@lines_of(RequestKind.OFFER)
+def _activation_lines(tracked: Request) -> list[str]:
+    """The numbers of the lines an activation covers, for its approvers (a few hundred at
+    most: a company's lines)."""
+    return list(
+        Line.objects.filter(pk__in=ActivationLine.objects.filter(request=tracked).values("line"))
+        .order_by("number")
+        .values_list("number", flat=True)
+    )
 
 
 @transaction.atomic

@@ -31,6 +31,7 @@ from offers.forms import PAGE_SIZE, ChooserAction, LineChooserForm, OfferTermsFo
 from offers.models import Offer
 from offers.selection import LineSelection
 from tracking.models import Request
+from tracking.pages import sent_message_for
 
 C = Capability
 A = ChooserAction
@@ -234,10 +235,12 @@ def offer_activate(request: HttpRequest, code: str) -> HttpResponseBase:
         selection.save()
         messages.success(
             request,
-            _(
-                "Richiesta %(reference)s inviata: l'offerta comparirà tra i servizi delle linee "
-                "quando sarà attiva."
-            )
-            % {"reference": tracked.reference},
+            sent_message_for(
+                tracked,
+                _(
+                    "Richiesta %(reference)s inviata: l'offerta comparirà tra i servizi delle "
+                    "linee quando sarà attiva."
+                ),
+            ),
         )
     return redirect("offers:detail", code=offer.code)

@@ -1,25 +1,20 @@
 from __future__ import annotations
 
-import threading
-import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, ImageFile, UnidentifiedImageError
 
 from accounts.fields import OneLineChoiceField
 from accounts.models import Line
 from core.forms import PhoneField, date_field
 from core.italy import date_with_article
+from core.uploads import checked_attachment
 from core.workdays import is_working_day
 from tracking.forms import RequestReplyForm, attachment_field
 
@@ -88,80 +83,6 @@ EXPERT_TOPICS = [
     ("SECURITY", _("Sicurezza informatica")),
     ("OTHER", _("Altro")),
 ]
-# What an attachment may be, by its first bytes (never by its name or declared type).
-SIGNATURES = {
-    b"%PDF-": "application/pdf",
-    b"\x89PNG\r\n\x1a\n": "image/png",
-    b"\xff\xd8\xff": "image/jpeg",
-}
-IMAGE_FORMATS = {"image/png": "PNG", "image/jpeg": "JPEG"}
-# Any phone's photo fits; decoding one takes at most about 160 MB. A few kilobytes can claim
-# billions of pixels, so the header's size is checked before a single pixel is decoded.
-IMAGE_MAX_PIXELS = 40_000_000
-
-
-_STRICT = threading.Lock()
-
-
-@contextmanager
-def _strict_decoding() -> Iterator[None]:
-    """WeasyPrint, once imported, turns on Pillow's global LOAD_TRUNCATED_IMAGES, with which
-    load() fills broken or missing data with black instead of failing: the check needs it
-    off while it decodes. (WeasyPrint renders only the app's own static images, never
-    truncated, so the moment it is off does not matter to it.)"""
-    with _STRICT:
-        before = ImageFile.LOAD_TRUNCATED_IMAGES
-        ImageFile.LOAD_TRUNCATED_IMAGES = False
-        try:
-            yield
-        finally:
-            ImageFile.LOAD_TRUNCATED_IMAGES = before
-
-
-def attachment_type(upload: UploadedFile[bytes]) -> str:
-    """The file's real type: a PDF, or a PNG or JPEG that decodes whole within
-    IMAGE_MAX_PIXELS. Anything else is a ValidationError that says why."""
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    detected = next((kind for magic, kind in SIGNATURES.items() if head.startswith(magic)), None)
-    if detected is None:
-        raise forms.ValidationError(_("Si possono allegare solo PDF e immagini PNG o JPEG valide."))
-    if detected in IMAGE_FORMATS:
-        try:
-            _check_image(upload, IMAGE_FORMATS[detected])
-        finally:
-            upload.seek(0)
-    return detected
-
-
-def _check_image(upload: UploadedFile[bytes], image_format: str) -> None:
-    too_large = forms.ValidationError(
-        _(
-            "L'immagine è troppo grande: al massimo %(megapixels)d megapixel "
-            "(per esempio 8000 × 5000 pixel). Riducila e allegala di nuovo."
-        )
-        % {"megapixels": IMAGE_MAX_PIXELS // 1_000_000}
-    )
-    try:
-        with warnings.catch_warnings():
-            # Pillow only warns past its own limit (and refuses at twice it): a refusal here.
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(upload, formats=[image_format]) as image:
-                width, height = image.size
-                if width * height > IMAGE_MAX_PIXELS:
-                    raise too_large
-                image.verify()  # the chunks' checksums
-            upload.seek(0)
-            with _strict_decoding(), Image.open(upload, formats=[image_format]) as image:
-                # Every pixel: a valid header in front of garbage fails only here.
-                image.load()
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise too_large from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
-        raise forms.ValidationError(
-            _("L'immagine è danneggiata o incompleta: non si riesce ad aprirla.")
-        ) from None
 
 
 class ExpertForm(forms.Form):
@@ -180,18 +101,6 @@ class ExpertForm(forms.Form):
     @property
     def topic_label(self) -> str:
         return str(dict(EXPERT_TOPICS)[self.cleaned_data["topic"]])
-
-
-def checked_attachment(
-    upload: UploadedFile[bytes] | None,
-) -> tuple[UploadedFile[bytes] | None, str]:
-    """An optional attachment and its type detected from its content (`attachment_type`),
-    within ATTACHMENT_MAX_BYTES; a ValidationError that says why otherwise."""
-    if not upload:
-        return None, ""
-    if (upload.size or 0) > settings.ATTACHMENT_MAX_BYTES:
-        raise forms.ValidationError(_("Il file è troppo grande: al massimo 5 MB."))
-    return upload, attachment_type(upload)
 
 
 class ReplyForm(RequestReplyForm):

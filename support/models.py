@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from core.uploads import download_name
 
 
 class Conversation(models.Model):
@@ -84,21 +83,6 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return self.body[:50]
-
-
-# The extension of each accepted type, as detected from the file's content.
-EXTENSIONS = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
-
-
-def download_name(original_name: str, content_type: str) -> str:
-    """The name a file is downloaded under: the uploader's base name reduced to ASCII
-    letters, digits, `_` and `-` (no path, quotes, control characters or dots), and the
-    extension of the type detected from the content, never the one the uploader gave it."""
-    base = re.split(r"[\\/]", original_name)[-1]
-    stem = base.rpartition(".")[0] or base
-    ascii_stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
-    safe = re.sub(r"[^A-Za-z0-9_-]+", "_", ascii_stem).strip("_-")[:80]
-    return f"{safe or 'allegato'}.{EXTENSIONS.get(content_type, 'bin')}"
 
 
 class Attachment(models.Model):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -13,8 +12,9 @@ from django.utils.translation import gettext as _
 from accounts.models import Company, Line, User
 from accounts.selectors import actor_company_id
 from core.exceptions import ActionRefused
+from core.uploads import EXTENSIONS, download_name, sha256_of
 from support.diagnostics import diagnostics
-from support.models import EXTENSIONS, Attachment, Conversation, Message, download_name
+from support.models import Attachment, Conversation, Message
 from tracking.models import Channel, Request, RequestEvent, RequestKind
 from tracking.services import request_create, request_create_once, request_customer_reply
 
@@ -141,17 +141,13 @@ def _attachment_store(
 ) -> Attachment:
     """Keep a file the form checked (`content_type` detected from its content), with its
     digest; `event`: the customer's answer it came with."""
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
     stored = Attachment(
         request=tracked,
         event=event,
         original_name=(upload.name or "allegato")[:200],
         content_type=content_type,
         size=upload.size or 0,
-        sha256=digest.hexdigest(),
+        sha256=sha256_of(upload),
     )
     # A name of ours on disk: the customer's file name is kept only as data.
     stored.file.save(f"{tracked.reference}.{EXTENSIONS[content_type]}", upload, save=False)

@@ -24,6 +24,7 @@ from accounts.roles import Capability, can, section_capabilities
 from accounts.selectors import lines_for_user
 from core.exceptions import ActionRefused
 from core.pagination import paginate
+from core.uploads import download_response
 from support import chat, selectors, services
 from support.diagnostics import diagnostics
 from support.forms import (
@@ -34,7 +35,7 @@ from support.forms import (
     FaultForm,
     ReplyForm,
 )
-from support.models import EXTENSIONS, Attachment
+from support.models import Attachment
 from tracking import selectors as tracking_selectors
 from tracking.activity import activity_for, activity_rows
 from tracking.forms import ActivityFilterForm
@@ -339,17 +340,11 @@ def request_reply(request: HttpRequest, reference: str) -> HttpResponseBase:
 
 
 def attachment_response(attachment: Attachment) -> FileResponse:
-    """Always a download, under a safe name with the detected type's extension, of the type
-    detected at upload; `nosniff` stops a browser from guessing another one."""
-    known = attachment.content_type in EXTENSIONS
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.download_name,
-        content_type=attachment.content_type if known else "application/octet-stream",
+    return download_response(
+        attachment.file,
+        original_name=attachment.original_name,
+        content_type=attachment.content_type,
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 @requires_any(*SUPPORT, C.VIEW_REQUESTS)

@@ -186,3 +186,17 @@ class OfferFactory(factory.django.DjangoModelFactory):
     activation_fee = Decimal("2.50")
     valid_from = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=30))
     valid_until = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=30))
+
+
+class PlanFactory(factory.django.DjangoModelFactory):
+    """A mobile plan of the catalogue for every segment."""
+
+    class Meta:
+        model = "lines.Plan"
+
+    code = factory.Sequence(lambda n: f"piano-{n}")
+    name = factory.Sequence(lambda n: f"Business {n} GB")
+    description = "Minuti e SMS illimitati, giga in Italia e in UE."
+    monthly_fee = Decimal("12.00")
+    data_gb = 50
+    segments = factory.LazyFunction(lambda: list(Company.Segment.values))

@@ -74,7 +74,18 @@ DETAIL_LABELS = {
     "noise_margin_db": gettext_lazy("margine di rumore (dB)"),
     "attenuation_db": gettext_lazy("attenuazione (dB)"),
     "last_outage": gettext_lazy("ultima interruzione"),
+    "person": gettext_lazy("dipendente"),
+    "profile_from": gettext_lazy("profilo attuale"),
+    "profile_to": gettext_lazy("nuovo profilo"),
+    "contract": gettext_lazy("contratto"),
+    "plan_name": gettext_lazy("piano"),
+    "quantity": gettext_lazy("quantità"),
 }
+
+
+# Details a page shows in a table of its own, never as rows: an order's SIMs (the back
+# office's order panel, the order's page), which a channel's completion fills with PUKs.
+SHOWN_ELSEWHERE = frozenset({"sims"})
 
 
 # The codes the sections store in those details, by detail, as people read them. Each
@@ -136,10 +147,10 @@ def detail_rows(
 ) -> list[tuple[str, str]]:
     """A request's details as (name, value) rows, nested ones flattened ("Diagnosi: esito").
     `labelled_only` (the customer's page) leaves out the keys with no name of ours: a
-    channel's or the demo data's own bookkeeping."""
+    channel's or the demo data's own bookkeeping. SHOWN_ELSEWHERE is never a row."""
     rows: list[tuple[str, str]] = []
     for key, value in details.items():
-        if labelled_only and key not in DETAIL_LABELS:
+        if key in SHOWN_ELSEWHERE or (labelled_only and key not in DETAIL_LABELS):
             continue
         name = prefix + str(DETAIL_LABELS.get(key, key.replace("_", " ")))
         if isinstance(value, dict):

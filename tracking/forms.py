@@ -29,7 +29,7 @@ REPLY_MAX = 2000
 
 def attachment_field() -> forms.FileField:
     """The optional file a customer sends with a request (an expert's question, an answer);
-    its content is checked by support.forms.checked_attachment."""
+    its content is checked by core.uploads.checked_attachment."""
     return forms.FileField(
         label=_("Allegato (facoltativo)"),
         required=False,

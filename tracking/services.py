@@ -13,7 +13,12 @@ from django.utils.translation import gettext as _
 from accounts.models import Company, Line, User
 from core.exceptions import ActionRefused
 from core.mail import send_templated_email
-from tracking.approval_policy import announce_to_approvers, approval_needed, approvers_of
+from tracking.approval_policy import (
+    announce_to_approvers,
+    approval_needed,
+    approvers_of,
+    no_approver_message,
+)
 from tracking.models import (
     APPROVAL_STATES,
     OPEN_STATES,
@@ -24,7 +29,7 @@ from tracking.models import (
     RequestKind,
     RequestState,
 )
-from tracking.shipments import shipment_open_for, ships
+from tracking.shipments import shipment_open_for, shipments_follow, ships
 
 # No 0/O or 1/I/L: references are read out on the phone to customer service.
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -61,14 +66,8 @@ class RejectionNeedsNote(ActionRefused):
 class NoApprover(ActionRefused):
     """The request needs an approval and nobody but its requester could give it."""
 
-    def __init__(self) -> None:
-        super().__init__(
-            _(
-                "Questa richiesta va approvata, ma non c'è un altro validatore che possa "
-                "farlo: chiedi al Rappresentante Legale di nominarne uno in «Visualizza "
-                "profilo e dati azienda»."
-            )
-        )
+    def __init__(self, requester: User | None = None) -> None:
+        super().__init__(no_approver_message(requester))
 
 
 class ReplyRefused(ActionRefused):
@@ -131,7 +130,7 @@ def request_create(
         if requester is not None:
             others = others.exclude(pk=requester.pk)
         if not others.exists():
-            raise NoApprover
+            raise NoApprover(requester)
         state = RequestState.AWAITING_APPROVAL
     for _attempt in range(5):
         try:
@@ -200,6 +199,7 @@ def request_transition(
     note: str = "",
     details: dict[str, Any] | None = None,
     details_add_only: bool = False,
+    notify: bool = True,
 ) -> Request:
     """Move `request` to `to_state` if TRANSITIONS allows it from its current state, read
     under a row lock so two operators cannot move it from the same state at once.
@@ -208,7 +208,9 @@ def request_transition(
     request has (its operators read the request before completing it); with
     `details_add_only` (client systems) they may only add keys, and one that would change a
     value already there raises DetailsConflict with nothing moved. A rejection without a
-    note is refused (RejectionNeedsNote): the customer reads why, whichever channel rejects."""
+    note is refused (RejectionNeedsNote): the customer reads why, whichever channel rejects.
+    The requester is e-mailed unless `notify` is false (a move whose cause tells them
+    itself: the delivery's e-mail says the new SIM works)."""
     if to_state == RequestState.REJECTED and not note.strip():
         raise RejectionNeedsNote
     locked = Request.objects.select_for_update().get(pk=request.pk)
@@ -222,7 +224,8 @@ def request_transition(
         details=details,
         details_add_only=details_add_only,
     )
-    _notify_requester(locked, note)
+    if notify:
+        _notify_requester(locked, note)
     return locked
 
 
@@ -249,6 +252,7 @@ def _move(
         )
         if changed:
             raise DetailsConflict(locked, changed)
+    shipments_follow(locked, to_state)
     from_state = locked.state
     locked.state = to_state
     if details:
@@ -341,12 +345,19 @@ def _notify_back_office(
     )
 
 
-def _notify_requester(request: Request, note: str = "") -> None:
+def _notify_requester(request: Request, note: str = "", *, approver: User | None = None) -> None:
+    """The requester's update e-mail; `approver`, who decided an approval (the note is then
+    theirs rather than the back office's)."""
     requester = request.requester
     if requester is None or not requester.email:
         return
     send_templated_email(
         "tracking/email/request_update",
-        {"request": request, "person": requester, "note": note},
+        {
+            "request": request,
+            "person": requester,
+            "note": note,
+            "approver": (approver.get_full_name() or approver.username) if approver else "",
+        },
         [requester.email],
     )

@@ -53,6 +53,7 @@ def request_detail_page(
     question = next(
         (e for e in reversed(events) if e.to_state == RequestState.WAITING_CUSTOMER), None
     )
+    shipments = list(tracked.shipments.prefetch_related("events"))
     waiting = selectors.waiting_for(user=user, request=tracked)
     if waiting and reply_form is None:
         reply_form = RequestReplyForm(initial={"idempotency_key": uuid.uuid4().hex})
@@ -63,6 +64,7 @@ def request_detail_page(
         "question": question if tracked.state == RequestState.WAITING_CUSTOMER else None,
         "reply_form": reply_form if waiting else None,
         "rows": detail_rows(tracked.details, labelled_only=True),
+        "shipments": shipments,
         "back_url": back_url,
     }
     return render(request, "tracking/request_detail.html", context)

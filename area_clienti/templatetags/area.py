@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from accounts.roles import Capability, Profile
 from accounts.roles import can as user_can
+from tracking.approvals import policy_change_lines
 
 register = template.Library()
 
@@ -64,3 +65,9 @@ def percent(value: Decimal | None) -> str:
     if value is None:
         return str(_("fuori campo IVA"))
     return f"{value.normalize():f}%"
+
+
+@register.filter
+def approval_policy_changes(changes: dict[str, Any]) -> str:
+    """An APPROVAL_POLICY_CHANGED audit entry in words (tracking.approvals)."""
+    return "; ".join(policy_change_lines(changes))

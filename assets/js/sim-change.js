@@ -8,7 +8,7 @@
     return;
   }
   function update() {
-    var reason = form.elements.reason.value;
+    var reason = form.elements.reason ? form.elements.reason.value : "";
     var kind = form.elements.sim_kind.value;
     form.querySelectorAll("[data-when-reason]").forEach(function (part) {
       part.hidden = part.dataset.whenReason !== reason;

@@ -18,6 +18,9 @@ PRODUCTION = {
     "WEBAUTHN_RP_ID": "area-clienti.example.it",
     "WEBAUTHN_ORIGINS": "https://area-clienti.example.it",
     "SITE_URL": "https://area-clienti.example.it",
+    # The operator's provisioning client, installed beside the project (never imported by
+    # the check): the simulator is refused (lines.E001).
+    "SIM_PROVISIONING": "operator_clients.provisioning.Client",
 }
 # A real provider, configured (dummy keys: the check never calls it).
 STRIPE = {
@@ -74,6 +77,22 @@ def test_check_deploy_reports_the_sandbox_gateway() -> None:
     result = check_deploy(**{**PRODUCTION, "DJANGO_SETTINGS_MODULE": "area_clienti.settings"})
     assert result.returncode != 0
     assert "billing.E001" in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize(
+    "value", [None, "lines.provisioning.SimulatedProvisioning"], ids=["unset", "simulator"]
+)
+def test_production_does_not_start_on_the_provisioning_simulator(value: str | None) -> None:
+    """Unset, the setting falls back to the simulator: a completed order would give a
+    customer an invented number and SIM."""
+    env = {**PRODUCTION, **STRIPE}
+    if value is None:
+        del env["SIM_PROVISIONING"]
+    else:
+        env["SIM_PROVISIONING"] = value
+    result = check_deploy(**env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and "SIM_PROVISIONING" in result.stderr
 
 
 @pytest.mark.parametrize("flag", ["DEMO", "DEBUG"])

@@ -18,7 +18,8 @@ from tracking.services import request_create
 # savepoint) and the bell's count of unread notifications; pages add their own few queries
 # on top.
 PAGES = {
-    "/": 17,  # the home: a card per section, each a fixed few queries
+    # The LR approves (T2): the header counts their pending approvals, one query a page.
+    "/": 18,  # the home: a card per section, each a fixed few queries
     "/fatture/": 10,
     "/fatture/personali/": 8,
     "/consumi/": 8,
@@ -30,7 +31,7 @@ PAGES = {
     "/assistenza/chat/": 8,
     "/tracking/": 8,
     "/profilo/": 8,
-    "/profilo/dipendenti/": 8,
+    "/profilo/dipendenti/": 10,  # and the FULL profiles waiting for approval
     "/profilo/registro-attivita/": 8,
     "/profilo/dati-personali/": 6,
 }

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -27,7 +28,7 @@ from support.models import Attachment, Conversation
 from tests.authz.urls import Route, walk
 from tests.conftest import World, client_for, sign_in
 from tests.factories import ContractFactory, InvitationFactory, LineFactory, OfferFactory
-from tracking.models import Request, RequestKind
+from tracking.models import Request, RequestKind, RequestState, Shipment
 from tracking.services import request_create
 
 # Sample arguments for URLs that take some, from the personas of tests/conftest.py.
@@ -53,14 +54,32 @@ SAMPLE_KWARGS: dict[str, Callable[[World], dict[str, Any]]] = {
     "lines:sim-unblock": lambda w: {"pk": w.lr_line.pk},
     "lines:sim-change": lambda w: {"pk": w.lr_line.pk},
     "lines:relocation": lambda w: {"pk": w.fixed_line.pk},
+    "lines:theft-case": lambda w: theft_case_of(w.lr_line, w.lr),
+    "lines:theft-report-download": lambda w: theft_case_of(w.lr_line, w.lr, report=True),
+    "lines:theft-device-block": lambda w: theft_case_of(w.lr_line, w.lr),
+    "lines:theft-replacement": lambda w: theft_case_of(w.lr_line, w.lr),
     "offers:detail": lambda w: {"code": OfferFactory(segments=[w.company.segment]).code},
     "offers:choose": lambda w: {"code": OfferFactory(segments=[w.company.segment]).code},
     "offers:summary": lambda w: {"code": OfferFactory(segments=[w.company.segment]).code},
     "offers:activate": lambda w: {"code": OfferFactory(segments=[w.company.segment]).code},
     "backoffice:request-detail": lambda w: {"pk": request_of(w.company).pk},
+    "backoffice:shipment": lambda w: {"pk": shipment_of(w.company).pk},
+    "backoffice:shipment-new": lambda w: {"pk": request_of(w.company).pk},
+    "backoffice:port-in-move": lambda w: {"pk": ported_sim_of(w).pk},
+    "lines:order-detail": lambda w: {"reference": order_of(w.company, w.full).reference},
     "tracking:detail": lambda w: {"reference": request_of(w.company).reference},
+    "tracking:approval-detail": lambda w: {"reference": awaiting_of(w.company).reference},
+    "tracking:request-withdraw": lambda w: {"reference": awaiting_of(w.company).reference},
     "api:request-detail": lambda w: {"reference": request_of(w.company).reference},
     "api:request-transition": lambda w: {"reference": request_of(w.company).reference},
+    "api:shipment-transition": lambda w: {
+        "reference": request_of(w.company).reference,
+        "shipment_id": 1,
+    },
+    "api:port-in-transition": lambda w: {
+        "reference": request_of(w.company).reference,
+        "position": 1,
+    },
     "backoffice:chat": lambda w: {"pk": conversation_of(w.user).pk},
     "backoffice:chat-messages": lambda w: {"pk": conversation_of(w.user).pk},
     "backoffice:chat-take": lambda w: {"pk": conversation_of(w.user).pk},
@@ -82,6 +101,10 @@ SAMPLE_KWARGS: dict[str, Callable[[World], dict[str, Any]]] = {
 PERSONAL_SAMPLES: dict[str, Callable[[World, Any], dict[str, Any]]] = {
     "consumption:sim-usage": lambda w, user: {"pk": own_sim(w, user).pk},
     "lines:detail": lambda w, user: {"pk": own_sim(w, user).pk},
+    # The person's own order waiting for approval: only its requester may change it.
+    "lines:order-edit": lambda w, user: {
+        "reference": order_of(w.company, customer_or(w, user), awaiting=True).reference
+    },
     "support:chat": lambda w, user: {"pk": conversation_of(customer_or(w, user)).pk},
     "support:chat-messages": lambda w, user: {"pk": conversation_of(customer_or(w, user)).pk},
     "support:chat-close": lambda w, user: {"pk": conversation_of(customer_or(w, user)).pk},
@@ -134,6 +157,24 @@ def top_up_of(line: Any) -> Any:
     return TopUp.objects.create(line=line, amount=10, payment=payment)
 
 
+def theft_case_of(line: Line, actor: Any, *, report: bool = False) -> dict[str, Any]:
+    """The URL arguments of the line's theft case (blocked for theft once, then reused),
+    with the police report's copy when `report`."""
+    from lines.models import TheftCase
+    from lines.services import sim_block
+    from lines.theft import police_report_attach
+
+    case = TheftCase.objects.filter(line=line).first()
+    if case is None:
+        case = TheftCase.objects.get(block_event=sim_block(actor=actor, line=line, reason="THEFT"))
+    if report and not case.has_report:
+        pdf = SimpleUploadedFile("denuncia.pdf", b"%PDF-1.4\n%%EOF\n")
+        case = police_report_attach(
+            case=case, actor=actor, upload=pdf, content_type="application/pdf"
+        )
+    return {"pk": line.pk, "case_pk": case.pk}
+
+
 def own_sim(world: World, user: Any) -> Any:
     mine = {world.user.pk: world.user_line, world.light.pk: world.light_line}
     return mine.get(getattr(user, "pk", None), world.lr_line)
@@ -170,12 +211,37 @@ OUTSIDER_KWARGS: dict[str, tuple[str, Callable[[World], dict[str, Any]]]] = {
     "lines:sim-unblock": ("post", lambda w: {"pk": w.outsider_line.pk}),
     "lines:sim-change": ("post", lambda w: {"pk": w.outsider_line.pk}),
     "lines:relocation": ("post", lambda w: {"pk": outsider_fixed_line(w).pk}),
+    "lines:theft-case": ("get", lambda w: theft_case_of(w.outsider_line, w.outsider_lr)),
+    "lines:theft-report-download": (
+        "get",
+        lambda w: theft_case_of(w.outsider_line, w.outsider_lr, report=True),
+    ),
+    "lines:theft-device-block": ("post", lambda w: theft_case_of(w.outsider_line, w.outsider_lr)),
+    "lines:theft-replacement": ("post", lambda w: theft_case_of(w.outsider_line, w.outsider_lr)),
     # Offers reserved to another segment are not the company's to see.
     "offers:detail": ("get", lambda w: {"code": offer_for_others(w).code}),
     "offers:choose": ("post", lambda w: {"code": offer_for_others(w).code}),
     "offers:summary": ("get", lambda w: {"code": offer_for_others(w).code}),
     "offers:activate": ("post", lambda w: {"code": offer_for_others(w).code}),
     "tracking:detail": ("get", lambda w: {"reference": request_of(w.outsider_company).reference}),
+    "lines:order-detail": (
+        "get",
+        lambda w: {"reference": order_of(w.outsider_company, w.outsider_lr).reference},
+    ),
+    "lines:order-edit": (
+        "post",
+        lambda w: {
+            "reference": order_of(w.outsider_company, w.outsider_lr, awaiting=True).reference
+        },
+    ),
+    "tracking:approval-detail": (
+        "get",
+        lambda w: {"reference": awaiting_of(w.outsider_company).reference},
+    ),
+    "tracking:request-withdraw": (
+        "post",
+        lambda w: {"reference": awaiting_of(w.outsider_company, w.outsider_lr).reference},
+    ),
     "support:chat": ("get", lambda w: {"pk": conversation_of(w.outsider_lr).pk}),
     "support:chat-messages": ("get", lambda w: {"pk": conversation_of(w.outsider_lr).pk}),
     "support:chat-close": ("post", lambda w: {"pk": conversation_of(w.outsider_lr).pk}),
@@ -214,8 +280,13 @@ NO_OBJECT_ARGUMENTS = {
     "accounts:invitation-accept",
     "accounts:registration-verify",
     "backoffice:request-detail",  # staff work every company's requests
+    "backoffice:shipment",
+    "backoffice:shipment-new",
+    "backoffice:port-in-move",
     "api:request-detail",  # by token, not session: tests/api/test_api_scopes.py (404)
     "api:request-transition",
+    "api:shipment-transition",  # tests/api/test_shipments.py (404)
+    "api:port-in-transition",  # tests/api/test_port_in.py (404)
     "backoffice:chat",
     "backoffice:chat-messages",
     "backoffice:chat-take",
@@ -232,6 +303,54 @@ def request_of(company: Company, requester: Any = None) -> Request:
     return request_create(
         company=company, kind=RequestKind.EXPANSION, summary="Nuove SIM", requester=requester
     )
+
+
+def awaiting_of(company: Company, requester: Any = None) -> Request:
+    """A request waiting for the company's validatori (as the company's rules would make it)."""
+    tracked = request_of(company, requester=requester)
+    Request.objects.filter(pk=tracked.pk).update(state=RequestState.AWAITING_APPROVAL)
+    return tracked
+
+
+def shipment_of(company: Company) -> Shipment:
+    return Shipment.objects.create(
+        request=request_of(company),
+        street="Via Roma 1",
+        postal_code="00184",
+        city="Roma",
+        province="RM",
+    )
+
+
+def order_of(company: Company, requester: Any, *, awaiting: bool = False) -> Request:
+    """An order of one new SIM on the company's mobile contract, by `requester`; with
+    `awaiting`, held for the company's validatori (as its rules would make it)."""
+    from lines.orders import OrderedSimData, PortInData, order_create
+    from tests.factories import PlanFactory, _codice_fiscale, _iccid
+
+    port_in = PortInData(
+        number=f"+39340{Request.objects.count():07d}",
+        donor="TIM",
+        iccid=_iccid(999),
+        holder_tax_code=_codice_fiscale(3),
+    )
+    tracked = order_create(
+        company=company,
+        requester=requester,
+        contract=Contract.objects.filter(company=company, kind=Contract.Kind.MOBILE).first(),
+        plan=PlanFactory(),
+        sim_kind="ESIM",
+        sims=[OrderedSimData(assignee=None, port_in=port_in)],
+        delivery=None,
+        esim_email="it@example.it",
+    )
+    if awaiting:
+        Request.objects.filter(pk=tracked.pk).update(state=RequestState.AWAITING_APPROVAL)
+    return tracked
+
+
+def ported_sim_of(world: World) -> Any:
+    return order_of(world.company, world.full).sim_order.sims.get()
 
 
 def session_of(user: Any) -> UserSession:

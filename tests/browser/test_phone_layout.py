@@ -22,6 +22,8 @@ from billing.models import Payment
 from billing.selectors import company_invoices, payable_invoices, personal_invoices
 from consumption.models import Threshold, TopUp
 from consumption.selectors import sims_for_user
+from lines.models import TheftCase
+from lines.order_selectors import orders_for_user
 from lines.selectors import line_list_for_user
 from offers.selectors import offers_for_company
 from support.selectors import conversations_of
@@ -63,6 +65,7 @@ NOT_PAGES = {
     "support:chat-close": "a POST",
     "support:request-reply": "a POST (its form is on the request's page)",
     "support:attachment": "a download",
+    "lines:theft-report-download": "a download",
     # Pages for people not signed in, or reached from an e-mail's link: not a profile's pages.
     "accounts:login": "signed out",
     "accounts:password-reset": "signed out",
@@ -109,6 +112,13 @@ NOT_PAGES = {
     # The sessions page's buttons (tests/browser/test_sessions.py).
     "security:session-end": "a POST",
     "security:sessions-end-others": "a POST",
+    # Approvals: the demo's rules ask none (tests/browser/test_approvals.py sets them, and
+    # looks at a request waiting for approval at 390 px).
+    "tracking:approval-detail": "a request waiting for approval: none in the demo",
+    "tracking:request-withdraw": "a POST (its button is on the request's page)",
+    # An order waiting for approval: none in the demo (tests/browser/test_orders.py looks at
+    # its change form at 390 px).
+    "lines:order-edit": "an order waiting for approval: none in the demo",
 }
 # Pages that take no argument.
 STATIC_PAGES = [
@@ -124,6 +134,7 @@ STATIC_PAGES = [
     "accounts:employees",
     "accounts:invite",
     "accounts:audit-log",
+    "accounts:approval-policy",
     "billing:index",
     "billing:personal-invoices",
     "billing:settings",
@@ -138,6 +149,8 @@ STATIC_PAGES = [
     "consumption:billed-report",
     "consumption:top-up-history",
     "lines:index",
+    "lines:order-list",
+    "lines:order-create",
     "offers:index",
     "support:index",
     "support:chat-list",
@@ -147,6 +160,7 @@ STATIC_PAGES = [
     "support:diagnosis",
     "support:requests",
     "tracking:index",
+    "tracking:approval-list",
     "costs:index",
     "costs:cost-centres",
     "costs:cost-centre-create",
@@ -202,6 +216,15 @@ def pages_of(user: User) -> list[Visit]:
         objects.append(("sim-unblock", "lines:sim-unblock", {"pk": blocked.pk}))
     if fixed:
         objects.append(("relocation", "lines:relocation", {"pk": fixed.pk}))
+    theft_case = first(TheftCase.objects.filter(line__in=lines))
+    if theft_case:
+        case_kwargs = {"pk": theft_case.line_id, "case_pk": theft_case.pk}
+        for slug, name in (
+            ("theft-case", "lines:theft-case"),
+            ("theft-device-block", "lines:theft-device-block"),
+            ("theft-replacement", "lines:theft-replacement"),
+        ):
+            objects.append((slug, name, case_kwargs))
     sim = first(sims_for_user(user=user))
     if sim:
         objects.append(("sim-usage", "consumption:sim-usage", {"pk": sim.pk}))
@@ -218,6 +241,15 @@ def pages_of(user: User) -> list[Visit]:
     if own_request:
         reference = own_request.reference
         objects.append(("my-request", "support:request-detail", {"reference": reference}))
+    # A request with a shipment: its timeline shows where the SIM is.
+    mine = requests_for_user(user=user, company_wide=False)
+    shipped = first(mine.filter(shipments__isnull=False).distinct())
+    if shipped:
+        reference = shipped.reference
+        objects.append(("my-shipment", "support:request-detail", {"reference": reference}))
+    order = first(orders_for_user(user=user))
+    if order:
+        objects.append(("order", "lines:order-detail", {"reference": order.reference}))
     company_request = first(requests_for_user(user=user, company_wide=True))
     if company_request:
         reference = company_request.reference

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Line
 from consumption.models import TopUp
-from lines.models import LineEvent
+from lines.models import LineEvent, TheftCase
 from tests.accounts.helpers import signed_in
 from tests.conftest import World
 
@@ -43,7 +43,7 @@ def test_confirmed_block_takes_effect_at_once_with_history_and_email(world: Worl
     assert set(mail.outbox[0].to) == {world.full.email, world.user.email}
     assert "bloccata" in mail.outbox[0].subject
     page = signed_in(world.full).get(reverse("lines:detail", args=[world.user_line.pk]))
-    assert "Ricorda di inviare copia della denuncia" in unescape(page.content.decode())
+    assert "Ricorda di caricare la copia della denuncia" in unescape(page.content.decode())
 
 
 def test_blocked_sim_shows_as_blocked_in_consumption(world: World) -> None:
@@ -87,7 +87,7 @@ def test_report_date_cannot_be_in_the_future(world: World) -> None:
     assert not LineEvent.objects.exists()
 
 
-def test_reported_theft_needs_no_reminder(world: World) -> None:
+def test_a_reported_theft_still_needs_the_reports_copy(world: World) -> None:
     today = timezone.localdate().isoformat()
     block(
         signed_in(world.lr),
@@ -97,7 +97,9 @@ def test_reported_theft_needs_no_reminder(world: World) -> None:
         report_authority="Questura di Roma",
         confirmed="1",
     )
-    assert LineEvent.objects.get().report_due is None
+    # The case asks for the file by the same date (lines.services.police_report_due).
+    due = timezone.localdate() + timezone.timedelta(days=10)
+    assert LineEvent.objects.get().report_due == due == TheftCase.objects.get().report_due
 
 
 def test_blocking_twice_is_refused_and_recorded_once(world: World) -> None:

@@ -26,6 +26,9 @@ PHYSICAL = {
     "city": "Roma",
     "province": "RM",
 }
+# The back office completes an eSIM change by hand; a physical SIM's change completes with
+# its delivery (tests/tracking/test_shipments.py).
+ESIM = {"reason": "BROKEN", "sim_kind": "ESIM", "esim_email": "nuova.esim@example.it"}
 
 
 def change(client, line: Line, data: dict[str, str]):  # type: ignore[no-untyped-def]
@@ -101,7 +104,7 @@ def test_light_cannot_ask_and_other_companies_lines_are_404(world: World) -> Non
 def test_back_office_completion_gives_the_line_its_new_sim(world: World) -> None:
     Line.objects.filter(pk=world.user_line.pk).update(state=Line.State.BLOCKED)
     old = world.user_line.sims.get()
-    change(signed_in(world.lr), world.user_line, {**PHYSICAL, "reason": "FAULTY"})
+    change(signed_in(world.lr), world.user_line, {**ESIM, "reason": "FAULTY"})
     tracked = Request.objects.get()
     operator = signed_in(world.staff)
     url = reverse("backoffice:request-detail", args=[tracked.pk])
@@ -146,7 +149,7 @@ def test_back_office_completion_gives_the_line_its_new_sim(world: World) -> None
 
 
 def test_completing_without_the_new_sim_is_refused_and_changes_nothing(world: World) -> None:
-    change(signed_in(world.lr), world.user_line, PHYSICAL)
+    change(signed_in(world.lr), world.user_line, ESIM)
     tracked = Request.objects.get()
     request_transition(request=tracked, to_state=RequestState.IN_PROGRESS, actor=world.staff)
     with pytest.raises(CompletionRefused):

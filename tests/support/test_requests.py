@@ -20,9 +20,10 @@ from PIL import Image, ImageFile
 from accounts.models import Line
 from accounts.roles import Capability, can
 from billing.models import Payment
+from core.uploads import download_name
 from core.workdays import first_working_day_from, is_working_day
 from support.diagnostics import SimulatedDiagnostics
-from support.models import Attachment, download_name
+from support.models import Attachment
 from tests.accounts.helpers import signed_in
 from tests.conftest import World
 from tests.factories import InvoiceFactory, LineFactory
@@ -605,9 +606,9 @@ def test_a_maker_who_lost_the_capability_cannot_answer(world: World) -> None:
 def test_another_channels_request_is_answered_by_who_may_make_it(world: World) -> None:
     from tracking.models import Channel, RequestState
 
-    # An agent's expansion (a contractual act, O2): the LR answers from tracking, the FULL
-    # administrator, who follows the company's requests but may not make it, may not.
-    tracked = waiting(world, kind=RequestKind.EXPANSION, channel=Channel.AGENT)
+    # An agent's offer activation (a commercial act, O2): the LR answers from tracking, the
+    # FULL administrator, who follows the company's requests but may not make it, may not.
+    tracked = waiting(world, kind=RequestKind.OFFER, channel=Channel.AGENT)
     assert answer(signed_in(world.full), tracked).status_code == 403
     response = answer(signed_in(world.lr), tracked)
     assert response["Location"] == reverse("tracking:detail", args=[tracked.reference])

@@ -52,7 +52,14 @@ from consumption.demo import (
 )
 from core.workdays import first_working_day_from
 from costs.demo import seed_cost_centres
-from lines.demo import PERSONAL_PROFILE, ROAMING_OPTION, SITES, seed_line_services
+from lines.demo import (
+    PERSONAL_PROFILE,
+    ROAMING_OPTION,
+    SITES,
+    seed_line_services,
+    seed_order,
+    seed_plan_catalogue,
+)
 from lines.models import BlockReason, LineService, SimChangeReason
 from lines.services import relocation_request, sim_block, sim_change_request
 from offers.demo import seed_offers
@@ -60,8 +67,10 @@ from offers.models import Offer
 from offers.services import offer_activation_request
 from support.demo import seed_chats
 from support.services import fault_report
+from tracking.demo import backdate_shipments, deliver
 from tracking.models import Channel, Request, RequestEvent, RequestKind, RequestState
 from tracking.services import request_create, request_transition
+from tracking.shipments import ships
 
 DEMO_PASSWORD = "Demo-2026!"  # noqa: S105 - the documented demo password
 BACK_OFFICE_GROUP = "Back office"
@@ -276,6 +285,7 @@ class Command(BaseCommand):
 
         self.history(rossi, people, mobile_lines[10:15])
         seed_offers()
+        seed_plan_catalogue()
         self.requests(rossi, people, mobile_lines, fixed_lines, today)
         # One story: the line pages' offers and the usage pages' costs are what the
         # invoices charge, so lines and usage come first and the invoices are made of them.
@@ -320,6 +330,7 @@ class Command(BaseCommand):
         seed_thresholds(mobile_lines, recipients=[people["legale"], people["full"]], today=today)
         self.requests_bianchi(bianchi, people["bianchi"], bianchi_lines)
         seed_chats(people["utente"], operator)
+        seed_order(people["full"], rossi_mobile)
 
     def usage(self, lines: list[Line], *, since: date) -> None:
         """Usage from `since`; roaming is free on the lines with the roaming option."""
@@ -628,6 +639,10 @@ class Command(BaseCommand):
             tracked.refresh_from_db()
             for to_state in path:
                 details = completion if to_state == S.COMPLETED else None
+                if details is not None and ships(tracked):
+                    # By courier: shipped with the card, the delivery completes it.
+                    deliver(tracked, card=details, tracking_number="BRT0532771904")
+                    continue
                 request_transition(
                     request=tracked,
                     to_state=to_state,
@@ -637,6 +652,7 @@ class Command(BaseCommand):
                     note=DEMO_NOTES.get(to_state, ""),
                 )
             self.backdate(tracked, today, days_ago)
+            backdate_shipments(tracked)
 
     def requests_bianchi(self, company: Company, legal_rep: User, lines: list[Line]) -> None:
         if Request.objects.filter(company=company, details__seed=SEED_KEY).exists():
