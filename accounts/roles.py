@@ -199,7 +199,8 @@ DESCRIPTIONS: dict[Capability, StrOrPromise] = {
         "Seguire lo stato delle richieste di attivazione, ampliamento, offerte e opzioni"
     ),
     C.APPROVE_REQUESTS: _(
-        "Approvare o respingere le richieste dei colleghi, se nominati validatori"
+        "Approvare o respingere le richieste di altre persone dell'azienda, se previsto dalle "
+        "regole di approvazione"
     ),
     C.VIEW_COST_CENTRES: _("Consultare la spesa e i consumi per centro di costo"),
     C.MANAGE_COST_CENTRES: _("Creare i centri di costo e assegnare loro le linee"),

@@ -311,7 +311,7 @@ def employee_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 done.append(
                     _(
                         "Il nuovo profilo di %(name)s è in approvazione (richiesta "
-                        "%(reference)s): si applica quando un validatore lo approva."
+                        "%(reference)s): si applica quando viene approvato."
                     )
                 )
             reference = changes.pending.reference if changes.pending else ""

@@ -194,13 +194,13 @@ def _order_form_page(request: HttpRequest, *, user: User, tracked: Request | Non
 
 def _sent_message(sent: Request, *, changed: bool) -> str:
     if changed:
-        return _(
-            "Ordine %(reference)s modificato: torna ai validatori per una nuova approvazione."
-        ) % {"reference": sent.reference}
+        return _("Ordine %(reference)s modificato: va approvato di nuovo.") % {
+            "reference": sent.reference
+        }
     if sent.state == RequestState.AWAITING_APPROVAL:
         return _(
-            "Ordine %(reference)s inviato: è in approvazione, lo lavoriamo quando un validatore "
-            "dell'azienda lo approva."
+            "Ordine %(reference)s inviato: è in approvazione e arriva al servizio clienti "
+            "quando viene approvato."
         ) % {"reference": sent.reference}
     return _("Ordine %(reference)s inviato: ne segui lo stato da questa pagina.") % {
         "reference": sent.reference

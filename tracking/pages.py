@@ -24,7 +24,7 @@ def sent_message_for(tracked: Request, sent_message: str) -> str:
     if tracked.state == RequestState.AWAITING_APPROVAL:
         sent_message = _(
             "Richiesta %(reference)s salvata e in approvazione: arriverà al servizio clienti "
-            "quando un validatore dell'azienda l'avrà approvata."
+            "quando sarà approvata in azienda."
         )
     return sent_message % {"reference": tracked.reference}
 

@@ -68,7 +68,8 @@ def test_entro_reads_entro_l_11_in_italian_and_by_in_english() -> None:
     template = Template(
         "{% load i18n italian %}"
         '{% blocktranslate with due=due|date:"SHORT_DATE_FORMAT"|with_article %}'
-        "Invia copia della denuncia al servizio clienti entro {{ due }}.{% endblocktranslate %}"
+        "Sporgi denuncia ai Carabinieri o alla Polizia e carica qui la copia entro {{ due }}."
+        "{% endblocktranslate %}"
     )
     context = Context({"due": date(2026, 12, 11)})
     with translation.override("it"):

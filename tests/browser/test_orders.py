@@ -67,5 +67,9 @@ def test_full_orders_two_sims_one_with_portability(page: Page, demo_site: str) -
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert_accessible(page, "full-order-edit-phone")
     page.get_by_role("button", name="Salva le modifiche").click()
-    expect(page.get_by_text("torna ai validatori")).to_be_visible()
+    expect(page.get_by_text("va approvato di nuovo")).to_be_visible()
     expect(page.locator("main .timeline")).to_contain_text("Ordine modificato")
+
+    page.goto(f"{demo_site}/linee/ordini/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Ordini di SIM")
+    assert_accessible(page, "full-order-list-phone")
