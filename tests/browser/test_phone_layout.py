@@ -5,6 +5,7 @@ heading starts in the top third; at both sizes axe-core finds nothing and a scre
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -395,7 +396,12 @@ def visit_flows(page: Page, base: str, username: str, user: User) -> list[str]:
     return failures
 
 
-@pytest.mark.parametrize("size", [PHONE, LAPTOP], ids=["390", "1366"])
+# The sweep at 1366 px (axe only) doubled the sweep's time and took CI past its 30 minutes:
+# `SWEEP_LAPTOP=1 make test` runs it; the journeys check their own pages at laptop width.
+SIZES = [PHONE, LAPTOP] if os.environ.get("SWEEP_LAPTOP") else [PHONE]
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[str(size["width"]) for size in SIZES])
 @pytest.mark.parametrize("username", PROFILES)
 def test_every_page_fits_the_screen(
     browser: Browser, demo_site: str, username: str, size: ViewportSize
