@@ -6,9 +6,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/area_clienti
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/area_clienti_bench
 VENDOR := assets/vendor
 
-.PHONY: system-for-run system-for-test run test bench load load-outage lint format typecheck install assets messages lock check-deploy clean
+.PHONY: system-for-run system-for-test system-for-cluster system-for-bench run test bench load load-outage cluster load-cluster lint format typecheck install assets messages lock check-deploy clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +47,14 @@ system-for-run:
 system-for-test:
 	@PYTHON=$(PYTHON) DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} bash scripts/system-packages.sh test
 
+# wrk and curl for the served pages, and PostgreSQL as for the tests (bench/run.py's database).
+system-for-bench:
+	@PYTHON=$(PYTHON) DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} bash scripts/system-packages.sh bench
+
+system-for-cluster:
+	@PYTHON=$(PYTHON) DATABASE_URL=$${CLUSTER_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/area_clienti_cluster} \
+		bash scripts/system-packages.sh cluster
+
 run: system-for-run install assets messages
 	DEBUG=true $(BIN)/python manage.py migrate --noinput
 	DEBUG=true $(BIN)/python manage.py seed_demo
@@ -62,8 +71,8 @@ test: system-for-test install assets messages lint typecheck
 		$(BIN)/pytest -n $${TEST_WORKERS:-2}
 
 # Performance bars at scale, on PostgreSQL (database area_clienti_bench, built once).
-bench: install assets messages
-	$(BIN)/python bench/run.py
+bench: system-for-bench install assets messages
+	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(BIN)/python bench/run.py
 
 # 50 people of mixed profiles for 2 minutes against gunicorn and PostgreSQL (load/run.py).
 load: install assets messages
@@ -73,6 +82,19 @@ load: install assets messages
 # itself, payments, top-ups and requests neither lost nor doubled (load/run.py).
 load-outage: install assets messages
 	$(BIN)/python load/run.py outage
+
+# Several machines played on this one (load/cluster.py): HAProxy on http://127.0.0.1:8100 in
+# front of two gunicorn nodes, Redis, two RQ workers, a PostgreSQL streaming replica for the
+# consumption pages. Ctrl-C stops it all, the replica too. The replica needs root.
+cluster: system-for-cluster install assets messages
+	$(BIN)/python load/cluster.py serve
+
+# The outage load through that cluster while a web node is killed (SIGKILL) and restarted,
+# the RQ worker rendering a large PDF is killed, and the replica stops for 15 s: no error
+# beyond the killed node's requests under way, every payment, top-up and request once, the
+# PDF finished by the other worker, the consumption pages served throughout.
+load-cluster: system-for-cluster install assets messages
+	$(BIN)/python load/cluster.py load
 
 lint: install
 	$(BIN)/ruff check .

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import OperationalError, connection, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET, require_POST
@@ -57,6 +58,9 @@ def openapi(request: HttpRequest) -> JsonResponse:
 
 
 MAX_USAGE_RECORDS = 10_000
+# How long a push of usage waits for an import under way before answering 503.
+USAGE_LOCK_WAIT = "5s"
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE when lock_timeout runs out
 
 
 @api_client(ApiScope.USAGE_WRITE)
@@ -78,7 +82,21 @@ def usage(request: HttpRequest) -> JsonResponse:
     )
     client = client_of(request)
     companies: QuerySet[Company] | None = None if client.all_companies else client.customers()
-    report = usage_import_rows(rows, companies=companies)
+    try:
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                # A file import holds the usage lock for its batch (seconds, or tens of them
+                # for a large file): rather than wait past the server's timeout, the client
+                # is told to come back.
+                with connection.cursor() as cursor:
+                    cursor.execute(f"SET LOCAL lock_timeout = '{USAGE_LOCK_WAIT}'")
+            report = usage_import_rows(rows, companies=companies)
+    except OperationalError as error:
+        if getattr(error.__cause__, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+            raise
+        busy = api_error(503, "Usage is being loaded by another import: retry in a few seconds.")
+        busy["Retry-After"] = "5"
+        return busy
     body = {
         "read": report.read,
         "loaded": report.loaded,

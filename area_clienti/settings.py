@@ -159,6 +159,27 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
+# A streaming replica of the primary: the usage pages read from it, anything else (and any
+# read after a write) uses the primary, and so do its pages while it does not answer
+# (core/dbrouting.py). Unset: one database, no router.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL,
+        conn_max_age=env_int("CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    )
+    # The primary's session options (jit=off), then the replica URL's own (sslmode...); a
+    # replica that does not answer is given up on after 2 s, not the system's minutes.
+    DATABASES["replica"]["OPTIONS"] = {
+        **DATABASES["default"].get("OPTIONS", {}),
+        **DATABASES["replica"].get("OPTIONS", {}),
+        "connect_timeout": 2,
+    }
+    # Tests read the replica's tables from the test database itself.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["core.dbrouting.ReplicaRouter"]
+    MIDDLEWARE.append("core.dbrouting.RecentWriteMiddleware")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -312,8 +333,36 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
-# Django's Tasks API: PDFs of large invoices are made by `manage.py db_worker`.
-TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+# Django's Tasks API: large invoices' PDFs, invoice archives, refunds and alert e-mails are
+# made by a worker: `manage.py db_worker` on the database (the default), or, to scale out,
+# RQ workers on Redis (TASKS_BACKEND=django_tasks_rq.RQBackend and REDIS_URL), each started as
+# `manage.py rqworker default --with-scheduler`: the scheduler (one at a time, RQ locks it)
+# moves deferred tasks, such as a refund asked again later, to the queue when they are due.
+TASKS_BACKEND = env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")
+TASKS = {"default": {"BACKEND": TASKS_BACKEND}}
+if TASKS_BACKEND == "django_tasks_rq.RQBackend":
+    if not REDIS_URL:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured("The RQ task backend needs REDIS_URL.")
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    RQ_QUEUES = {
+        "default": {
+            "URL": REDIS_URL,
+            # Beyond this a job is stopped: the largest PDFs and archives take minutes.
+            "DEFAULT_TIMEOUT": 30 * 60,
+            # A job whose worker is lost runs again (area_clienti/task_queue.py).
+            "QUEUE_CLASS": "area_clienti.task_queue.Queue",
+        }
+    }
+    RQ = {
+        # django-tasks-rq's jobs, and our worker, without options on the command line.
+        "JOB_CLASS": "django_tasks_rq.Job",
+        "WORKER_CLASS": "area_clienti.task_queue.Worker",
+    }
+    # No queue dashboard in the admin: its pages (job arguments, statistics for any staff)
+    # would stand outside the access declarations that tests/authz sweeps.
+    RQ_SHOW_ADMIN_LINK = False
 
 # Online payments: "sandbox" (the default: test cards, nothing charged) or "stripe".
 PAYMENT_GATEWAY = env_str("PAYMENT_GATEWAY", "sandbox")
@@ -331,6 +380,13 @@ INVOICE_SELLER = {
     "share_capital": env_str("SELLER_SHARE_CAPITAL", "10.000.000,00 € i.v."),
     "iban": env_str("SELLER_IBAN", "IT60X0542811101000000123456"),
 }
+# Processes that render a large invoice's PDF in chunks (billing/pdf.py); never more than
+# the cores this process may use.
+PDF_PROCESSES = env_int(
+    "PDF_PROCESSES",
+    # The affinity is Linux's alone; elsewhere the machine's cores.
+    len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1,
+)
 
 # Requests a client address may make (POST) per period, by group (core/ratelimits.py).
 RATE_LIMITS = {

@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import resource
 import statistics
-import subprocess
 import sys
 import time
 import warnings
@@ -40,15 +39,41 @@ INVOICES = 36
 ROWS = 5000
 
 
+class BenchFailed(Exception):
+    """What stops the bench, said in one line (exit 1) rather than a traceback."""
+
+
 def ensure_database() -> None:
     import psycopg
 
     url = os.environ["DATABASE_URL"]
     name = url.rsplit("/", 1)[1]
     admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=10) as conn:
+            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+                conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as error:
+        raise BenchFailed(
+            f"PostgreSQL refuses {admin} ({_first_line(error)}); `make bench` starts a local"
+            " one and lets its role in (scripts/system-packages.sh bench)"
+        ) from error
+
+
+def ensure_tools() -> None:
+    """The programs the served figures need, checked before minutes of building data."""
+    import shutil
+
+    missing = [tool for tool in ("wrk", "curl") if shutil.which(tool) is None]
+    if missing:
+        raise BenchFailed(
+            f"{' and '.join(missing)} not installed: `make bench` installs them as root, or"
+            f" run as root: apt-get install -y {' '.join(missing)}"
+        )
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
 def build_data() -> None:
@@ -492,87 +517,9 @@ def time_page(client, path: str, runs: int = 30) -> tuple[float, float, int]:  #
     return statistics.median(timings), sorted(timings)[int(runs * 0.95) - 1], len(queries)
 
 
-def big_pdf_in_a_child(number: str) -> tuple[float, float]:
-    """Seconds and peak MB of rendering one invoice's PDF in a fresh process (a worker)."""
-    code = "\n".join(
-        [
-            "import django, time, resource",
-            "django.setup()",
-            "from billing.models import Invoice",
-            "from billing.pdf import invoice_pdf",
-            f"invoice = Invoice.objects.get(number={number!r})",
-            "started = time.perf_counter()",
-            "invoice_pdf(invoice)",
-            "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024",
-            "print(time.perf_counter() - started, peak)",
-        ]
-    )
-    output = subprocess.run(  # noqa: S603 - our own interpreter and code
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
-    ).stdout.split()
-    return float(output[0]), float(output[1])
-
-
-def serve_and_measure(
-    wsgi: str, path: str, env: dict[str, str], headers: list[str], seconds: int = 15
-) -> float:
-    """Requests per second of `path` served by gunicorn (gunicorn.conf.py, 2 workers) under
-    wrk with 16 connections; every answer must be a 200."""
-    port = "8099"
-    server = subprocess.Popen(  # noqa: S603 - our own server
-        [str(ROOT / ".venv/bin/gunicorn"), "-c", "gunicorn.conf.py", wsgi],
-        cwd=ROOT,
-        env={**env, "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2"},
-        stderr=subprocess.DEVNULL,
-    )
-    header_args = [arg for header in headers for arg in ("-H", header)]
-    try:
-        url = f"http://127.0.0.1:{port}{path}"
-        for _ in range(60):
-            probe = subprocess.run(  # noqa: S603
-                ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", *header_args, url],  # noqa: S607
-                capture_output=True, text=True, check=False,
-            )  # fmt: skip
-            if probe.stdout == "200":
-                break
-            time.sleep(0.5)
-        else:
-            raise RuntimeError(f"{url} never answered 200")
-        output = subprocess.run(  # noqa: S603
-            ["wrk", "-t2", "-c16", f"-d{seconds}s", *header_args, url],  # noqa: S607
-            capture_output=True, text=True, check=True,
-        ).stdout  # fmt: skip
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-    if "Non-2xx" in output:
-        raise RuntimeError(f"{url}: some answers were not 200\n{output}")
-    return float(output.split("Requests/sec:")[1].split()[0])
-
-
-def throughput(session_key: str) -> tuple[float, float, float]:
-    """Requests per second of the authenticated 50-row line list, of its floor (the same
-    app and access check with no page work: bench/floor) and of bare Django rendering a
-    50-row table."""
-    env = {key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"}
-    app_env = {**env, "ALLOWED_HOSTS": "127.0.0.1", "ACCESS_LOG_LEVEL": "INFO"}  # as served
-    cookie = [f"Cookie: sessionid={session_key}"]
-    app, floor = (
-        serve_and_measure(
-            "area_clienti.wsgi", "/linee/", {**app_env, "DJANGO_SETTINGS_MODULE": settings}, cookie
-        )
-        for settings in ("area_clienti.settings", "bench.floor.settings")
-    )
-    bare = serve_and_measure(
-        "bench.bare.wsgi:application",
-        "/",
-        {**env, "DJANGO_SETTINGS_MODULE": "bench.bare.settings"},
-        [],
-    )
-    return app, floor, bare
-
-
 def main() -> int:
+    if not sys.argv[1:]:  # the whole bench: its served figures need wrk
+        ensure_tools()
     ensure_database()
     import django
 
@@ -666,25 +613,13 @@ def main() -> int:
             (f"{label}: median ms (p95 {p95:.0f} ms, {queries} queries)", median, 150, "ms")
         )
 
-    seconds, peak_mb = big_pdf_in_a_child("BENCH-000")
-    figures.append(("5,000-row invoice PDF (background worker): s", seconds, 15, "s"))
-    figures.append(("5,000-row invoice PDF: peak memory MB", peak_mb, 600, "MB"))
+    from bench.pdf import pdf_figures
 
-    app_rps, floor_rps, bare_rps = throughput(client.cookies["sessionid"].value)
-    print(
-        f"throughput: /linee/ {app_rps:.0f} requests/s; its floor (session, user, matrix, no"
-        f" page work) {floor_rps:.0f} requests/s, {floor_rps / bare_rps:.2f} of bare Django;"
-        f" bare Django {bare_rps:.0f} requests/s"
-    )
-    # A bar to reach rather than stay under: the ratio is compared the other way.
-    figures.append(
-        (
-            "authenticated 50-row list vs bare Django: throughput ratio",
-            app_rps / bare_rps,
-            1 / 3,
-            ">=",
-        )
-    )
+    figures.extend(pdf_figures())
+
+    from bench.throughput import throughput_figures
+
+    figures.extend(throughput_figures(client.cookies["sessionid"].value))
 
     from load.run import run_load
 
@@ -707,5 +642,17 @@ def report(figures: list[tuple[str, float, float, str]]) -> int:
     return 1 if failed else 0
 
 
+def run() -> int:
+    """main(), with any failure (no database, a missing program, a page not 200, a
+    figure's own check) said in one line and exit 1."""
+    try:
+        return main()
+    except BenchFailed as error:
+        print(f"bench: {error}", file=sys.stderr)
+    except Exception as error:  # every failure ends the same way: one line, exit 1
+        print(f"bench failed: {type(error).__name__}: {_first_line(error)}", file=sys.stderr)
+    return 1
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())

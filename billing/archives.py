@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 
 from django.core.files import File
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -160,15 +160,19 @@ def archive_build(archive_id: int, *, base_url: str = "") -> None:
         return
     invoices = archive_invoices(archive).select_related("contract", "company")
     total = invoices.count()
-    InvoiceArchive.objects.filter(pk=archive_id).update(
-        status=InvoiceArchive.Status.RUNNING, done=0, total=total
+    # Another run of this job (its worker thought lost) may finish at any moment: no update
+    # here touches a READY archive, and one that is READY already is left to it.
+    unfinished = InvoiceArchive.objects.filter(pk=archive_id).exclude(
+        status=InvoiceArchive.Status.READY
     )
+    if not unfinished.update(status=InvoiceArchive.Status.RUNNING, done=0, total=total):
+        return
     saved = ""
     try:
         with tempfile.TemporaryFile() as spool:
             with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
                 without_xml: list[str] = []
-                for invoice in invoices.iterator(chunk_size=100):
+                for done, invoice in enumerate(invoices.iterator(chunk_size=100), 1):
                     name = _entry_name(invoice)
                     bundle.writestr(f"pdf/{name}.pdf", _pdf_of(invoice))
                     try:
@@ -181,13 +185,17 @@ def archive_build(archive_id: int, *, base_url: str = "") -> None:
                             "; ".join(invalid.errors),
                         )
                         without_xml.append(invoice.number)
-                    InvoiceArchive.objects.filter(pk=archive_id).update(done=F("done") + 1)
+                    # This run's own count: two runs at once must not add up to twice the total.
+                    unfinished.update(done=done)
                 if without_xml:
                     bundle.writestr(NOTES_NAME, _notes(without_xml))
             spool.seek(0)
             filename = f"{download_name(archive)}-{archive.pk}.zip"
             with transaction.atomic():
-                archive.refresh_from_db()
+                # Another run of this job (its worker thought lost) may have finished first.
+                archive.refresh_from_db(from_queryset=InvoiceArchive.objects.select_for_update())
+                if archive.status == InvoiceArchive.Status.READY:
+                    return
                 archive.file.save(filename, File(spool), save=False)
                 saved = archive.file.name or ""
                 archive.status = InvoiceArchive.Status.READY
@@ -202,9 +210,7 @@ def archive_build(archive_id: int, *, base_url: str = "") -> None:
             return  # committed: the ZIP is there, only what came after failed
         if saved:  # saved, but its row rolled back: no file without its archive
             archive.file.storage.delete(saved)
-        InvoiceArchive.objects.filter(pk=archive_id).update(
-            status=InvoiceArchive.Status.FAILED, finished_at=timezone.now()
-        )
+        unfinished.update(status=InvoiceArchive.Status.FAILED, finished_at=timezone.now())
         raise
 
 

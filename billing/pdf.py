@@ -1,21 +1,52 @@
 """Invoices as PDF, with WeasyPrint. WeasyPrint fetches nothing but an allowlist of the
-app's own static files: no network, no file paths, no redirects."""
+app's own static files: no network, no file paths, no redirects.
+
+WeasyPrint lays out a whole document at once: memory and time grow with the rows (a
+50,000-row invoice would need gigabytes and minutes). Past CHUNKED_FROM_ROWS rows the detail
+pages are laid out at a fixed row height and a fixed number of rows a page, so every page's
+rows and number are known before rendering; chunks of pages are rendered in parallel
+processes (forks of the job's own), each reading its own slice of rows from the database,
+and joined with pypdf."""
 
 from __future__ import annotations
 
+import os
+import signal
+import tempfile
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from decimal import Decimal
+from itertools import islice
+from multiprocessing import get_context
+from multiprocessing.util import Finalize
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.db import connections
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.translation import gettext
+from pypdf import PdfWriter
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from billing.models import Invoice
+from billing.models import Invoice, InvoiceItem
 
 STATIC_SCHEME = "static:"
 ALLOWED_STATIC = {"css/invoice-pdf.css": "text/css"}
+
+# One WeasyPrint call up to this many rows (every PDF a web request renders, see
+# billing.views.SYNC_PDF_ITEMS); chunks past it.
+CHUNKED_FROM_ROWS = 1000
+# Rows of a detail page at the fixed row height of css/invoice-pdf.css (`.row`), with room
+# to spare at the foot; the first detail page gives three rows to its heading.
+ROWS_PER_PAGE = 56
+FIRST_PAGE_ROWS = ROWS_PER_PAGE - 3
+# Pages a process renders at once: about 900 rows, some 50 MB of WeasyPrint's boxes.
+PAGES_PER_CHUNK = 16
 
 
 class StaticOnlyFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint ships no types
@@ -33,18 +64,187 @@ class StaticOnlyFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint ships n
         return URLFetcherResponse(url, body, {"Content-Type": ALLOWED_STATIC[path]})
 
 
+def _html(html: str) -> HTML:
+    return HTML(string=html, base_url=STATIC_SCHEME, url_fetcher=StaticOnlyFetcher())
+
+
 def invoice_pdf(invoice: Invoice, *, language: str = "it") -> bytes:
-    """The invoice as a PDF: a summary page, then every charge, line by line."""
+    """The invoice as a PDF: a summary page, then every charge, line by line, with "Pagina
+    X di Y" on every page."""
+    rows = invoice.items.count()
+    if rows <= CHUNKED_FROM_ROWS:
+        with translation.override(language):
+            html = _invoice_html(invoice, summary_only=False)
+        pdf: bytes = _html(html).write_pdf()
+        return pdf
+    with tempfile.TemporaryDirectory(prefix="invoice-pdf-") as folder:
+        joined = _chunked_pdf(invoice, rows=rows, language=language, folder=Path(folder))
+        return joined.read_bytes()
+
+
+def _invoice_html(invoice: Invoice, *, summary_only: bool, total_pages: int = 0) -> str:
+    return render_to_string(
+        "billing/pdf/invoice.html",
+        {
+            "invoice": invoice,
+            "seller": settings.INVOICE_SELLER,
+            "vat_lines": invoice.vat_lines.all(),
+            "items": invoice.items.select_related("line").order_by("line__number", "id"),
+            "summary_only": summary_only,
+            "total_pages": total_pages,
+        },
+    )
+
+
+def _detail_page_sizes(rows: int) -> list[int]:
+    """Rows on each detail page: FIRST_PAGE_ROWS, then ROWS_PER_PAGE, the last the rest."""
+    sizes = [min(rows, FIRST_PAGE_ROWS)]
+    for start in range(FIRST_PAGE_ROWS, rows, ROWS_PER_PAGE):
+        sizes.append(min(ROWS_PER_PAGE, rows - start))
+    return sizes
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Consecutive detail pages of an invoice: `sizes` rows each from row `start` (in the
+    detail's order), numbered from `first_number`. It carries all a child process needs."""
+
+    invoice_id: int
+    language: str
+    start: int
+    sizes: tuple[int, ...]
+    opens_detail: bool
+    first_number: int
+    total_pages: int
+    path: str
+
+
+def _chunked_pdf(invoice: Invoice, *, rows: int, language: str, folder: Path) -> Path:
+    sizes = _detail_page_sizes(rows)
     with translation.override(language):
+        # The summary's own length fixes the number of every detail page: lay it out once
+        # to count its pages, then again with the total in its footer.
+        summary_pages = len(_html(_invoice_html(invoice, summary_only=True)).render().pages)
+        total = summary_pages + len(sizes)
+        summary_html = _invoice_html(invoice, summary_only=True, total_pages=total)
+    chunks = [
+        Chunk(
+            invoice_id=invoice.pk,
+            language=language,
+            start=sum(sizes[:first]),
+            sizes=tuple(sizes[first : first + PAGES_PER_CHUNK]),
+            opens_detail=first == 0,
+            first_number=summary_pages + first + 1,
+            total_pages=total,
+            path=str(folder / f"chunk-{first:06d}.pdf"),
+        )
+        for first in range(0, len(sizes), PAGES_PER_CHUNK)
+    ]
+    processes = min(settings.PDF_PROCESSES, len(os.sched_getaffinity(0)), len(chunks))
+    # Children read committed rows only, on their own connections: inside a transaction
+    # (a caller's, a test's) this process renders every chunk itself.
+    in_transaction = any(c.in_atomic_block for c in connections.all(initialized_only=True))
+    summary = folder / "summary.pdf"
+    if processes <= 1 or in_transaction:
+        _html(summary_html).write_pdf(summary)
+        for chunk in chunks:
+            render_chunk(chunk)
+    else:
+        _render_in_processes(chunks, processes=processes, summary_html=summary_html, out=summary)
+    joined = folder / "invoice.pdf"
+    _join([summary, *(Path(chunk.path) for chunk in chunks)], joined)
+    return joined
+
+
+def _render_in_processes(
+    chunks: list[Chunk], *, processes: int, summary_html: str, out: Path
+) -> None:
+    """The chunks in `processes - 1` children and this process. The children are forks of
+    this process, started after it laid the summary out: Django, WeasyPrint and the fonts
+    are already loaded, shared copy-on-write, so a child's first page costs what any other
+    does. Fork is safe here: the caller is in no transaction (see _chunked_pdf), a child
+    never uses this process's database connections (_start_child), and a child only runs
+    render_chunk."""
+    with ProcessPoolExecutor(
+        max_workers=processes - 1, mp_context=get_context("fork"), initializer=_start_child
+    ) as pool:
+        futures = [pool.submit(render_chunk, chunk) for chunk in chunks]
+        _html(summary_html).write_pdf(out)
+        # From the last chunk back, this process takes those no child has started.
+        for future, chunk in zip(reversed(futures), reversed(chunks), strict=True):
+            if not future.cancel():
+                break
+            render_chunk(chunk)
+        for future in futures:
+            if not future.cancelled():
+                future.result()  # a child's exception, raised here
+
+
+def _start_child() -> None:
+    # The parent's connections are on sockets this child shares: forgotten, never closed
+    # (closing ends the parent's session, and with it the cursor an archive iterates;
+    # psycopg does not close a connection collected in another process than its own).
+    # The child opens its own on its first query and closes it when it ends.
+    for connection in connections.all(initialized_only=True):
+        connection.connection = None
+    Finalize(None, connections.close_all, exitpriority=0)
+    # The parent's handlers (a worker's graceful shutdown) would keep a child rendering.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def render_chunk(chunk: Chunk) -> None:
+    """Render a chunk's detail pages into chunk.path, reading only their rows."""
+    with translation.override(chunk.language):
         html = render_to_string(
-            "billing/pdf/invoice.html",
+            "billing/pdf/invoice_detail_pages.html",
             {
-                "invoice": invoice,
                 "seller": settings.INVOICE_SELLER,
-                "vat_lines": invoice.vat_lines.all(),
-                "items": invoice.items.select_related("line").order_by("line__number", "id"),
+                "pages": list(_pages(chunk)),
+                "first_page": chunk.first_number,
+                "total_pages": chunk.total_pages,
             },
         )
-    document = HTML(string=html, base_url=STATIC_SCHEME, url_fetcher=StaticOnlyFetcher())
-    pdf: bytes = document.write_pdf()
-    return pdf
+    _html(html).write_pdf(chunk.path)
+
+
+@dataclass(frozen=True)
+class Row:
+    line: str  # empty when the row above on the same page is of the same line
+    service: str
+    vat_rate: Decimal | None
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class Page:
+    first: bool
+    rows: list[Row]
+
+
+def _pages(chunk: Chunk) -> Iterator[Page]:
+    items = iter(
+        InvoiceItem.objects.filter(invoice_id=chunk.invoice_id)
+        .order_by("line__number", "id")
+        .values_list("line_id", "line__number", "service", "vat_rate", "amount")[
+            chunk.start : chunk.start + sum(chunk.sizes)
+        ]
+    )
+    contract = gettext("Contratto")
+    for index, size in enumerate(chunk.sizes):
+        rows: list[Row] = []
+        previous: object = None
+        for line_id, number, service, vat_rate, amount in islice(items, size):
+            # The line's number on its first row, and again atop a page its rows continue on.
+            shown = "" if rows and line_id == previous else (number or contract)
+            rows.append(Row(line=shown, service=service, vat_rate=vat_rate, amount=amount))
+            previous = line_id
+        yield Page(first=chunk.opens_detail and index == 0, rows=rows)
+
+
+def _join(parts: list[Path], out: Path) -> None:
+    writer = PdfWriter()
+    for part in parts:
+        writer.append(str(part))
+    with open(out, "wb") as file:
+        writer.write(file)

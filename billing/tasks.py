@@ -9,19 +9,23 @@ from billing.services import invoice_document_store
 
 @task()
 def make_invoice_document(document_id: int) -> None:
-    """Render a large invoice's PDF in a worker (`manage.py db_worker`), not the web one."""
+    """Render a large invoice's PDF in a worker, not the web one. Safe to run twice, even at
+    once (RQ runs a job again when its worker is lost, and a lost worker's job may still be
+    running): the first run to finish stores the document, a later one keeps nothing."""
     document = InvoiceDocument.objects.select_related("invoice").get(pk=document_id)
     if document.status == InvoiceDocument.Status.READY:
         return
     try:
         content = invoice_pdf(document.invoice)
     except Exception:
-        InvoiceDocument.objects.filter(pk=document_id).update(
-            status=InvoiceDocument.Status.FAILED, finished_at=timezone.now()
-        )
+        InvoiceDocument.objects.filter(pk=document_id).exclude(
+            status=InvoiceDocument.Status.READY
+        ).update(status=InvoiceDocument.Status.FAILED, finished_at=timezone.now())
         raise
     with transaction.atomic():
-        invoice_document_store(document, content)
+        stored = InvoiceDocument.objects.select_for_update().only("status").get(pk=document_id)
+        if stored.status != InvoiceDocument.Status.READY:
+            invoice_document_store(document, content)
 
 
 @task()

@@ -39,11 +39,15 @@ class LinePlan(models.Model):
 
 
 class UsageRecord(models.Model):
-    """One record from the billing system. `record_id` is the system's own id: loading the
-    same record twice stores it once."""
+    """One record from the billing system. `record_id` is the system's own id and the
+    primary key: loading the same record twice stores it once.
 
-    record_id = models.CharField(max_length=64)
-    # The (line, started_at) index serves the line's own lookups: no second index on line.
+    The import writes a row here for every record it stores, so the table keeps the one
+    index its idempotency needs: no surrogate id beside record_id, no LIKE index for it
+    (migration 0008), and no index on the line (no page reads raw records, only the
+    aggregates; deleting a line scans them, a rare staff action)."""
+
+    record_id = models.CharField(max_length=64, primary_key=True)
     # No database constraint: the import only stores lines it has just looked up (a row of
     # an unknown number is refused), and PostgreSQL's deferred check of a million records
     # cost about a fifth of the import. Django still cascades a line's deletion.
@@ -61,11 +65,7 @@ class UsageRecord(models.Model):
     cost = models.DecimalField(max_digits=12, decimal_places=4)
 
     class Meta:
-        indexes = [models.Index(fields=["line", "started_at"])]
         constraints = [
-            # A constraint rather than unique=True: the field would add a LIKE index on
-            # PostgreSQL that no query uses and every import would keep up.
-            models.UniqueConstraint(fields=["record_id"], name="one_usage_record_per_id"),
             models.CheckConstraint(condition=Q(quantity__gte=0), name="usage_quantity_positive"),
         ]
 
@@ -255,6 +255,8 @@ class ThresholdAlert(models.Model):
     month = models.DateField()  # its first day
     value = models.DecimalField(_("valore"), max_digits=14, decimal_places=2)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set when its e-mails have gone out: a task run again (its worker lost) skips it.
+    emailed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

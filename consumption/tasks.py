@@ -1,9 +1,10 @@
-"""Work done in the task worker (`manage.py db_worker`), after the transaction that asked."""
+"""Work done in the task worker (`manage.py db_worker` or RQ), after the transaction that asked."""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.utils import translation
+from django.db import transaction
+from django.utils import timezone, translation
 from django_tasks import task
 
 from core.mail import send_templated_email
@@ -15,6 +16,7 @@ def email_threshold_alerts(alert_ids: list[int]) -> None:
     (checked again here: access may have changed since the import), one message each
     (they need not see one another's addresses). Enqueued once, by the import that made
     the alerts."""
+    from consumption.models import ThresholdAlert
     from consumption.thresholds import (
         alert_body,
         alert_title,
@@ -23,11 +25,19 @@ def email_threshold_alerts(alert_ids: list[int]) -> None:
 
     with translation.override(settings.LANGUAGE_CODE):
         for alert, people in alerts_with_recipients(alert_ids):
-            context = {"title": alert_title(alert), "body": alert_body(alert)}
-            for person in people:
-                if person.email:
-                    send_templated_email(
-                        "consumption/email/threshold_crossed",
-                        {**context, "person": person},
-                        [person.email],
-                    )
+            # Each alert's e-mails once, even when the task runs again (a lost worker) or
+            # twice at once: its row is locked while they go out and marked when they have.
+            with transaction.atomic():
+                locked = ThresholdAlert.objects.select_for_update().get(pk=alert.pk)
+                if locked.emailed_at is not None:
+                    continue
+                context = {"title": alert_title(alert), "body": alert_body(alert)}
+                for person in people:
+                    if person.email:
+                        send_templated_email(
+                            "consumption/email/threshold_crossed",
+                            {**context, "person": person},
+                            [person.email],
+                        )
+                locked.emailed_at = timezone.now()
+                locked.save(update_fields=["emailed_at"])

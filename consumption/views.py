@@ -31,6 +31,7 @@ from consumption import exports, periods, selectors, thresholds, top_ups
 from consumption.forms import BilledReportForm, PeriodForm, SimSearchForm, TopUpForm
 from consumption.models import LinePlan, Plan, SimCredit, TopUp, UsageKind
 from consumption.templatetags import usage
+from core.dbrouting import reads_from_replica
 from core.links import base_url
 from core.pagination import paginate
 
@@ -61,6 +62,7 @@ class Allowance:
 
 
 @requires(C.VIEW_USAGE)
+@reads_from_replica
 def index(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     form = PeriodForm(request.GET or None)
@@ -153,6 +155,7 @@ def _show_month(form: PeriodForm, start: date, end: date) -> None:
 
 
 @requires(C.VIEW_USAGE)
+@reads_from_replica
 def sim_usage(request: HttpRequest, pk: int) -> HttpResponse:
     user = user_of(request)
     sim = get_object_or_404(
@@ -218,6 +221,7 @@ def sim_usage(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @requires(C.VIEW_ALL_SIMS)
+@reads_from_replica
 def all_sims(request: HttpRequest) -> HttpResponseBase:
     user = user_of(request)
     form = SimSearchForm(request.GET or None)
@@ -274,6 +278,7 @@ def all_sims(request: HttpRequest) -> HttpResponseBase:
 
 
 @requires(C.VIEW_BILLED_REPORTS)
+@reads_from_replica
 def billed_report(request: HttpRequest) -> HttpResponseBase:
     """Services already billed, per company line and invoice period (C3)."""
     user = user_of(request)

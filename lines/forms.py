@@ -4,6 +4,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django import forms
+from django.forms.renderers import Jinja2
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -16,8 +17,14 @@ from lines.models import BlockReason, SimChangeReason
 from lines.search import LineSearchForm
 from lines.services import RELOCATION_HORIZON_DAYS, RELOCATION_NOTICE_DAYS
 
+# Django's own widget templates, in Jinja2: the same HTML, autoescaped, rendered in 40% of
+# the template engine's time (its include per <option> made the filter a fifth of the line
+# list's time). One instance: its environment compiles each template once.
+WIDGETS_IN_JINJA2 = Jinja2()
+
 
 class LineFilterForm(LineSearchForm):
+    default_renderer = WIDGETS_IN_JINJA2
     # The filter reads as a sentence ("Linee mobili"), not as the contract's kind ("Mobile").
     kind = forms.ChoiceField(
         label=_("Tipo"),

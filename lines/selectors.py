@@ -31,37 +31,35 @@ class LineRow(TypedDict):
     number: str
     label: str
     kind_label: str
-    # Read by partials/line_state.html as it reads a Line.
     state_label: str
-    is_active: bool
-    is_blocked: bool
-    assignee: str
-    services: list[str]
+    # The badge's colour as partials/line_state.html gives it to a Line in the same state:
+    # the list writes the badge inline, 50 includes cost it more than the rest of a row.
+    state_badge: str
+    assignee: str  # "–" for nobody, as the page shows it
+    services: str  # the active services' names, ", "-joined; "–" for none
     url: str  # the view's to fill: selectors know no URLs
 
 
+def _state_badge(line: Line) -> str:
+    if line.is_active:
+        return "text-bg-success"
+    if line.is_blocked:
+        return "text-bg-danger"
+    return "text-bg-secondary"
+
+
 def line_rows(lines: QuerySet[Line]) -> list[LineRow]:
-    """One page of the line list as plain values, with the names of the active services:
-    two queries, and no model instances (they cost more than the rest of the page)."""
+    """One page of the line list as plain values ready to print, with the names of the
+    active services: two queries, and no model instances (they cost more than the rest of
+    the page). The template prints each value as it is: a row costs it no filter or tag."""
     # Labels translated once a page, not once a row. A row answers what its state allows as
     # a Line in that state does.
     kinds = {code: str(label) for code, label in Contract.Kind.choices}
     in_state = {code: Line(state=code) for code in Line.State.values}
     state_labels = {code: line.state_label for code, line in in_state.items()}
-    rows = [
-        LineRow(
-            pk=pk,
-            number=number,
-            label=label,
-            kind_label=kinds[kind],
-            state_label=state_labels[state],
-            is_active=in_state[state].is_active,
-            is_blocked=in_state[state].is_blocked,
-            assignee=f"{first_name or ''} {last_name or ''}".strip(),
-            services=[],
-            url="",
-        )
-        for pk, number, label, kind, state, first_name, last_name in lines.values_list(
+    badges = {code: _state_badge(line) for code, line in in_state.items()}
+    values = list(
+        lines.values_list(
             "pk",
             "number",
             "label",
@@ -70,14 +68,25 @@ def line_rows(lines: QuerySet[Line]) -> list[LineRow]:
             "assignee__first_name",
             "assignee__last_name",
         )
-    ]
-    by_pk = {row["pk"]: row for row in rows}
-    services = LineService.objects.filter(line__in=by_pk, until__isnull=True).order_by(
-        "kind", "name"
     )
-    for line_id, name in services.values_list("line_id", "name"):
-        by_pk[line_id]["services"].append(name)
-    return rows
+    services: dict[int, list[str]] = {pk: [] for pk, *_rest in values}
+    active = LineService.objects.filter(line__in=services, until__isnull=True)
+    for line_id, name in active.order_by("kind", "name").values_list("line_id", "name"):
+        services[line_id].append(name)
+    return [
+        LineRow(
+            pk=pk,
+            number=number,
+            label=label,
+            kind_label=kinds[kind],
+            state_label=state_labels[state],
+            state_badge=badges[state],
+            assignee=f"{first_name or ''} {last_name or ''}".strip() or "–",
+            services=", ".join(services[pk]) or "–",
+            url="",
+        )
+        for pk, number, label, kind, state, first_name, last_name in values
+    ]
 
 
 def line_get_for_user(*, user: User, pk: int) -> Line:

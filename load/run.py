@@ -88,7 +88,7 @@ def ensure_database(url: str = DATABASE_URL) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def _server_env(database_url: str, port: str) -> dict[str, str]:
+def server_env(database_url: str, port: str) -> dict[str, str]:
     return {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -106,17 +106,17 @@ def _server_env(database_url: str, port: str) -> dict[str, str]:
     }
 
 
-def _manage(env: dict[str, str], *args: str) -> None:
+def manage(env: dict[str, str], *args: str) -> None:
     subprocess.run([str(BIN / "python"), "manage.py", *args], cwd=ROOT, env=env, check=True)
 
 
-def _prepare(env: dict[str, str]) -> None:
+def prepare(env: dict[str, str]) -> None:
     """Migrate and load the demo data (idempotent)."""
-    _manage(env, "migrate", "--noinput", "-v0")
-    _manage(env, "seed_demo", "--force")
+    manage(env, "migrate", "--noinput", "-v0")
+    manage(env, "seed_demo", "--force")
 
 
-def _answers(url: str, timeout: float = 2) -> int:
+def status_of(url: str, timeout: float = 2) -> int:
     """The status /readyz (or any page) answers with; 0 when nothing answers."""
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - our own server
@@ -128,26 +128,43 @@ def _answers(url: str, timeout: float = 2) -> int:
         return 0
 
 
-@contextlib.contextmanager
-def _gunicorn(env: dict[str, str], port: str, log: str) -> Iterator[subprocess.Popen[bytes]]:
-    server = subprocess.Popen(
+def gunicorn_start(
+    env: dict[str, str], log: str | Path, *, own_group: bool = False
+) -> subprocess.Popen[bytes]:
+    """gunicorn with gunicorn.conf.py; `own_group`: in a process group of its own, so that
+    the master and its workers can be killed together (load/cluster.py)."""
+    return subprocess.Popen(
         [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "area_clienti.wsgi"],
         cwd=ROOT,
         env=env,
-        stderr=open(log, "w"),  # noqa: SIM115 - lives as long as gunicorn
+        # Open as long as gunicorn writes to it.
+        stderr=open(log, "w"),
+        start_new_session=own_group,
     )
+
+
+def wait_until_ready(url: str, seconds: float = 30) -> bool:
+    """Whether `url` (a /readyz) answered 200 within `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if status_of(url) == 200:
+            return True
+        time.sleep(0.5)
+    return False
+
+
+@contextlib.contextmanager
+def _gunicorn(env: dict[str, str], port: str, log: str) -> Iterator[subprocess.Popen[bytes]]:
+    server = gunicorn_start(env, log)
     try:
-        for _ in range(60):
-            if _answers(f"http://127.0.0.1:{port}/readyz") == 200:
-                break
-            time.sleep(0.5)
+        wait_until_ready(f"http://127.0.0.1:{port}/readyz")
         yield server
     finally:
         server.terminate()
         server.wait(timeout=30)
 
 
-def _locust(classes: list[str], port: str, stats: str, *extra: str) -> list[str]:
+def locust_command(classes: list[str], port: str, stats: str, *extra: str) -> list[str]:
     return [
         str(BIN / "locust"), "-f", "load/locustfile.py", "--headless",
         "-u", str(USERS), "-r", SPAWN_RATE,
@@ -166,12 +183,12 @@ class LoadResult:
 
 
 def run_load() -> LoadResult:
-    env = _server_env(DATABASE_URL, PORT)
+    env = server_env(DATABASE_URL, PORT)
     ensure_database(DATABASE_URL)
-    _prepare(env)
+    prepare(env)
     stats = "/tmp/acb-load"
     with _gunicorn(env, PORT, "/tmp/acb-load-gunicorn.log"):
-        command = _locust(["Person"], PORT, stats, "-t", DURATION)
+        command = locust_command(["Person"], PORT, stats, "-t", DURATION)
         subprocess.run(command, cwd=ROOT, check=False)
         with open(f"{stats}_stats.csv") as rows:
             total = next(row for row in csv.DictReader(rows) if row["Name"] == "Aggregated")
@@ -295,7 +312,7 @@ class OutageResult:
 GUNICORN_OUTAGE_LOG = "/tmp/acb-outage-gunicorn.log"
 
 
-def _fresh_invoices(env: dict[str, str], url: str, tag: str) -> None:
+def fresh_invoices(env: dict[str, str], url: str, tag: str) -> None:
     """Open invoices for this run, loaded the way the billing system sends them."""
     import psycopg
 
@@ -309,10 +326,11 @@ def _fresh_invoices(env: dict[str, str], url: str, tag: str) -> None:
     today = time.strftime("%Y-%m-%d")
     path = Path(f"/tmp/acb-outage-invoices-{tag}.jsonl")
     with path.open("w") as out:
-        for vat_number, contract in contracts:
+        for k, (vat_number, contract) in enumerate(contracts):
             for n in range(OUTAGE_INVOICES):
                 record = {
-                    "number": f"LO-{tag}-{contract}-{n:03d}",  # up to 30 characters
+                    # FatturaPA's Numero: up to 20 characters.
+                    "number": f"LO{tag}-{k}-{n:03d}",
                     "company_vat_number": vat_number,
                     "contract": contract,
                     "issue_date": today,
@@ -330,11 +348,11 @@ def _fresh_invoices(env: dict[str, str], url: str, tag: str) -> None:
                     ],
                 }
                 out.write(json.dumps(record) + "\n")
-    _manage(env, "import_invoices", str(path))
+    manage(env, "import_invoices", str(path))
     path.unlink()
     with psycopg.connect(url) as conn:
         loaded = conn.execute(
-            "SELECT count(*) FROM billing_invoice WHERE number LIKE %s", [f"LO-{tag}-%"]
+            "SELECT count(*) FROM billing_invoice WHERE number LIKE %s", [f"LO{tag}-%"]
         ).fetchone()
     if not loaded or loaded[0] != len(contracts) * OUTAGE_INVOICES:
         raise RuntimeError(f"fresh invoices: {loaded} loaded of {len(contracts) * OUTAGE_INVOICES}")
@@ -347,7 +365,7 @@ _COUNTED = {
 }
 
 
-def _high_water(url: str) -> tuple[dict[str, int], Decimal]:
+def high_water(url: str) -> tuple[dict[str, int], Decimal]:
     """The last row of each counted table before the run, and the SIMs' total credit."""
     import psycopg
 
@@ -365,7 +383,7 @@ def _credit(conn: Any) -> Decimal:
     return Decimal(row[0] if row else 0)
 
 
-def _stored(url: str, marks: dict[str, int]) -> tuple[dict[str, set[str]], Decimal, int]:
+def stored_rows(url: str, marks: dict[str, int]) -> tuple[dict[str, set[str]], Decimal, int]:
     """What this run left in the database: payments that succeeded, top-ups credited,
     tracked requests opened (of any kind), by their references; SIM credit; refunds."""
     import psycopg
@@ -397,7 +415,7 @@ def _stored(url: str, marks: dict[str, int]) -> tuple[dict[str, set[str]], Decim
     return stored, balance, int(refunded[0] if refunded else 0)
 
 
-class _Probe(threading.Thread):
+class Probe(threading.Thread):
     """Asks /readyz every half second, as a load balancer would."""
 
     def __init__(self, url: str) -> None:
@@ -406,18 +424,78 @@ class _Probe(threading.Thread):
         self.answers: list[Answer] = []
         self.stopping = threading.Event()
 
+    def status(self) -> int:
+        return status_of(self.url, timeout=10)
+
     def run(self) -> None:
         while not self.stopping.is_set():
             start = time.time()
-            status = _answers(self.url, timeout=10)
-            self.answers.append(Answer(start, time.time(), status, status == 503, "readyz"))
+            status = self.status()
+            self.answers.append(Answer(start, time.time(), status, status == 503, self.url))
             self.stopping.wait(0.5)
 
 
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
     if not path.exists():
         return []
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def start_people(
+    port: str, stats: str, length: float, ledger: Path, log: Path
+) -> subprocess.Popen[bytes]:
+    """The people who browse and act (`Person` and `Customer`) for `length` seconds,
+    recording their requests and what they were told succeeded; returns once the load has
+    begun (locust takes a few seconds to start)."""
+    command = locust_command(
+        ["Person", "Customer"], port, stats,
+        "-t", f"{length:.0f}s",
+        # At the end, people finish what they were doing (a payment under way).
+        "--stop-timeout", "90",
+        # Failed requests are the bars' to judge (some are expected): a non-zero exit is
+        # locust itself failing (its locustfile, its arguments).
+        "--exit-code-on-error", "0",
+    )  # fmt: skip
+    for stale in (ledger, log):
+        stale.unlink(missing_ok=True)
+    locust_env = {**os.environ, "LOAD_LEDGER": str(ledger), "LOAD_REQUEST_LOG": str(log)}
+    people = subprocess.Popen(command, cwd=ROOT, env=locust_env)
+    for _ in range(300):
+        if log.exists() or people.poll() is not None:
+            break
+        time.sleep(0.2)
+    return people
+
+
+def logged_answers(logged: list[dict[str, Any]]) -> list[Answer]:
+    return [
+        Answer(e["start"], e["end"], e["status"], e["friendly"], e["name"])
+        for e in logged
+        if "start" in e
+    ]
+
+
+def bookkeeping(entries: list[dict[str, Any]], stored: dict[str, set[str]]) -> list[Bookkeeping]:
+    """The ledger's confirmed actions beside the rows the run left, action by action."""
+    books = []
+    for action in _COUNTED:
+        mine = [e for e in entries if e["action"] == action]
+        books.append(
+            Bookkeeping(
+                action=action.replace("_", "-") + "s",
+                confirmed={e["reference"] for e in mine if e["reference"]},
+                stored=stored[action],
+                abandoned=sum(1 for e in mine if not e["reference"]),
+            )
+        )
+    return books
+
+
+def credit_confirmed(entries: list[dict[str, Any]]) -> Decimal:
+    return sum(
+        (Decimal(e["amount"]) for e in entries if e["action"] == "top_up" and e["reference"]),
+        Decimal(0),
+    )
 
 
 def run_outage() -> OutageResult:
@@ -426,41 +504,27 @@ def run_outage() -> OutageResult:
     proxied = url.replace(
         f"@{target.hostname}:{target.port or 5432}/", f"@127.0.0.1:{OUTAGE_PROXY_PORT}/"
     )
-    direct = _server_env(url, OUTAGE_PORT)
+    direct = server_env(url, OUTAGE_PORT)
     ensure_database(url)
-    _prepare(direct)
+    prepare(direct)
     tag = time.strftime("%m%d%H%M%S")
-    _fresh_invoices(direct, url, tag)
-    marks, credit_before = _high_water(url)
+    fresh_invoices(direct, url, tag)
+    marks, credit_before = high_water(url)
 
     ledger, log = Path("/tmp/acb-outage-ledger.jsonl"), Path("/tmp/acb-outage-requests.jsonl")
-    for stale in (ledger, log):
-        stale.unlink(missing_ok=True)
     env = {
-        **_server_env(proxied, OUTAGE_PORT),
+        **server_env(proxied, OUTAGE_PORT),
         # Receipts are rendered and "sent" nowhere: no mail server here.
         "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
     }
     proxy = DatabaseProxy((target.hostname or "127.0.0.1", target.port or 5432), OUTAGE_PROXY_PORT)
-    probe = _Probe(f"http://127.0.0.1:{OUTAGE_PORT}/readyz")
+    probe = Probe(f"http://127.0.0.1:{OUTAGE_PORT}/readyz")
     people: subprocess.Popen[bytes] | None = None
     try:
         with _gunicorn(env, OUTAGE_PORT, GUNICORN_OUTAGE_LOG):
             length = OUTAGE_AFTER + OUTAGE_LENGTH + OUTAGE_THEN
-            command = _locust(
-                ["Person", "Customer"], OUTAGE_PORT, "/tmp/acb-outage",
-                "-t", f"{length:.0f}s",
-                # At the end, people finish what they were doing (a payment under way).
-                "--stop-timeout", "90",
-            )  # fmt: skip
-            locust_env = {**os.environ, "LOAD_LEDGER": str(ledger), "LOAD_REQUEST_LOG": str(log)}
-            people = subprocess.Popen(command, cwd=ROOT, env=locust_env)
+            people = start_people(OUTAGE_PORT, "/tmp/acb-outage", length, ledger, log)
             probe.start()
-            # The clock starts with the load itself (locust takes a few seconds to start).
-            for _ in range(300):
-                if log.exists() or people.poll() is not None:
-                    break
-                time.sleep(0.2)
             started = time.time()
             time.sleep(max(0, started + OUTAGE_AFTER - time.time()))
             proxy.cut()
@@ -481,35 +545,17 @@ def run_outage() -> OutageResult:
 
     window = {"cut_at": cut_at, "restore_at": restore_at}
     Path("/tmp/acb-outage-window.json").write_text(json.dumps(window))
-    stored, credit_after, refunded = _stored(url, marks)
-    entries = _read_jsonl(ledger)
-    books = []
-    for action in _COUNTED:
-        mine = [e for e in entries if e["action"] == action]
-        books.append(
-            Bookkeeping(
-                action=action.replace("_", "-") + "s",
-                confirmed={e["reference"] for e in mine if e["reference"]},
-                stored=stored[action],
-                abandoned=sum(1 for e in mine if not e["reference"]),
-            )
-        )
-    logged = _read_jsonl(log)
+    stored, credit_after, refunded = stored_rows(url, marks)
+    entries = read_jsonl(ledger)
+    logged = read_jsonl(log)
     return OutageResult(
         cut_at=cut_at,
         restore_at=restore_at,
-        answers=[
-            Answer(e["start"], e["end"], e["status"], e["friendly"], e["name"])
-            for e in logged
-            if "start" in e
-        ],
+        answers=logged_answers(logged),
         probes=probe.answers,
-        books=books,
+        books=bookkeeping(entries, stored),
         credit_added=credit_after - credit_before,
-        credit_confirmed=sum(
-            (Decimal(e["amount"]) for e in entries if e["action"] == "top_up" and e["reference"]),
-            Decimal(0),
-        ),
+        credit_confirmed=credit_confirmed(entries),
         retried=sum(1 for e in entries if e["reference"] and e.get("retries")),
         refunded=refunded,
         reconnected=sum(1 for e in logged if e.get("resent_on_new_connection")),
@@ -524,7 +570,7 @@ def _workers_lost(log: str) -> int:
         return sum(1 for line in lines if any(sign in line for sign in signs))
 
 
-def _verdict(ok: bool) -> str:
+def verdict(ok: bool) -> str:
     return "ok" if ok else "MISSED"
 
 
@@ -557,7 +603,7 @@ def main_outage() -> int:
     for label, value, bar, unit in result.figures():
         ok = value <= bar
         failed += not ok
-        print(f"  {label:<66} {value:>8.2f} bar <= {bar:g} {unit:<2} {_verdict(ok)}")
+        print(f"  {label:<66} {value:>8.2f} bar <= {bar:g} {unit:<2} {verdict(ok)}")
     return 1 if failed else 0
 
 

@@ -7,14 +7,19 @@
 #
 #   scripts/system-packages.sh run   Python's venv module, Node.js and npm, Pango and DejaVu
 #                                    fonts for WeasyPrint (the billing views import it)
-#   scripts/system-packages.sh test  the same, Debian's Chromium for the browser tests, and
+#   scripts/system-packages.sh test  the same, Debian's Chromium for the browser tests, Redis
+#                                    (the task queue's test starts its own server), and
 #                                    PostgreSQL when DATABASE_URL names this machine
+#   scripts/system-packages.sh cluster  run's, PostgreSQL as for test, HAProxy and Redis
+#                                    (`make cluster`, `make load-cluster`: load/cluster.py)
+#   scripts/system-packages.sh bench run's, PostgreSQL as for test, wrk and curl (`make
+#                                    bench` serves pages to wrk: bench/run.py)
 set -euo pipefail
 
 mode=${1:-}
 case $mode in
-  run | test) ;;
-  *) echo "usage: $0 run|test" >&2; exit 2 ;;
+  run | test | cluster | bench) ;;
+  *) echo "usage: $0 run|test|cluster|bench" >&2; exit 2 ;;
 esac
 python=${PYTHON:-python3.11}
 # `make test`'s default. Only a passwordless URL on this machine is ours to set up: a server
@@ -35,7 +40,7 @@ fail() {
 }
 
 local_postgres=false
-if [ "$mode" = test ] &&
+if [[ $mode == test || $mode == cluster || $mode == bench ]] &&
   [[ $database_url =~ ^postgres(ql)?://([A-Za-z_][A-Za-z0-9_]*)@127\.0\.0\.1(:([0-9]+))?/ ]]; then
   local_postgres=true pg_user=${BASH_REMATCH[2]} pg_port=${BASH_REMATCH[4]:-5432}
 fi
@@ -51,9 +56,19 @@ ldconfig -p | grep 'libpangoft2-1\.0\.so\.0' >/dev/null || missing+=(libpango-1.
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 if [ "$mode" = test ]; then
   [ -x /usr/bin/chromium ] || missing+=(chromium) # the path tests/browser/conftest.py launches
-  if $local_postgres && ! compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null; then
-    missing+=(postgresql)
-  fi
+fi
+if [[ $mode == test || $mode == cluster ]]; then
+  command -v redis-server >/dev/null || missing+=(redis-server)
+fi
+if [ "$mode" = cluster ]; then
+  command -v haproxy >/dev/null || missing+=(haproxy)
+fi
+if [ "$mode" = bench ]; then
+  command -v wrk >/dev/null || missing+=(wrk)
+  command -v curl >/dev/null || missing+=(curl)
+fi
+if $local_postgres && ! compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null; then
+  missing+=(postgresql)
 fi
 
 if [ ${#missing[@]} -gt 0 ]; then
@@ -64,6 +79,15 @@ if [ ${#missing[@]} -gt 0 ]; then
     " ${sudo}apt-get update && $sudo$install"
   echo "Installing system packages: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
+  # Debian's packages start their system service once installed (redis-server on 6379): the
+  # tests and the cluster start their own servers, and this script PostgreSQL. A policy-rc.d
+  # answering 101 ("not allowed") keeps them from starting; it lasts this install only.
+  policy=/usr/sbin/policy-rc.d
+  if [ ! -e $policy ]; then
+    trap 'rm -f $policy' EXIT
+    printf '#!/bin/sh\nexit 101\n' >$policy
+    chmod +x $policy
+  fi
   apt-get update -qq
   $install -qq >/dev/null
 fi
@@ -89,7 +113,7 @@ role_can_create_databases() {
 role_can_create_databases && exit 0
 $root || fail "The tests need to connect to PostgreSQL on 127.0.0.1:$pg_port as $pg_user without a" \
   "password and to create databases, and cannot. To create the role and let it in from" \
-  "127.0.0.1 (trust, in pg_hba.conf), run as root:\n  ${sudo}env DATABASE_URL=$database_url bash $0 test"
+  "127.0.0.1 (trust, in pg_hba.conf), run as root:\n  ${sudo}env DATABASE_URL=$database_url bash $0 $mode"
 
 # As the postgres superuser, through the local socket (Debian's peer authentication).
 as_postgres() { (cd / && runuser -u postgres -- psql -X -q -A -t -p "$pg_port" -d postgres -v ON_ERROR_STOP=1 "$@"); }

@@ -95,3 +95,26 @@ def test_a_body_over_the_size_limit_is_a_json_413(token: str, settings) -> None:
     response = post({"records": [], "padding": padding}, token)
     assert response.status_code == 413
     assert response.json() == {"error": "The body is too large."}
+
+
+def test_a_push_during_a_file_import_is_told_to_retry(
+    world: World, token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An import under way holds the usage lock (here another session holds it): the push
+    waits a bounded time, then answers 503 with Retry-After and loads nothing."""
+    import psycopg
+    from django.db import connection
+
+    from api import views
+    from consumption.services import USAGE_LOAD_LOCK
+
+    monkeypatch.setattr(views, "USAGE_LOCK_WAIT", "200ms")
+    params = connection.get_connection_params()
+    with psycopg.connect(**params) as importer:
+        importer.execute("SELECT pg_advisory_lock(%s)", [USAGE_LOAD_LOCK])
+        answer = post({"records": records(world)}, token)
+    assert answer.status_code == 503
+    assert answer["Retry-After"] == "5"
+    assert "retry" in answer.json()["error"].lower()
+    assert not UsageRecord.objects.exists()
+    assert post({"records": records(world)}, token).status_code == 200

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.db import close_old_connections, connection
@@ -120,12 +121,13 @@ def test_a_payment_confirmed_during_the_outage_is_applied_once(
 
 
 def test_a_session_left_unsaved_by_the_outage_is_a_503_not_a_bad_request(
-    world: World, outage: DatabaseProxy, monkeypatch: pytest.MonkeyPatch
+    world: World, outage: DatabaseProxy, monkeypatch: pytest.MonkeyPatch, settings: Any
 ) -> None:
     """PostgreSQL goes away after the view did its work, while the session is being saved
     (Django reports a failed session update as SessionInterrupted, a 400): the customer
     gets the 503 page that invites a retry, and the retry finds the payment already
-    started, once."""
+    started, once. Sessions in the database, then: with REDIS_URL they are in the cache."""
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
     client = Client(raise_request_exception=False)
     sign_in(client, world.full)
     start_then_cut = payments.payment_start

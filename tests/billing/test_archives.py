@@ -25,6 +25,7 @@ from billing.archives import archive_build, archive_request, archives_purge_expi
 from billing.fatturapa import InvalidFatturaPA
 from billing.models import InvoiceArchive, InvoiceDocument
 from core.exceptions import ActionRefused
+from tests.concurrency import twice_while_locked
 from tests.conftest import World, client_for
 from tests.factories import InvoiceFactory
 
@@ -340,6 +341,50 @@ def test_a_failure_after_commit_keeps_the_ready_archive(
     archive.refresh_from_db()
     assert archive.status == InvoiceArchive.Status.READY
     assert archive.file and os.path.exists(archive.file.path)
+
+
+def test_a_late_run_leaves_the_ready_archive_alone(
+    world: World,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Callable[..., Any],
+    mailoutbox: list[Any],
+) -> None:
+    # The job run again (its worker thought lost): this run read the archive unfinished,
+    # and the other run made it READY before this one came to work on it.
+    archive = pending_archive(world)
+    invoices_of = archives_module.archive_invoices
+
+    def the_other_run_finishes_first(of: InvoiceArchive) -> Any:
+        monkeypatch.setattr(archives_module, "archive_invoices", invoices_of)
+        archive_build(archive.pk)
+        return invoices_of(of)
+
+    monkeypatch.setattr(archives_module, "archive_invoices", the_other_run_finishes_first)
+    with django_capture_on_commit_callbacks(execute=True):
+        archive_build(archive.pk)
+    archive.refresh_from_db()
+    assert archive.status == InvoiceArchive.Status.READY
+    assert archive.done == archive.total == 1
+    assert os.path.exists(archive.file.path)
+    assert len(mailoutbox) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_at_once_make_one_archive(
+    world: World, settings: Any, mailoutbox: list[Any]
+) -> None:
+    archive = pending_archive(world)
+    answers = twice_while_locked(
+        lambda: archive_build(archive.pk), InvoiceArchive.objects.filter(pk=archive.pk)
+    )
+    assert answers == [None, None]
+    archive.refresh_from_db()
+    assert archive.status == InvoiceArchive.Status.READY
+    assert archive.done == archive.total == 1  # the page never says "2 of 1"
+    assert os.listdir(os.path.join(settings.MEDIA_ROOT, "archives")) == [
+        os.path.basename(archive.file.path)
+    ]
+    assert len(mailoutbox) == 1
 
 
 def test_the_live_region_stays_while_htmx_swaps_what_is_inside(world: World) -> None:

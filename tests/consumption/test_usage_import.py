@@ -262,3 +262,64 @@ def test_any_form_of_a_row_reads_as_the_plain_one_across_batches(
     voice = UsageDaily.objects.get(kind="VOICE", roaming=False)
     assert (voice.quantity, voice.records, voice.cost) == (60, 1, Decimal("0.5"))
     assert_months_agree_with_days()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_file_imported_twice_at_once_loads_once(load_path: str) -> None:
+    """Two imports of the same records (a retry while the first still runs) queue on the
+    usage lock: one stores them, the other finds them there. Without the lock the second
+    would fail on the records' key."""
+    import threading
+
+    from tests.conftest import build_world
+
+    if load_path == "orm":
+        pytest.skip("imports at once run on the COPY path (SQLite has one writer)")
+    world = build_world()
+    rows = [
+        f"same-{n},{world.user_line.number},2026-10-05T08:{n:02d}:00+02:00,voice,0,60,0.10"
+        for n in range(20)
+    ]
+    usage_import_csv(
+        csv_of([f"seed,{world.user_line.number},2026-10-01T08:00:00+02:00,voice,0,1,0"])
+    )
+    answers: list[object] = []
+
+    def run() -> None:
+        try:
+            answers.append(usage_import_csv(csv_of(rows)))
+        except Exception as error:  # the test reports it
+            answers.append(error)
+        finally:
+            connection.close()
+
+    from django.db import transaction
+
+    # The month's aggregate is held here, so both imports are under way before either can
+    # finish (without the usage lock, both would have inserted the records by then).
+    with transaction.atomic():
+        UsageMonthly.objects.select_for_update().get(line=world.user_line)
+        threads = [threading.Thread(target=run) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        threading.Event().wait(0.5)
+    for thread in threads:
+        thread.join()
+    assert all(isinstance(answer, services.ImportReport) for answer in answers), answers
+    assert sorted(answer.loaded for answer in answers) == [0, 20]  # type: ignore[union-attr]
+    assert UsageRecord.objects.count() == 21
+    assert UsageMonthly.objects.get().quantity == 1 + 20 * 60
+
+
+def test_a_nul_in_a_record_id_refuses_that_row_only(world: World) -> None:
+    number = world.user_line.number
+    report = usage_import_csv(
+        csv_of(
+            [
+                f"ok1,{number},2026-10-05T08:30:00+02:00,voice,0,60,0",
+                f"bad\x00,{number},2026-10-05T08:31:00+02:00,voice,0,60,0",
+            ]
+        )
+    )
+    assert (report.loaded, report.refused) == (1, 1)
+    assert "line 3" in report.errors[0]

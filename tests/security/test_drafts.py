@@ -262,6 +262,13 @@ def test_the_warnings_requests_are_posts(world: World, url: str) -> None:
     assert client_for(world.lr).get(url).status_code == 405
 
 
+@pytest.fixture
+def db_sessions(settings: Any) -> None:
+    """Sessions in the database, whose rows show their expiry: with REDIS_URL they live in
+    the cache, where the renewal middleware decides alike whether to save them."""
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+
 def idle_session(client: Client) -> Session:
     """The client's session as after 25 idle minutes: its renewal and last-seen marks old,
     five minutes left."""
@@ -276,7 +283,7 @@ def idle_session(client: Client) -> Session:
     return Session.objects.get(session_key=session.session_key)
 
 
-def test_saving_a_draft_does_not_renew_the_session(world: World) -> None:
+def test_saving_a_draft_does_not_renew_the_session(world: World, db_sessions: None) -> None:
     client = client_for(world.lr)
     before = idle_session(client)
     post_json(client, SAVE, {"path": PAGE, "fields": {"first_name": "Anna"}})
@@ -286,7 +293,7 @@ def test_saving_a_draft_does_not_renew_the_session(world: World) -> None:
     assert after.session_data == before.session_data
 
 
-def test_a_page_or_staying_signed_in_renews_the_session(world: World) -> None:
+def test_a_page_or_staying_signed_in_renews_the_session(world: World, db_sessions: None) -> None:
     client = client_for(world.lr)
     for request in (lambda: client.get(PAGE), lambda: post_json(client, KEEPALIVE, {})):
         before = idle_session(client)
