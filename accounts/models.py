@@ -298,6 +298,15 @@ class Line(models.Model):
         return self.state == LineState.BLOCKED
 
     @property
+    def state_badge(self) -> str:
+        """The Bootstrap badge class its state shows with (partials/line_state.html)."""
+        if self.is_active:
+            return "text-bg-success"
+        if self.is_blocked:
+            return "text-bg-danger"
+        return "text-bg-secondary"
+
+    @property
     def is_ceased(self) -> bool:
         return self.state == LineState.CEASED
 

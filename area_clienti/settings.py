@@ -380,8 +380,8 @@ INVOICE_SELLER = {
     "share_capital": env_str("SELLER_SHARE_CAPITAL", "10.000.000,00 € i.v."),
     "iban": env_str("SELLER_IBAN", "IT60X0542811101000000123456"),
 }
-# Processes that render a large invoice's PDF in chunks (billing/pdf.py); never more than
-# the cores this process may use.
+# Processes that render a large invoice's PDF in chunks (billing/pdf.py): by default the
+# cores this process may use (more would only take turns on them).
 PDF_PROCESSES = env_int(
     "PDF_PROCESSES",
     # The affinity is Linux's alone; elsewhere the machine's cores.

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 from django_tasks import task
 
-from core.mail import send_templated_email
+from core.mail import templated_email
+
+logger = logging.getLogger(__name__)
 
 
 @task()
@@ -26,7 +30,8 @@ def email_threshold_alerts(alert_ids: list[int]) -> None:
     with translation.override(settings.LANGUAGE_CODE):
         for alert, people in alerts_with_recipients(alert_ids):
             # Each alert's e-mails once, even when the task runs again (a lost worker) or
-            # twice at once: its row is locked while they go out and marked when they have.
+            # twice at once: they go out while its row is locked, and it is marked sent in
+            # the same transaction; only a crash between the two sends them again.
             with transaction.atomic():
                 locked = ThresholdAlert.objects.select_for_update().get(pk=alert.pk)
                 if locked.emailed_at is not None:
@@ -34,10 +39,14 @@ def email_threshold_alerts(alert_ids: list[int]) -> None:
                 context = {"title": alert_title(alert), "body": alert_body(alert)}
                 for person in people:
                     if person.email:
-                        send_templated_email(
+                        message = templated_email(
                             "consumption/email/threshold_crossed",
                             {**context, "person": person},
                             [person.email],
                         )
+                        try:
+                            message.send()
+                        except Exception:  # a mail server down: logged, as for every e-mail
+                            logger.exception("Threshold alert %s not e-mailed", alert.pk)
                 locked.emailed_at = timezone.now()
                 locked.save(update_fields=["emailed_at"])

@@ -40,14 +40,6 @@ class LineRow(TypedDict):
     url: str  # the view's to fill: selectors know no URLs
 
 
-def _state_badge(line: Line) -> str:
-    if line.is_active:
-        return "text-bg-success"
-    if line.is_blocked:
-        return "text-bg-danger"
-    return "text-bg-secondary"
-
-
 def line_rows(lines: QuerySet[Line]) -> list[LineRow]:
     """One page of the line list as plain values ready to print, with the names of the
     active services: two queries, and no model instances (they cost more than the rest of
@@ -57,7 +49,7 @@ def line_rows(lines: QuerySet[Line]) -> list[LineRow]:
     kinds = {code: str(label) for code, label in Contract.Kind.choices}
     in_state = {code: Line(state=code) for code in Line.State.values}
     state_labels = {code: line.state_label for code, line in in_state.items()}
-    badges = {code: _state_badge(line) for code, line in in_state.items()}
+    badges = {code: line.state_badge for code, line in in_state.items()}
     values = list(
         lines.values_list(
             "pk",

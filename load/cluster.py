@@ -58,6 +58,7 @@ from load.run import (  # noqa: E402 - needs ROOT on the path when run as a scri
     fresh_invoices,
     gunicorn_start,
     high_water,
+    invoice_record,
     logged_answers,
     manage,
     prepare,
@@ -604,27 +605,10 @@ def big_invoice(env: dict[str, str], tag: str) -> int:
             "JOIN accounts_user u ON u.company_id = c.id "
             "WHERE u.username = 'legale' AND k.kind = 'MOBILE' ORDER BY k.id LIMIT 1"
         ).fetchone() or ("", "")
-    today = time.strftime("%Y-%m-%d")
     number = f"LC-{tag}-BIG"
-    record = {
-        "number": number,
-        "company_vat_number": vat_number,
-        "contract": contract,
-        "issue_date": today,
-        "period_start": today,
-        "period_end": today,
-        "due_date": today,
-        "payment_method": "BANK_TRANSFER",
-        "items": [
-            {
-                "category": "FEE",
-                "service": f"Canone SIM {n:05d}",
-                "amount": "15.00",
-                "vat_rate": "22",
-            }
-            for n in range(PDF_ROWS)
-        ],
-    }
+    record = invoice_record(
+        number, vat_number, contract, [(f"Canone SIM {n:05d}", "15.00") for n in range(PDF_ROWS)]
+    )
     path = RUNTIME / f"invoice-{tag}.jsonl"
     path.write_text(json.dumps(record) + "\n")
     manage(env, "import_invoices", str(path))

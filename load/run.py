@@ -312,6 +312,28 @@ class OutageResult:
 GUNICORN_OUTAGE_LOG = "/tmp/acb-outage-gunicorn.log"
 
 
+def invoice_record(
+    number: str, vat_number: str, contract: str, items: list[tuple[str, str]]
+) -> dict[str, Any]:
+    """An open invoice issued today, as the billing system sends it (`import_invoices`):
+    (service, amount) fees at 22% VAT."""
+    today = time.strftime("%Y-%m-%d")
+    return {
+        "number": number,
+        "company_vat_number": vat_number,
+        "contract": contract,
+        "issue_date": today,
+        "period_start": today,
+        "period_end": today,
+        "due_date": today,
+        "payment_method": "BANK_TRANSFER",
+        "items": [
+            {"category": "FEE", "service": service, "amount": amount, "vat_rate": "22"}
+            for service, amount in items
+        ],
+    }
+
+
 def fresh_invoices(env: dict[str, str], url: str, tag: str) -> None:
     """Open invoices for this run, loaded the way the billing system sends them."""
     import psycopg
@@ -323,30 +345,14 @@ def fresh_invoices(env: dict[str, str], url: str, tag: str) -> None:
             "JOIN accounts_user u ON u.company_id = c.id "
             "WHERE u.username IN ('legale', 'bianchi') AND k.kind = 'MOBILE'"
         ).fetchall()
-    today = time.strftime("%Y-%m-%d")
     path = Path(f"/tmp/acb-outage-invoices-{tag}.jsonl")
     with path.open("w") as out:
         for k, (vat_number, contract) in enumerate(contracts):
             for n in range(OUTAGE_INVOICES):
-                record = {
-                    # FatturaPA's Numero: up to 20 characters.
-                    "number": f"LO{tag}-{k}-{n:03d}",
-                    "company_vat_number": vat_number,
-                    "contract": contract,
-                    "issue_date": today,
-                    "period_start": today,
-                    "period_end": today,
-                    "due_date": today,
-                    "payment_method": "BANK_TRANSFER",
-                    "items": [
-                        {
-                            "category": "FEE",
-                            "service": "Canone",
-                            "amount": f"{10 + n}.00",
-                            "vat_rate": "22",
-                        }
-                    ],
-                }
+                # FatturaPA's Numero: up to 20 characters.
+                record = invoice_record(
+                    f"LO{tag}-{k}-{n:03d}", vat_number, contract, [("Canone", f"{10 + n}.00")]
+                )
                 out.write(json.dumps(record) + "\n")
     manage(env, "import_invoices", str(path))
     path.unlink()

@@ -32,3 +32,22 @@ def twice_while_locked(call: Callable[[], object], locked: models.QuerySet) -> l
     for thread in threads:
         thread.join()
     return answers
+
+
+def wait_for_lock_waiters(count: int, timeout: float = 10) -> None:
+    """Return once `count` other sessions of this database wait on a lock (a row's, an
+    advisory one): the threads under test have really met it, however slow they were to
+    start. Fails after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            # Within a transaction the activity view is a snapshot: take a new one.
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0] >= count:
+                return
+            time.sleep(0.05)
+    raise AssertionError(f"{count} sessions never waited on a lock")

@@ -19,6 +19,7 @@ from consumption import services
 from consumption.models import LinePlan, Plan, Threshold, ThresholdAlert, UsageMonthly
 from consumption.services import usage_import_csv
 from consumption.tasks import email_threshold_alerts
+from tests.concurrency import wait_for_lock_waiters
 from tests.conftest import World
 
 HEADER = "record_id,number,started_at,kind,roaming,quantity,cost\n"
@@ -268,6 +269,43 @@ def test_two_imports_at_once_alert_once(settings: Any, load_path: str) -> None:
     assert ThresholdAlert.objects.count() == 1
     assert Notification.objects.count() == 2
     assert sorted(m.to[0] for m in mail.outbox) == sorted([world.lr.email, world.full.email])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_alert_e_mails_go_out_once_when_the_task_runs_twice_at_once(load_path: str) -> None:
+    """A job run again while its first run is still going (its worker thought lost): both
+    runs reach the alert's lock, the second finds it sent."""
+    from django.db import transaction
+
+    from tests.conftest import build_world
+
+    if load_path == "orm":
+        pytest.skip("one run is enough: the task does not depend on the load path")
+    world = build_world()
+    limit = threshold(world, ROAMING, "50.00", line=world.user_line)
+    alert = ThresholdAlert.objects.create(threshold=limit, month=date(2026, 10, 1), value=60)
+    answers: list[object] = []
+
+    def run() -> None:
+        try:
+            answers.append(email_threshold_alerts.call([alert.pk]))
+        except Exception as error:  # the test reports it
+            answers.append(error)
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        ThresholdAlert.objects.select_for_update().get(pk=alert.pk)
+        threads = [threading.Thread(target=run) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        wait_for_lock_waiters(2)
+    for thread in threads:
+        thread.join()
+    assert answers == [None, None]
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([world.lr.email, world.full.email])
+    alert.refresh_from_db()
+    assert alert.emailed_at is not None
 
 
 def test_the_import_sees_a_thousand_thresholds_in_a_few_queries(

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from consumption import services
 from consumption.models import UsageDaily, UsageMonthly, UsageRecord
 from consumption.services import usage_import_csv
+from tests.concurrency import wait_for_lock_waiters
 from tests.conftest import World
 
 HEADER = "record_id,number,started_at,kind,roaming,quantity,cost\n"
@@ -302,7 +303,7 @@ def test_the_same_file_imported_twice_at_once_loads_once(load_path: str) -> None
         threads = [threading.Thread(target=run) for _ in range(2)]
         for thread in threads:
             thread.start()
-        threading.Event().wait(0.5)
+        wait_for_lock_waiters(2)  # one on the aggregate, the other on the usage lock
     for thread in threads:
         thread.join()
     assert all(isinstance(answer, services.ImportReport) for answer in answers), answers

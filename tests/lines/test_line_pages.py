@@ -97,3 +97,16 @@ def test_action_buttons_follow_the_matrix(world: World) -> None:
     relocation = reverse("lines:relocation", args=[world.fixed_line.pk])
     assert relocation in unescape(signed_in(world.lr).get(fixed).content.decode())
     assert relocation not in unescape(signed_in(world.full).get(fixed).content.decode())
+
+
+def test_the_filter_shows_a_search_escaped(world: World) -> None:
+    """The filter's widgets are rendered by Jinja2 (lines.forms): what was searched comes
+    back in the field as text, never as markup, and its labels stay translated."""
+    html = (
+        signed_in(world.lr)
+        .get(reverse("lines:index"), {"q": '"><b>x</b>', "kind": "MOBILE"})
+        .content.decode()
+    )
+    assert 'name="q" value="&#34;&gt;&lt;b&gt;x&lt;/b&gt;"' in html
+    assert "<b>x</b>" not in html
+    assert '<option value="MOBILE" selected>Linee mobili</option>' in html
