@@ -25,7 +25,7 @@ from accounts.notifications import notify
 from accounts.selectors import actor_company_id, company_id_of
 from billing.fatturapa import InvalidFatturaPA, invoice_fatturapa
 from billing.models import Invoice, InvoiceArchive, InvoiceDocument
-from billing.pdf import invoice_pdf
+from billing.pdf import InvoiceChanged, invoice_pdf
 from billing.services import invoice_document_store
 from core.exceptions import ActionRefused
 from core.italy import date_with_article
@@ -121,7 +121,17 @@ def archive_stale(archive: InvoiceArchive, *, now: datetime | None = None) -> bo
 
 
 def _pdf_of(invoice: Invoice) -> bytes:
-    """The invoice's PDF: the one stored for its revision, or a new one, then stored as
+    """The invoice's PDF at its latest revision: an import may replace its items after the
+    archive's query read it, or while its PDF is rendered."""
+    try:
+        return _pdf_of_revision(invoice)
+    except InvoiceChanged:
+        invoice.refresh_from_db()
+        return _pdf_of_revision(invoice)
+
+
+def _pdf_of_revision(invoice: Invoice) -> bytes:
+    """The PDF of the invoice's revision: the one stored, or a new one, then stored as
     billing.tasks.make_invoice_document stores it (InvoiceDocument), so a revision's PDF is
     rendered once whether the archive or the invoice page asks first."""
     document = InvoiceDocument.objects.filter(invoice=invoice, revision=invoice.revision).first()

@@ -6,12 +6,15 @@ WeasyPrint lays out a whole document at once: memory and time grow with the rows
 pages are laid out at a fixed row height and a fixed number of rows a page, so every page's
 rows and number are known before rendering; chunks of pages are rendered in parallel
 processes (forks of the job's own), each reading its own slice of rows from the database,
-and joined with pypdf."""
+and joined with pypdf. An import may replace the invoice's items meanwhile: a PDF that would
+mix two revisions raises InvoiceChanged instead."""
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
+import sys
 import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -29,7 +32,8 @@ from django.db import connections
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext
-from pypdf import PdfWriter
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import NameObject
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -38,8 +42,8 @@ from billing.models import Invoice, InvoiceItem
 STATIC_SCHEME = "static:"
 ALLOWED_STATIC = {"css/invoice-pdf.css": "text/css"}
 
-# One WeasyPrint call up to this many rows (every PDF a web request renders, see
-# billing.views.SYNC_PDF_ITEMS); chunks past it.
+# One WeasyPrint call up to this many rows, and past it chunks: billing.views renders up to
+# this many in the request (no request thread forks) and leaves larger ones to a worker.
 CHUNKED_FROM_ROWS = 1000
 # Rows of a detail page at the fixed row height of css/invoice-pdf.css (`.row`), with room
 # to spare at the foot; the first detail page gives three rows to its heading.
@@ -47,6 +51,17 @@ ROWS_PER_PAGE = 56
 FIRST_PAGE_ROWS = ROWS_PER_PAGE - 3
 # Pages a process renders at once: about 900 rows, some 50 MB of WeasyPrint's boxes.
 PAGES_PER_CHUNK = 16
+# prctl(2): the signal the kernel sends a process when its parent ends.
+PR_SET_PDEATHSIG = 1
+
+
+class InvoiceChanged(Exception):
+    """The invoice got a new revision (an import replaced its items) while its PDF was being
+    rendered: the PDF would mix the two."""
+
+
+class ChunkLayoutError(Exception):
+    """A chunk laid out to another number of pages than its rows were numbered for."""
 
 
 class StaticOnlyFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint ships no types
@@ -77,9 +92,13 @@ def invoice_pdf(invoice: Invoice, *, language: str = "it") -> bytes:
             html = _invoice_html(invoice, summary_only=False)
         pdf: bytes = _html(html).write_pdf()
         return pdf
+    # The revision the caller holds, summary and all: the chunks read their rows later.
+    revision = invoice.revision
     with tempfile.TemporaryDirectory(prefix="invoice-pdf-") as folder:
         joined = _chunked_pdf(invoice, rows=rows, language=language, folder=Path(folder))
-        return joined.read_bytes()
+        if Invoice.objects.filter(pk=invoice.pk, revision=revision).exists():
+            return joined.read_bytes()
+    raise InvoiceChanged(f"Invoice {invoice.pk} changed from revision {revision} while rendered")
 
 
 def _invoice_html(invoice: Invoice, *, summary_only: bool, total_pages: int = 0) -> str:
@@ -140,7 +159,7 @@ def _chunked_pdf(invoice: Invoice, *, rows: int, language: str, folder: Path) ->
         )
         for first in range(0, len(sizes), PAGES_PER_CHUNK)
     ]
-    processes = min(settings.PDF_PROCESSES, len(os.sched_getaffinity(0)), len(chunks))
+    processes = min(settings.PDF_PROCESSES, len(chunks))
     # Children read committed rows only, on their own connections: inside a transaction
     # (a caller's, a test's) this process renders every chunk itself.
     in_transaction = any(c.in_atomic_block for c in connections.all(initialized_only=True))
@@ -166,21 +185,33 @@ def _render_in_processes(
     never uses this process's database connections (_start_child), and a child only runs
     render_chunk."""
     with ProcessPoolExecutor(
-        max_workers=processes - 1, mp_context=get_context("fork"), initializer=_start_child
+        max_workers=processes - 1,
+        mp_context=get_context("fork"),
+        initializer=_start_child,
+        initargs=(os.getpid(),),
     ) as pool:
-        futures = [pool.submit(render_chunk, chunk) for chunk in chunks]
-        _html(summary_html).write_pdf(out)
-        # From the last chunk back, this process takes those no child has started.
-        for future, chunk in zip(reversed(futures), reversed(chunks), strict=True):
-            if not future.cancel():
-                break
-            render_chunk(chunk)
-        for future in futures:
-            if not future.cancelled():
-                future.result()  # a child's exception, raised here
+        try:
+            futures = [pool.submit(render_chunk, chunk) for chunk in chunks]
+            _html(summary_html).write_pdf(out)
+            # From the last chunk back, this process takes those no child has started.
+            for future, chunk in zip(reversed(futures), reversed(chunks), strict=True):
+                if not future.cancel():
+                    break
+                render_chunk(chunk)
+            for future in futures:
+                if not future.cancelled():
+                    future.result()  # a child's exception, raised here
+        except BaseException:
+            # A child's exception, this process's own, a job's timeout: the PDF is lost, so
+            # is the children's work. They ignore SIGTERM (see _start_child): killed.
+            children = list(pool._processes.values())  # shutdown() forgets them
+            pool.shutdown(wait=False, cancel_futures=True)
+            for child in children:
+                child.kill()
+            raise
 
 
-def _start_child() -> None:
+def _start_child(parent: int) -> None:
     # The parent's connections are on sockets this child shares: forgotten, never closed
     # (closing ends the parent's session, and with it the cursor an archive iterates;
     # psycopg does not close a connection collected in another process than its own).
@@ -188,9 +219,15 @@ def _start_child() -> None:
     for connection in connections.all(initialized_only=True):
         connection.connection = None
     Finalize(None, connections.close_all, exitpriority=0)
-    # The parent's handlers (a worker's graceful shutdown) would keep a child rendering.
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    # A worker's graceful shutdown (SIGTERM, or ^C to its process group) lets the job finish:
+    # the children too. The parent ends them when it stops waiting for them.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A parent killed outright (SIGKILL, the OOM killer) cannot: the kernel does.
+    if sys.platform == "linux":
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # it ended before prctl took effect
+            os._exit(1)
 
 
 def render_chunk(chunk: Chunk) -> None:
@@ -205,7 +242,13 @@ def render_chunk(chunk: Chunk) -> None:
                 "total_pages": chunk.total_pages,
             },
         )
-    _html(html).write_pdf(chunk.path)
+    document = _html(html).render()
+    if len(document.pages) != len(chunk.sizes):
+        raise ChunkLayoutError(
+            f"Invoice {chunk.invoice_id}: {len(chunk.sizes)} pages of rows from row "
+            f"{chunk.start} laid out to {len(document.pages)}"
+        )
+    document.write_pdf(chunk.path)
 
 
 @dataclass(frozen=True)
@@ -231,6 +274,7 @@ def _pages(chunk: Chunk) -> Iterator[Page]:
         ]
     )
     contract = gettext("Contratto")
+    read = 0
     for index, size in enumerate(chunk.sizes):
         rows: list[Row] = []
         previous: object = None
@@ -239,12 +283,24 @@ def _pages(chunk: Chunk) -> Iterator[Page]:
             shown = "" if rows and line_id == previous else (number or contract)
             rows.append(Row(line=shown, service=service, vat_rate=vat_rate, amount=amount))
             previous = line_id
+        read += len(rows)
         yield Page(first=chunk.opens_detail and index == 0, rows=rows)
+    if read != sum(chunk.sizes):
+        raise InvoiceChanged(
+            f"Invoice {chunk.invoice_id}: {read} rows from row {chunk.start} "
+            f"where {sum(chunk.sizes)} were counted"
+        )
 
 
 def _join(parts: list[Path], out: Path) -> None:
+    """The parts one after the other, with the first's title, author and language."""
     writer = PdfWriter()
     for part in parts:
         writer.append(str(part))
+    first = PdfReader(parts[0])
+    if first.metadata:
+        writer.add_metadata(first.metadata)
+    if "/Lang" in first.root_object:
+        writer.root_object[NameObject("/Lang")] = first.root_object["/Lang"]
     with open(out, "wb") as file:
         writer.write(file)

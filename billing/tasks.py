@@ -3,7 +3,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from billing.models import InvoiceDocument
-from billing.pdf import invoice_pdf
+from billing.pdf import InvoiceChanged, invoice_pdf
 from billing.services import invoice_document_store
 
 
@@ -11,12 +11,18 @@ from billing.services import invoice_document_store
 def make_invoice_document(document_id: int) -> None:
     """Render a large invoice's PDF in a worker, not the web one. Safe to run twice, even at
     once (RQ runs a job again when its worker is lost, and a lost worker's job may still be
-    running): the first run to finish stores the document, a later one keeps nothing."""
+    running): the first run to finish stores the document, a later one keeps nothing.
+    A document whose invoice got a new revision is obsolete and left unmade: the invoice's
+    page asks for the new revision's (billing.services.invoice_document_request)."""
     document = InvoiceDocument.objects.select_related("invoice").get(pk=document_id)
     if document.status == InvoiceDocument.Status.READY:
         return
+    if document.invoice.revision != document.revision:
+        return
     try:
         content = invoice_pdf(document.invoice)
+    except InvoiceChanged:
+        return
     except Exception:
         InvoiceDocument.objects.filter(pk=document_id).exclude(
             status=InvoiceDocument.Status.READY

@@ -40,6 +40,7 @@ from billing.forms import (
 )
 from billing.gateway import SIGNATURE_HEADER, TEST_CARDS, InvalidCallback, sandbox_event, sign
 from billing.models import Invoice, InvoiceDocument, InvoiceItem, Payment, PaymentInvoice
+from billing.pdf import CHUNKED_FROM_ROWS
 from billing.pdf import invoice_pdf as invoice_pdf_bytes
 from core.links import base_url
 from core.pagination import paginate
@@ -134,10 +135,6 @@ def personal_invoice_list(request: HttpRequest) -> HttpResponse:
     return render(request, "billing/personal_invoice_list.html", {"page": page, "query": query})
 
 
-# Invoices with more items than this are rendered by a worker, not in the request.
-SYNC_PDF_ITEMS = 1000
-
-
 @requires_any(C.PRINT_INVOICE, C.VIEW_PERSONAL_INVOICES)
 def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponseBase:
     user = user_of(request)
@@ -145,7 +142,8 @@ def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponseBase:
     if invoice.personal_line_id is None and not can(user, C.PRINT_INVOICE):
         raise PermissionDenied
     filename = f"fattura-{invoice.number}.pdf"
-    if invoice.items.count() <= SYNC_PDF_ITEMS:
+    # Larger invoices are rendered by a worker, in processes of its own.
+    if invoice.items.count() <= CHUNKED_FROM_ROWS:
         response = HttpResponse(invoice_pdf_bytes(invoice), content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response

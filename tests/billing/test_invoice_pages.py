@@ -145,7 +145,7 @@ def test_large_invoices_are_made_in_the_background(
     from billing import views
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-    monkeypatch.setattr(views, "SYNC_PDF_ITEMS", 0)
+    monkeypatch.setattr(views, "CHUNKED_FROM_ROWS", 0)
     client = client_for(world.lr)
     url = reverse("billing:invoice-pdf", args=[world.invoice.pk])
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
