@@ -62,11 +62,11 @@ from load.run import (  # noqa: E402 - needs ROOT on the path when run as a scri
     logged_answers,
     manage,
     prepare,
+    print_figures,
     read_jsonl,
     server_env,
     start_people,
     stored_rows,
-    verdict,
     wait_until_ready,
 )
 
@@ -874,12 +874,7 @@ def main_load() -> int:
     away = result.replica_away()
     served = sum(r.status == 200 for r in away)
     print(f"  consumption page  {served} of {len(away)} readings 200 while the replica was away")
-    failed = 0
-    for label, value, bar, unit in result.figures():
-        ok = value <= bar
-        failed += not ok
-        print(f"  {label:<66} {value:>8.2f} bar <= {bar:g} {unit:<2} {verdict(ok)}")
-    return 1 if failed else 0
+    return print_figures(result.figures())
 
 
 if __name__ == "__main__":

@@ -580,6 +580,16 @@ def verdict(ok: bool) -> str:
     return "ok" if ok else "MISSED"
 
 
+def print_figures(figures: list[tuple[str, float, float, str]]) -> int:
+    """Each figure beside its bar (at most); 1 if one is missed."""
+    failed = 0
+    for label, value, bar, unit in figures:
+        ok = value <= bar
+        failed += not ok
+        print(f"  {label:<66} {value:>8.2f} bar <= {bar:g} {unit:<2} {verdict(ok)}")
+    return 1 if failed else 0
+
+
 def main_outage() -> int:
     result = run_outage()
     print()
@@ -605,12 +615,7 @@ def main_outage() -> int:
     print(f"  reconnected       {result.reconnected} GETs sent again on a new connection")
     added, confirmed_credit = result.credit_added, result.credit_confirmed
     print(f"  SIM credit        +{added} € for {confirmed_credit} € of top-ups confirmed")
-    failed = 0
-    for label, value, bar, unit in result.figures():
-        ok = value <= bar
-        failed += not ok
-        print(f"  {label:<66} {value:>8.2f} bar <= {bar:g} {unit:<2} {verdict(ok)}")
-    return 1 if failed else 0
+    return print_figures(result.figures())
 
 
 def main() -> int:
