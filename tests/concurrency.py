@@ -28,7 +28,7 @@ def twice_while_locked(call: Callable[[], object], locked: models.QuerySet) -> l
         threads = [threading.Thread(target=submit) for _ in range(2)]
         for thread in threads:
             thread.start()
-        time.sleep(0.5)
+        wait_for_lock_waiters(2)
     for thread in threads:
         thread.join()
     return answers

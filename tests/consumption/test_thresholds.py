@@ -19,7 +19,7 @@ from consumption import services
 from consumption.models import LinePlan, Plan, Threshold, ThresholdAlert, UsageMonthly
 from consumption.services import usage_import_csv
 from consumption.tasks import email_threshold_alerts
-from tests.concurrency import wait_for_lock_waiters
+from tests.concurrency import twice_while_locked
 from tests.conftest import World
 
 HEADER = "record_id,number,started_at,kind,roaming,quantity,cost\n"
@@ -275,7 +275,6 @@ def test_two_imports_at_once_alert_once(settings: Any, load_path: str) -> None:
 def test_the_alert_e_mails_go_out_once_when_the_task_runs_twice_at_once(load_path: str) -> None:
     """A job run again while its first run is still going (its worker thought lost): both
     runs reach the alert's lock, the second finds it sent."""
-    from django.db import transaction
 
     from tests.conftest import build_world
 
@@ -284,24 +283,9 @@ def test_the_alert_e_mails_go_out_once_when_the_task_runs_twice_at_once(load_pat
     world = build_world()
     limit = threshold(world, ROAMING, "50.00", line=world.user_line)
     alert = ThresholdAlert.objects.create(threshold=limit, month=date(2026, 10, 1), value=60)
-    answers: list[object] = []
-
-    def run() -> None:
-        try:
-            answers.append(email_threshold_alerts.call([alert.pk]))
-        except Exception as error:  # the test reports it
-            answers.append(error)
-        finally:
-            connection.close()
-
-    with transaction.atomic():
-        ThresholdAlert.objects.select_for_update().get(pk=alert.pk)
-        threads = [threading.Thread(target=run) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        wait_for_lock_waiters(2)
-    for thread in threads:
-        thread.join()
+    answers = twice_while_locked(
+        lambda: email_threshold_alerts.call([alert.pk]), ThresholdAlert.objects.filter(pk=alert.pk)
+    )
     assert answers == [None, None]
     assert sorted(m.to[0] for m in mail.outbox) == sorted([world.lr.email, world.full.email])
     alert.refresh_from_db()

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from consumption import services
 from consumption.models import UsageDaily, UsageMonthly, UsageRecord
 from consumption.services import usage_import_csv
-from tests.concurrency import wait_for_lock_waiters
+from tests.concurrency import twice_while_locked
 from tests.conftest import World
 
 HEADER = "record_id,number,started_at,kind,roaming,quantity,cost\n"
@@ -270,7 +270,6 @@ def test_the_same_file_imported_twice_at_once_loads_once(load_path: str) -> None
     """Two imports of the same records (a retry while the first still runs) queue on the
     usage lock: one stores them, the other finds them there. Without the lock the second
     would fail on the records' key."""
-    import threading
 
     from tests.conftest import build_world
 
@@ -284,28 +283,11 @@ def test_the_same_file_imported_twice_at_once_loads_once(load_path: str) -> None
     usage_import_csv(
         csv_of([f"seed,{world.user_line.number},2026-10-01T08:00:00+02:00,voice,0,1,0"])
     )
-    answers: list[object] = []
-
-    def run() -> None:
-        try:
-            answers.append(usage_import_csv(csv_of(rows)))
-        except Exception as error:  # the test reports it
-            answers.append(error)
-        finally:
-            connection.close()
-
-    from django.db import transaction
-
-    # The month's aggregate is held here, so both imports are under way before either can
-    # finish (without the usage lock, both would have inserted the records by then).
-    with transaction.atomic():
-        UsageMonthly.objects.select_for_update().get(line=world.user_line)
-        threads = [threading.Thread(target=run) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        wait_for_lock_waiters(2)  # one on the aggregate, the other on the usage lock
-    for thread in threads:
-        thread.join()
+    # The month's aggregate is held meanwhile, so both imports are under way before either
+    # can finish (without the usage lock, both would have inserted the records by then).
+    answers = twice_while_locked(
+        lambda: usage_import_csv(csv_of(rows)), UsageMonthly.objects.filter(line=world.user_line)
+    )
     assert all(isinstance(answer, services.ImportReport) for answer in answers), answers
     assert sorted(answer.loaded for answer in answers) == [0, 20]  # type: ignore[union-attr]
     assert UsageRecord.objects.count() == 21
