@@ -16,10 +16,10 @@ import os
 import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
-from decimal import Decimal
 from itertools import islice
 from multiprocessing import get_context
 from multiprocessing.util import Finalize
@@ -38,6 +38,7 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from billing.models import Invoice, InvoiceItem
+from core.money import euro, vat_rate
 
 STATIC_SCHEME = "static:"
 ALLOWED_STATIC = {"css/invoice-pdf.css": "text/css"}
@@ -49,8 +50,16 @@ CHUNKED_FROM_ROWS = 1000
 # to spare at the foot; the first detail page gives three rows to its heading.
 ROWS_PER_PAGE = 56
 FIRST_PAGE_ROWS = ROWS_PER_PAGE - 3
-# Pages a process renders at once: about 900 rows, some 50 MB of WeasyPrint's boxes.
+# Pages a process renders at once: the fewer, the less memory (WeasyPrint holds a chunk's
+# boxes), the more often a process starts a document.
 PAGES_PER_CHUNK = 16
+# A detail row's characters in css/invoice-pdf.css's monospaced font (`.rows`): 100 fit the
+# page's width at 8pt, with room to spare. Laid out as plain text, a page costs a quarter of
+# a page of rows with positioned cells.
+ROW_CHARS = 100
+LINE_CHARS = 16
+AMOUNT_CHARS = 14
+CHARGE_CHARS = ROW_CHARS - LINE_CHARS - AMOUNT_CHARS - 2
 # prctl(2): the signal the kernel sends a process when its parent ends.
 PR_SET_PDEATHSIG = 1
 
@@ -178,37 +187,62 @@ def _chunked_pdf(invoice: Invoice, *, rows: int, language: str, folder: Path) ->
 def _render_in_processes(
     chunks: list[Chunk], *, processes: int, summary_html: str, out: Path
 ) -> None:
-    """The chunks in `processes - 1` children and this process. The children are forks of
-    this process, started after it laid the summary out: Django, WeasyPrint and the fonts
-    are already loaded, shared copy-on-write, so a child's first page costs what any other
-    does. Fork is safe here: the caller is in no transaction (see _chunked_pdf), a child
-    never uses this process's database connections (_start_child), and a child only runs
-    render_chunk."""
+    """The chunks in `processes - 1` children and this process, each taking the next chunk
+    when it is free: a process given its share up front would sit idle while another still
+    had several to do. The children are forks of this process, started after it laid the
+    summary out: Django, WeasyPrint and the fonts are already loaded, shared copy-on-write,
+    so a child's first page costs what any other does. Fork is safe here: the caller is in
+    no transaction (see _chunked_pdf), a child never uses this process's database
+    connections (_start_child), and a child only runs render_chunk."""
+    left = iter(chunks)
+    taking = threading.Lock()
+    stop = threading.Event()  # a failure anywhere: nobody takes another chunk
+
+    def take() -> Chunk | None:
+        with taking:
+            return None if stop.is_set() else next(left, None)
+
+    children = processes - 1
     with ProcessPoolExecutor(
-        max_workers=processes - 1,
+        max_workers=children,
         mp_context=get_context("fork"),
         initializer=_start_child,
         initargs=(os.getpid(),),
     ) as pool:
+
+        def feed_a_child(first: Future[None]) -> None:
+            # One chunk at a time: the pool never holds a chunk that a free process could take.
+            try:
+                first.result()
+                while (chunk := take()) is not None:
+                    pool.submit(render_chunk, chunk).result()
+            except BaseException:
+                stop.set()
+                raise
+
+        feeders = ThreadPoolExecutor(max_workers=children)
         try:
-            futures = [pool.submit(render_chunk, chunk) for chunk in chunks]
+            # The first submit forks the children, from this thread and before it renders
+            # anything: no other thread holds a lock (WeasyPrint's libraries') at the fork.
+            firsts = [pool.submit(render_chunk, c) for c in islice(iter(take, None), children)]
+            feeding = [feeders.submit(feed_a_child, first) for first in firsts]
             _html(summary_html).write_pdf(out)
-            # From the last chunk back, this process takes those no child has started.
-            for future, chunk in zip(reversed(futures), reversed(chunks), strict=True):
-                if not future.cancel():
-                    break
+            while (chunk := take()) is not None:
                 render_chunk(chunk)
-            for future in futures:
-                if not future.cancelled():
-                    future.result()  # a child's exception, raised here
+            for fed in feeding:
+                fed.result()  # a child's exception, raised here
         except BaseException:
             # A child's exception, this process's own, a job's timeout: the PDF is lost, so
-            # is the children's work. They ignore SIGTERM (see _start_child): killed.
-            children = list(pool._processes.values())  # shutdown() forgets them
+            # is the children's work. They ignore SIGTERM (see _start_child): killed, which
+            # ends the feeders' waits too.
+            stop.set()
+            running = list(pool._processes.values())  # shutdown() forgets them
             pool.shutdown(wait=False, cancel_futures=True)
-            for child in children:
+            for child in running:
                 child.kill()
             raise
+        finally:
+            feeders.shutdown()
 
 
 def _start_child(parent: int) -> None:
@@ -252,17 +286,19 @@ def render_chunk(chunk: Chunk) -> None:
 
 
 @dataclass(frozen=True)
-class Row:
-    line: str  # empty when the row above on the same page is of the same line
-    service: str
-    vat_rate: Decimal | None
-    amount: Decimal
-
-
-@dataclass(frozen=True)
 class Page:
     first: bool
-    rows: list[Row]
+    heading: str
+    rows: list[str]
+
+
+def detail_row(line: str, charge: str, amount: str) -> str:
+    """A detail row as a line of ROW_CHARS characters in the monospaced font: the line's
+    number, the charge (VAT rate first, then the service, cut with an ellipsis where it is
+    too long: the rate is never the part cut) and the amount, right-aligned."""
+    if len(charge) > CHARGE_CHARS:
+        charge = charge[: CHARGE_CHARS - 1] + "…"
+    return f"{line[:LINE_CHARS]:<{LINE_CHARS}} {charge:<{CHARGE_CHARS}} {amount:>{AMOUNT_CHARS}}"
 
 
 def _pages(chunk: Chunk) -> Iterator[Page]:
@@ -274,17 +310,20 @@ def _pages(chunk: Chunk) -> Iterator[Page]:
         ]
     )
     contract = gettext("Contratto")
+    heading = detail_row(
+        gettext("Linea"), f"{gettext('Aliquota IVA')} · {gettext('Servizio')}", gettext("Importo")
+    )
     read = 0
     for index, size in enumerate(chunk.sizes):
-        rows: list[Row] = []
+        rows: list[str] = []
         previous: object = None
-        for line_id, number, service, vat_rate, amount in islice(items, size):
+        for line_id, number, service, rate, amount in islice(items, size):
             # The line's number on its first row, and again atop a page its rows continue on.
             shown = "" if rows and line_id == previous else (number or contract)
-            rows.append(Row(line=shown, service=service, vat_rate=vat_rate, amount=amount))
+            rows.append(detail_row(shown, f"{vat_rate(rate)} · {service}", euro(amount)))
             previous = line_id
         read += len(rows)
-        yield Page(first=chunk.opens_detail and index == 0, rows=rows)
+        yield Page(first=chunk.opens_detail and index == 0, heading=heading, rows=rows)
     if read != sum(chunk.sizes):
         raise InvoiceChanged(
             f"Invoice {chunk.invoice_id}: {read} rows from row {chunk.start} "

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_decimal
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, QuerySet, Sum
@@ -50,6 +50,7 @@ from consumption.models import (
 )
 from consumption.periods import month_name as month_name  # the pages name months so too
 from consumption.selectors import month_end
+from core.money import euro, locale_of_language
 
 CENT = Decimal("0.01")
 # ThresholdAlert.value holds 14 digits, 2 decimals: a percentage of a tiny allowance is
@@ -387,10 +388,9 @@ def threshold_subject(threshold: Threshold) -> str:
 
 def metric_amount(metric: str, value: Decimal) -> str:
     """A figure in the metric's unit and the reader's language: "52,30 €", "85,5%"."""
-    locale = "it_IT" if (translation.get_language() or "it").startswith("it") else "en_GB"
     if metric == ThresholdMetric.DATA_PERCENT:
-        return f"{format_decimal(value, format='#,##0.##', locale=locale)}%"
-    return str(format_currency(value, "EUR", locale=locale))
+        return f"{format_decimal(value, format='#,##0.##', locale=locale_of_language())}%"
+    return euro(value)
 
 
 def threshold_url(threshold: Threshold, month: date | None = None) -> str:

@@ -1,14 +1,12 @@
 from decimal import Decimal
 from typing import Any
 
-from babel.numbers import format_currency
 from django import forms, template
 from django.forms import BoundField
-from django.utils.translation import get_language
-from django.utils.translation import gettext as _
 
 from accounts.roles import Capability, Profile
 from accounts.roles import can as user_can
+from core.money import euro, vat_rate
 from tracking.approvals import policy_change_lines
 
 register = template.Library()
@@ -53,18 +51,13 @@ def profile_label(code: str | None) -> str:
 @register.filter
 def money(value: Decimal | None) -> str:
     """Euro in the reader's language: "1.234,56 €" in Italian, "€1,234.56" in English."""
-    if value is None:
-        return ""
-    locale = "it_IT" if get_language() == "it" else "en_GB"
-    return format_currency(value, "EUR", locale=locale)
+    return "" if value is None else euro(value)
 
 
 @register.filter
 def percent(value: Decimal | None) -> str:
     """A VAT rate: "22%"; "fuori campo IVA" for none."""
-    if value is None:
-        return str(_("fuori campo IVA"))
-    return f"{value.normalize():f}%"
+    return vat_rate(value)
 
 
 @register.filter

@@ -4,6 +4,7 @@ at the real page sizes."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import zipfile
@@ -13,6 +14,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 from django.db.models import F
 from django.utils import timezone
@@ -24,6 +26,14 @@ from billing.models import Invoice, InvoiceArchive, InvoiceDocument, InvoiceItem
 from tests.conftest import World
 
 LONG_SERVICE = "Opzione dal nome molto lungo " + "W" * 90  # past its column: one line, cut
+
+
+def as_printed(service: str) -> str:
+    """A 22% service as its row prints it: cut with an ellipsis where it passes its column."""
+    charge = f"22% · {service}"
+    if len(charge) <= pdf.CHARGE_CHARS:
+        return service
+    return charge[: pdf.CHARGE_CHARS - 1].removeprefix("22% · ") + "…"
 
 
 @pytest.fixture
@@ -103,7 +113,7 @@ def assert_whole(content: bytes, services: list[str], *, invoice_number: str) ->
     assert "Dettaglio per linea" in pages[1]
     detail = "\n".join(pages[1:])
     for service in services:
-        assert len(re.findall(rf"{service}(?!\d)", detail)) == 1, service
+        assert len(re.findall(rf"{re.escape(as_printed(service))}(?!\d)", detail)) == 1, service
     # Each page's first row names the line it belongs to, continued or not.
     for text in pages[1:]:
         lines = text.splitlines()
@@ -116,11 +126,12 @@ def assert_whole(content: bytes, services: list[str], *, invoice_number: str) ->
 
 
 def assert_rate_beside_long_service(reader: PdfReader) -> None:
-    """The text of a long service is cut with an ellipsis at its end (drawn so, though its
-    text keeps every letter): its VAT rate comes before it, never in the part cut."""
+    """A long service is cut with an ellipsis at its end, on its one row: its VAT rate comes
+    before it, never in the part cut, and its amount after it, in the amounts' column."""
     rows = ["".join(row) for page in reader.pages for row in runs_by_line(page).values()]
     (long_row,) = [row for row in rows if "Opzione dal nome molto lungo" in row]
     assert long_row.startswith("22% · Opzione dal nome molto lungo"), long_row
+    assert re.search(r"W… +1,25\s€$", long_row), long_row
 
 
 def test_chunks_joined_have_every_row_once(world: World, settings, small_chunks) -> None:  # type: ignore[no-untyped-def]
@@ -228,3 +239,22 @@ def test_a_chunk_fills_its_pages_at_the_real_sizes(world: World, tmp_path: Path)
     ]
     assert "Pagina 3 di 3" in reader.pages[1].extract_text()
     assert_rate_beside_long_service(reader)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_chunk_ends_the_job_and_its_processes(  # type: ignore[no-untyped-def]
+    world: World, settings, small_chunks, children: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages of more rows than a page holds: every chunk fails its layout, in the child and
+    in this process; the job raises it and leaves no process behind."""
+    settings.PDF_PROCESSES = 2
+    add_rows(world)
+    monkeypatch.setattr(pdf, "ROWS_PER_PAGE", 90)
+    monkeypatch.setattr(pdf, "FIRST_PAGE_ROWS", 88)
+    monkeypatch.setattr(pdf, "PAGES_PER_CHUNK", 1)
+    with pytest.raises(pdf.ChunkLayoutError):
+        pdf.invoice_pdf(world.invoice)
+    assert_one_child_ran(children)
+    (child,) = [int(path.name) for path in children.iterdir()]
+    with contextlib.suppress(psutil.NoSuchProcess):  # ended and reaped already
+        psutil.Process(child).wait(timeout=5)  # ending: killed, or told to stop
