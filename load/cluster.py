@@ -94,6 +94,8 @@ HAPROXY_SOCKET = RUNTIME / "haproxy.sock"
 
 # The load's timeline, seconds after it starts (the whole load lasts LOAD_LENGTH).
 KILL_NODE_AT = 30.0
+# From KILL_NODE_AT, how long to wait for a moment when node 1 is answering a request.
+NODE_BUSY_WAIT = 10.0
 NODE_DOWN_FOR = 10.0
 PDF_AT = 50.0
 # How long the worker renders the PDF before it is killed: well into the job.
@@ -643,7 +645,8 @@ class ClusterResult:
     credit_added: Decimal
     credit_confirmed: Decimal
     refunded: int
-    node_killed_at: float
+    node_killed_at: float  # just before the signal
+    node_dead_at: float  # once its master was gone
     node_served_before: int  # requests node 1 served before it was killed
     node_back_s: float  # from the restart to HAProxy counting the node UP again
     node_served_after: int  # requests the restarted node served
@@ -657,8 +660,10 @@ class ClusterResult:
     resent: int  # form submissions that met an error and were sent again
 
     def in_flight(self, answer: Answer) -> bool:
-        """Under way when the node was killed (its requests among them)."""
-        return answer.start <= self.node_killed_at <= answer.end
+        """Under way when the node was killed (its requests among them): begun before it was
+        dead, not ended before the signal. An answer the kill cut short may come back before
+        the killer has seen the node die."""
+        return answer.start <= self.node_dead_at and answer.end >= self.node_killed_at
 
     def replica_away(self) -> list[Answer]:
         """The consumption page's readings while the replica was stopped."""
@@ -735,9 +740,14 @@ def _timeline(cluster: Cluster, started: float, invoice_id: int, pdf: _Reader) -
 
     events: dict[str, Any] = {}
     at(KILL_NODE_AT)
+    # While it answers someone: a kill between two requests would prove nothing of them.
+    busy_by = time.time() + NODE_BUSY_WAIT
+    while int(haproxy_servers()["node1"]["scur"]) == 0 and time.time() < busy_by:
+        time.sleep(0.002)
     events["served_before_kill"] = int(haproxy_servers()["node1"]["stot"])
-    cluster.kill_node(1)
     events["node_killed_at"] = time.time()
+    cluster.kill_node(1)
+    events["node_dead_at"] = time.time()
     say("web node 1 killed (SIGKILL)")
     at(KILL_NODE_AT + NODE_DOWN_FOR)
     cluster.start_node(1)
@@ -838,6 +848,7 @@ def run_load_cluster() -> ClusterResult:
         credit_confirmed=credit_confirmed(entries),
         refunded=refunded,
         node_killed_at=events["node_killed_at"],
+        node_dead_at=events["node_dead_at"],
         node_served_before=events["served_before_kill"],
         node_back_s=events["node_back_s"],
         node_served_after=served_after,
