@@ -335,20 +335,26 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 # Django's Tasks API: large invoices' PDFs, invoice archives, refunds and alert e-mails are
 # made by a worker: `manage.py db_worker` on the database (the default), or, to scale out,
-# RQ workers on Redis (TASKS_BACKEND=django_tasks_rq.RQBackend and REDIS_URL), each started as
-# `manage.py rqworker default --with-scheduler`: the scheduler (one at a time, RQ locks it)
-# moves deferred tasks, such as a refund asked again later, to the queue when they are due.
+# RQ workers on Redis (TASKS_BACKEND=django_tasks_rq.RQBackend and TASKS_REDIS_URL), each
+# started as `manage.py rqworker default --with-scheduler`: the scheduler (one at a time, RQ
+# locks it) moves deferred tasks, such as a refund asked again later, to the queue when they
+# are due. The queue has a Redis database of its own: clearing the cache (FLUSHDB) would
+# drop every job waiting in it.
 TASKS_BACKEND = env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")
 TASKS = {"default": {"BACKEND": TASKS_BACKEND}}
 if TASKS_BACKEND == "django_tasks_rq.RQBackend":
-    if not REDIS_URL:
+    TASKS_REDIS_URL = env_str("TASKS_REDIS_URL")
+    if not TASKS_REDIS_URL or TASKS_REDIS_URL == REDIS_URL:
         from django.core.exceptions import ImproperlyConfigured
 
-        raise ImproperlyConfigured("The RQ task backend needs REDIS_URL.")
+        raise ImproperlyConfigured(
+            "The RQ task backend needs TASKS_REDIS_URL, a Redis database other than the"
+            " cache's (REDIS_URL): clearing the cache would drop the queued jobs."
+        )
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
     RQ_QUEUES = {
         "default": {
-            "URL": REDIS_URL,
+            "URL": TASKS_REDIS_URL,
             # Beyond this a job is stopped: the largest PDFs and archives take minutes.
             "DEFAULT_TIMEOUT": 30 * 60,
             # A job whose worker is lost runs again (area_clienti/task_queue.py).

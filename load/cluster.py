@@ -74,6 +74,8 @@ RUNTIME = ROOT / ".cluster"
 FRONT_PORT = 8100
 NODE_PORTS = (8101, 8102)
 REDIS_PORT = 6390
+# The task queue's database on it; the cache and the sessions are on database 0.
+TASKS_REDIS_DB = 1
 REPLICA_PORT = 5433
 WORKERS = 2
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
@@ -384,6 +386,7 @@ class Cluster:
         self.env = {
             **server_env(DATABASE_URL, str(FRONT_PORT)),
             "REDIS_URL": f"redis://127.0.0.1:{REDIS_PORT}/0",
+            "TASKS_REDIS_URL": f"redis://127.0.0.1:{REDIS_PORT}/{TASKS_REDIS_DB}",
             "TASKS_BACKEND": "django_tasks_rq.RQBackend",
             "DATABASE_REPLICA_URL": REPLICA_URL,
             "TRUSTED_PROXY_COUNT": "1",
@@ -465,7 +468,7 @@ class Cluster:
         from rq import Worker
         from rq.job import Job
 
-        connection = redis.Redis(port=REDIS_PORT)
+        connection = redis.Redis(port=REDIS_PORT, db=TASKS_REDIS_DB)
         by_pid = {worker.pid: worker for worker in self.workers}
         for rq_worker in Worker.all(connection=connection):
             job_id = rq_worker.get_current_job_id()

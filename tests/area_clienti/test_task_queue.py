@@ -31,7 +31,11 @@ from billing.models import InvoiceDocument
 from billing.tasks import make_invoice_document
 from tests.conftest import World
 
-RQ_ENV = {"TASKS_BACKEND": "django_tasks_rq.RQBackend", "REDIS_URL": "redis://cache:6379/2"}
+RQ_ENV = {
+    "TASKS_BACKEND": "django_tasks_rq.RQBackend",
+    "REDIS_URL": "redis://cache:6379/2",
+    "TASKS_REDIS_URL": "redis://cache:6379/3",
+}
 SHOW = """
 import json, django
 django.setup()
@@ -44,7 +48,8 @@ print(json.dumps({"checks": [str(m) for m in task_backends["default"].check()],
 
 
 def python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
-    inherited = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "TASKS_BACKEND"}}
+    own = {"REDIS_URL", "TASKS_REDIS_URL", "TASKS_BACKEND"}
+    inherited = {k: v for k, v in os.environ.items() if k not in own}
     return subprocess.run(  # noqa: S603 - our own interpreter and code
         [sys.executable, "-c", code],
         cwd=Path(settings.BASE_DIR),
@@ -55,20 +60,24 @@ def python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_the_rq_backend_takes_its_queue_from_redis_url() -> None:
+def test_the_rq_backend_has_a_redis_database_of_its_own() -> None:
+    """The queue beside the cache, in another database: clearing the cache (FLUSHDB) must not
+    drop the waiting jobs."""
     result = python(SHOW, **RQ_ENV)
     assert result.returncode == 0, result.stderr
     shown = json.loads(result.stdout.splitlines()[-1])
-    assert shown["queues"]["default"]["URL"] == "redis://cache:6379/2"
+    assert shown["queues"]["default"]["URL"] == "redis://cache:6379/3"
     assert shown["cache"]["LOCATION"] == "redis://cache:6379/2"
     # `manage.py rqworker default` needs no class on its command line.
     assert shown["rq"]["JOB_CLASS"] == "django_tasks_rq.Job"
     assert {"django_rq", "django_tasks_rq"} <= set(shown["apps"])
     assert shown["checks"] == []
 
-    without_redis = python(SHOW, TASKS_BACKEND=RQ_ENV["TASKS_BACKEND"])
-    assert without_redis.returncode != 0
-    assert "The RQ task backend needs REDIS_URL." in without_redis.stderr
+    same_as_cache = {"REDIS_URL": RQ_ENV["REDIS_URL"], "TASKS_REDIS_URL": RQ_ENV["REDIS_URL"]}
+    for wrong in ({"REDIS_URL": RQ_ENV["REDIS_URL"]}, same_as_cache):
+        refused = python(SHOW, TASKS_BACKEND=RQ_ENV["TASKS_BACKEND"], **wrong)
+        assert refused.returncode != 0
+        assert "The RQ task backend needs TASKS_REDIS_URL" in refused.stderr
 
 
 def free_port() -> int:
