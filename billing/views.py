@@ -42,6 +42,7 @@ from billing.gateway import SIGNATURE_HEADER, TEST_CARDS, InvalidCallback, sandb
 from billing.models import Invoice, InvoiceDocument, InvoiceItem, Payment, PaymentInvoice
 from billing.pdf import CHUNKED_FROM_ROWS
 from billing.pdf import invoice_pdf as invoice_pdf_bytes
+from core.dbrouting import shown_after_a_write_elsewhere
 from core.links import base_url
 from core.pagination import paginate
 from tracking.models import Request, RequestKind
@@ -292,6 +293,8 @@ def payment_result(request: HttpRequest, reference: str) -> HttpResponse:
         provider_reference=reference,
     )
     covered = payment.covered.select_related("invoice") if payment.invoice_id is None else []
+    # Back from the provider, whose callback settled the payment: the invoices as it left them.
+    shown_after_a_write_elsewhere(request)
     context = {
         "payment": payment,
         "covered": covered,

@@ -31,7 +31,7 @@ from consumption import exports, periods, selectors, thresholds, top_ups
 from consumption.forms import BilledReportForm, PeriodForm, SimSearchForm, TopUpForm
 from consumption.models import LinePlan, Plan, SimCredit, TopUp, UsageKind
 from consumption.templatetags import usage
-from core.dbrouting import reads_from_replica
+from core.dbrouting import reads_from_replica, shown_after_a_write_elsewhere
 from core.links import base_url
 from core.pagination import paginate
 
@@ -347,6 +347,8 @@ def top_up_result(request: HttpRequest, reference: str) -> HttpResponse:
         payment__provider_reference=reference,
     )
     credit = SimCredit.objects.filter(line=top_up.line).first()
+    # Back from the provider, whose callback settled the payment: the credit as it left it.
+    shown_after_a_write_elsewhere(request)
     return render(
         request,
         "consumption/top_up_result.html",

@@ -136,17 +136,30 @@ class ReplicaRouter:
         return db == DEFAULT_DB_ALIAS
 
 
+# Set on a request by shown_after_a_write_elsewhere.
+_SHOWN_AFTER_WRITE = "area_clienti.shown_after_a_write_elsewhere"
+
+
+def shown_after_a_write_elsewhere(request: HttpRequest) -> None:
+    """This page shows the person what was written for them by someone else (a payment
+    provider's callback settling their payment): their replica pages read from the primary
+    for RECENT_WRITE_SECONDS, as after a write of their own, so that the next page does not
+    show the credit or the invoice as they were before."""
+    request.META[_SHOWN_AFTER_WRITE] = True
+
+
 class RecentWriteMiddleware:
-    """Marks the browser of a person who just wrote (any method but GET and HEAD) for
-    RECENT_WRITE_SECONDS, during which their replica pages read from the primary. The cookie
-    is not signed: forged or kept, it can only send someone's reads to the primary."""
+    """Marks the browser of a person who just wrote (any method but GET and HEAD), or was
+    shown a write made for them (shown_after_a_write_elsewhere), for RECENT_WRITE_SECONDS,
+    during which their replica pages read from the primary. The cookie is not signed: forged
+    or kept, it can only send someone's reads to the primary."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
-        if request.method not in ("GET", "HEAD"):
+        if request.method not in ("GET", "HEAD") or request.META.get(_SHOWN_AFTER_WRITE):
             response.set_cookie(
                 RECENT_WRITE_COOKIE,
                 "1",

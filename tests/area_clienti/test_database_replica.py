@@ -19,6 +19,7 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from accounts.models import Line
+from consumption.models import TopUp
 from core import dbrouting
 from core.dbrouting import (
     RECENT_WRITE_COOKIE,
@@ -199,3 +200,22 @@ def test_after_a_persons_own_write_their_pages_read_from_the_primary(
     # The browser drops the cookie 10 s on: the replica again.
     del client.cookies[RECENT_WRITE_COOKIE]
     assert usage_page(client, sim_usage)[1].keys() == {"default", REPLICA}
+
+
+def test_back_from_the_payment_provider_their_pages_read_from_the_primary(
+    world: World, replica: DatabaseProxy
+) -> None:
+    """The provider's callback settled the top-up, not the person: the result page they come
+    back to sends their next pages to the primary, as their own write would."""
+    client = client_for(world.user)
+    top_up = client.post(
+        reverse("consumption:top-up", args=[world.user_line.pk]),
+        {"amount": "25", "idempotency_key": uuid.uuid4().hex},
+    )
+    del client.cookies[RECENT_WRITE_COOKIE]  # their own write long ago; paid at the provider
+    reference = TopUp.objects.get(line=world.user_line).payment.provider_reference
+    result = client.get(reverse("consumption:top-up-result", args=[reference]))
+    assert result.status_code == 200, top_up
+    assert result.cookies[RECENT_WRITE_COOKIE]["max-age"] == 10
+    sim_usage = reverse("consumption:sim-usage", args=[world.user_line.pk])
+    assert usage_page(client, sim_usage)[1].keys() == {"default"}
