@@ -91,16 +91,13 @@ def last_usage_month(*, sims: QuerySet[Line] | Line, until: date) -> date | None
     used anything: the pages open on it, not on a month that has just begun and is still
     empty.
 
-    On the monthly aggregates (every import keeps the month under way up to date), down
-    their only index, (line, month): the cost follows the company's SIMs, never the other
-    companies' rows. Most days the month under way has usage: one probe that stops at the
-    first SIM with some; before its first import, each SIM's last month, one query more."""
+    One query on the monthly aggregates (every import keeps the month under way up to
+    date), each SIM's last month one step down their only index, (line, month): the cost
+    follows the company's SIMs, never the other companies' rows."""
     month = until.replace(day=1)
     if isinstance(sims, Line):
         rows = UsageMonthly.objects.filter(line=sims, month__lte=month).order_by("-month")
         return rows.values_list("month", flat=True).first()
-    if UsageMonthly.objects.filter(line__in=sims.order_by().values("pk"), month=month).exists():
-        return month
     last = UsageMonthly.objects.filter(line=OuterRef("pk"), month__lte=month).order_by("-month")
     newest = sims.order_by().annotate(last=Subquery(last.values("month")[:1]))
     found: date | None = newest.aggregate(month=Max("last"))["month"]
