@@ -105,8 +105,9 @@ PDF_KILL_AFTER = 3.0
 REPLICA_STOP_AT = 75.0
 REPLICA_DOWN_FOR = 15.0
 LOAD_LENGTH = 120.0
-# Rows of the large invoice: rendered by a worker (more than billing.pdf.CHUNKED_FROM_ROWS).
-PDF_ROWS = 4000
+# Rows of the large invoice: rendered by a worker (more than billing.pdf.CHUNKED_FROM_ROWS),
+# for some 10 s on a quiet machine: still under way PDF_KILL_AFTER into the job.
+PDF_ROWS = 30_000
 # A worker killed with its job: RQ's heartbeat lapses (up to 90 s), the other worker's
 # maintenance finds the job abandoned and runs it again (the app's facts), then renders it.
 PDF_READY_BAR_S = 240.0
