@@ -210,10 +210,12 @@ LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "accounts:login"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 2
 
-# Sessions live in the database so that logout ends them server-side; the cookie's age is
-# renewed on every request, so 30 minutes of inactivity end the session.
+# Sessions live in the database so that logout ends them server-side (core/sessions.py:
+# Django's engine, read with a plain query); the cookie's age is renewed on every request,
+# so 30 minutes of inactivity end the session.
 # With Redis (REDIS_URL), the cache and the sessions live there, shared by every web worker;
 # without it, a per-process cache and sessions in the database.
+SESSION_ENGINE = "core.sessions"
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {

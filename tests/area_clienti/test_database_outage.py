@@ -127,7 +127,7 @@ def test_a_session_left_unsaved_by_the_outage_is_a_503_not_a_bad_request(
     (Django reports a failed session update as SessionInterrupted, a 400): the customer
     gets the 503 page that invites a retry, and the retry finds the payment already
     started, once. Sessions in the database, then: with REDIS_URL they are in the cache."""
-    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    settings.SESSION_ENGINE = "core.sessions"
     client = Client(raise_request_exception=False)
     sign_in(client, world.full)
     start_then_cut = payments.payment_start

@@ -266,7 +266,7 @@ def test_the_warnings_requests_are_posts(world: World, url: str) -> None:
 def db_sessions(settings: Any) -> None:
     """Sessions in the database, whose rows show their expiry: with REDIS_URL they live in
     the cache, where the renewal middleware decides alike whether to save them."""
-    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    settings.SESSION_ENGINE = "core.sessions"
 
 
 def idle_session(client: Client) -> Session:

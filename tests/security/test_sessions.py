@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
@@ -104,9 +105,15 @@ def test_ending_a_session_signs_that_browser_out(world: World) -> None:
     assert here.get(reverse("dashboard")).status_code == 200
 
 
-@pytest.mark.parametrize(
-    "engine", ["django.contrib.sessions.backends.db", "django.contrib.sessions.backends.cache"]
-)
+def test_a_session_past_its_expiry_in_the_database_is_not_read(world: World) -> None:
+    """core.sessions reads the session with a query of its own: the expiry holds there too."""
+    here = sign_in(browser(), world.lr)
+    assert here.get(reverse("dashboard")).status_code == 200
+    Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
+    assert here.get(reverse("dashboard"))["Location"].startswith(LOGIN)
+
+
+@pytest.mark.parametrize("engine", ["core.sessions", "django.contrib.sessions.backends.cache"])
 def test_ending_all_the_others_keeps_this_one(world: World, settings: Any, engine: str) -> None:
     settings.SESSION_ENGINE = engine  # with REDIS_URL the sessions live in the cache
     here = sign_in(browser(), world.lr)
