@@ -16,8 +16,9 @@ worker_class = "gthread"
 timeout = int(os.environ.get("WEB_TIMEOUT", "30"))
 graceful_timeout = 20
 keepalive = 5
-# Recycle workers now and then: a slow leak never grows without end.
-max_requests = 5000
+# Recycle workers now and then: a slow leak never grows without end (0: never; the bench's
+# served figures, whose bursts a restart would cut short).
+max_requests = int(os.environ.get("WEB_MAX_REQUESTS", "5000"))
 max_requests_jitter = 500
 # RequestIdMiddleware writes one JSON line per request; gunicorn's own access log is off.
 accesslog = None
