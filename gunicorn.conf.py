@@ -20,6 +20,11 @@ keepalive = 5
 # served figures, whose bursts a restart would cut short).
 max_requests = int(os.environ.get("WEB_MAX_REQUESTS", "5000"))
 max_requests_jitter = 500
+# Each worker on a listening socket of its own (SO_REUSEPORT), the kernel spreading the
+# connections between them; otherwise whichever worker accepts first may take every
+# keep-alive connection of a burst (the bench's served figures). Off by default: a replaced
+# worker's socket drops the connections still waiting on it.
+reuse_port = os.environ.get("WEB_REUSE_PORT") == "1"
 # RequestIdMiddleware writes one JSON line per request; gunicorn's own access log is off.
 accesslog = None
 errorlog = "-"

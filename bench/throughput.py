@@ -32,6 +32,14 @@ LINE_LIST_OF_FLOOR = 0.5
 HOME_OF_FLOOR = 0.5
 
 
+# gunicorn.conf.py's settings, the same for all four, and two of them set for a measurement
+# that holds from one burst to the next (bare Django alone, 4 s bursts: 990 to 2,930 requests
+# a second as it was, 2,860 to 2,940 so): no worker replaced during the run (a restart every
+# 5,000 requests costs a second of starting Django, and fell in some bursts only), and each
+# worker on a socket of its own (one worker could take all the connections of a burst).
+SERVED = {"WEB_CONCURRENCY": "2", "WEB_MAX_REQUESTS": "0", "WEB_REUSE_PORT": "1"}
+
+
 def free_port() -> int:
     """A port nothing listens on now: other benches and servers may share the machine."""
     with socket.socket() as probe:
@@ -41,16 +49,13 @@ def free_port() -> int:
 
 @contextmanager
 def served(wsgi: str, env: dict[str, str]) -> Iterator[str]:
-    """gunicorn (gunicorn.conf.py, 2 workers, none recycled) serving `wsgi` on a free port,
-    for the duration; yields its base URL."""
+    """gunicorn (gunicorn.conf.py with SERVED) serving `wsgi` on a free port, for the
+    duration; yields its base URL."""
     port = free_port()
     server = subprocess.Popen(  # noqa: S603 - our own server
         [str(ROOT / ".venv/bin/gunicorn"), "-c", "gunicorn.conf.py", wsgi],
         cwd=ROOT,
-        # Workers are not recycled during the run: a worker restarted every 5,000 requests
-        # (gunicorn.conf.py) costs a second of starting Django, every 2 s of bare Django's
-        # rate, and a burst that met one measured up to 2.7 times fewer requests a second.
-        env={**env, "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2", "WEB_MAX_REQUESTS": "0"},
+        env={**env, "BIND": f"127.0.0.1:{port}", **SERVED},
         stderr=subprocess.DEVNULL,
     )
     try:
