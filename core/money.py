@@ -2,8 +2,10 @@
 e-mails."""
 
 from decimal import Decimal
+from functools import cache
 
-from babel.numbers import format_currency
+from babel import Locale
+from babel.numbers import NumberPattern
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -13,9 +15,18 @@ def locale_of_language() -> str:
     return "it_IT" if (get_language() or "it").startswith("it") else "en_GB"
 
 
+@cache
+def _currency_format(locale: str) -> tuple[Locale, NumberPattern]:
+    # What format_currency looks up on every call (a large invoice's PDF, an import's
+    # alerts format thousands of amounts): looked up once.
+    parsed = Locale.parse(locale)
+    return parsed, parsed.currency_formats["standard"]
+
+
 def euro(value: Decimal) -> str:
     """ "1.234,56 €" in Italian, "€1,234.56" in English."""
-    return str(format_currency(value, "EUR", locale=locale_of_language()))
+    locale, pattern = _currency_format(locale_of_language())
+    return str(pattern.apply(value, locale, currency="EUR"))
 
 
 def vat_rate(value: Decimal | None) -> str:
