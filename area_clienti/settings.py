@@ -345,8 +345,18 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 TASKS_BACKEND = env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")
 TASKS = {"default": {"BACKEND": TASKS_BACKEND}}
 if TASKS_BACKEND == "django_tasks_rq.RQBackend":
+    from urllib.parse import parse_qs, urlsplit
+
+    def redis_database(url: str) -> tuple[str, int, str]:
+        """Host, port and database of a Redis URL: one database however it is written."""
+        parts = urlsplit(url)
+        database = parse_qs(parts.query).get("db", [parts.path.strip("/") or "0"])[0]
+        return parts.hostname or "localhost", parts.port or 6379, database
+
     TASKS_REDIS_URL = env_str("TASKS_REDIS_URL")
-    if not TASKS_REDIS_URL or TASKS_REDIS_URL == REDIS_URL:
+    if not TASKS_REDIS_URL or (
+        REDIS_URL and redis_database(TASKS_REDIS_URL) == redis_database(REDIS_URL)
+    ):
         from django.core.exceptions import ImproperlyConfigured
 
         raise ImproperlyConfigured(

@@ -17,6 +17,7 @@ import signal
 import sys
 import tempfile
 import threading
+import unicodedata
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -58,7 +59,7 @@ PAGES_PER_CHUNK = 16
 # a page of rows with positioned cells.
 ROW_CHARS = 100
 LINE_CHARS = 16
-AMOUNT_CHARS = 14
+AMOUNT_CHARS = 15  # '-1.234.567,89 €'
 CHARGE_CHARS = ROW_CHARS - LINE_CHARS - AMOUNT_CHARS - 2
 # prctl(2): the signal the kernel sends a process when its parent ends.
 PR_SET_PDEATHSIG = 1
@@ -295,10 +296,20 @@ class Page:
 def detail_row(line: str, charge: str, amount: str) -> str:
     """A detail row as a line of ROW_CHARS characters in the monospaced font: the line's
     number, the charge (VAT rate first, then the service, cut with an ellipsis where it is
-    too long: the rate is never the part cut) and the amount, right-aligned."""
+    too long: the rate is never the part cut) and the amount, right-aligned. A line break, a
+    tab or another control character from the billing feed becomes a space: in preformatted
+    text it would start a line of its own, or move the columns, and push the page's rows
+    past its foot."""
+    line, charge = _one_line(line), _one_line(charge)
     if len(charge) > CHARGE_CHARS:
         charge = charge[: CHARGE_CHARS - 1] + "…"
     return f"{line[:LINE_CHARS]:<{LINE_CHARS}} {charge:<{CHARGE_CHARS}} {amount:>{AMOUNT_CHARS}}"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(
+        "".join(" " if unicodedata.category(c).startswith("C") else c for c in text).split()
+    )
 
 
 def _pages(chunk: Chunk) -> Iterator[Page]:

@@ -745,14 +745,14 @@ def _timeline(cluster: Cluster, started: float, invoice_id: int, pdf: _Reader) -
     at(KILL_NODE_AT)
     # While it answers someone: a kill between two requests would prove nothing of them.
     busy_by = time.time() + NODE_BUSY_WAIT
-    while int(haproxy_servers()["node1"]["scur"]) == 0 and time.time() < busy_by:
+    while not (busy := int(haproxy_servers()["node1"]["scur"]) > 0) and time.time() < busy_by:
         time.sleep(0.002)
-    events["served_before_kill"] = int(haproxy_servers()["node1"]["stot"])
     events["node_killed_at"] = time.time()
     cluster.kill_node(1)
     events["node_dead_at"] = time.time()
-    say("web node 1 killed (SIGKILL)")
-    at(KILL_NODE_AT + NODE_DOWN_FOR)
+    events["served_before_kill"] = int(haproxy_servers()["node1"]["stot"])
+    say("web node 1 killed (SIGKILL)" + ("" if busy else f", idle for {NODE_BUSY_WAIT:.0f} s"))
+    time.sleep(NODE_DOWN_FOR)
     cluster.start_node(1)
     restarted = time.time()
     events["served_at_restart"] = int(haproxy_servers()["node1"]["stot"])

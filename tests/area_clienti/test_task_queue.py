@@ -73,7 +73,7 @@ def test_the_rq_backend_has_a_redis_database_of_its_own() -> None:
     assert {"django_rq", "django_tasks_rq"} <= set(shown["apps"])
     assert shown["checks"] == []
 
-    same_as_cache = {"REDIS_URL": RQ_ENV["REDIS_URL"], "TASKS_REDIS_URL": RQ_ENV["REDIS_URL"]}
+    same_as_cache = {"REDIS_URL": "redis://cache:6379", "TASKS_REDIS_URL": "redis://cache/0"}
     for wrong in ({"REDIS_URL": RQ_ENV["REDIS_URL"]}, same_as_cache):
         refused = python(SHOW, TASKS_BACKEND=RQ_ENV["TASKS_BACKEND"], **wrong)
         assert refused.returncode != 0

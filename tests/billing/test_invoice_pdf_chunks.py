@@ -206,8 +206,9 @@ def test_an_archive_renders_a_large_invoice_in_processes(  # type: ignore[no-unt
 
 
 def test_a_chunk_fills_its_pages_at_the_real_sizes(world: World, tmp_path: Path) -> None:
-    """Two full detail pages, the first with its heading, a long service name among the rows:
-    render_chunk lays them out to exactly two pages (it raises otherwise)."""
+    """Two full detail pages, the first with its heading, a long service name and names
+    with line breaks and tabs from the feed among the rows: render_chunk lays them out to
+    exactly two pages (it raises otherwise), each row on one line."""
     rows = pdf.FIRST_PAGE_ROWS + pdf.ROWS_PER_PAGE
     world.invoice.items.all().delete()
     InvoiceItem.objects.bulk_create(
@@ -215,7 +216,13 @@ def test_a_chunk_fills_its_pages_at_the_real_sizes(world: World, tmp_path: Path)
             invoice=world.invoice,
             line=world.lr_line,
             category="TRAFFIC",
-            service=LONG_SERVICE if i == rows - 1 else f"Traffico {i:03d}",
+            service=(
+                LONG_SERVICE
+                if i == rows - 1
+                else f"Traffico {i:03d}\r\n\n\tsu più\u2028righe"
+                if i < 10
+                else f"Traffico {i:03d}"
+            ),
             amount=Decimal("1.25"),
             vat_rate=Decimal("22"),
         )
@@ -238,6 +245,7 @@ def test_a_chunk_fills_its_pages_at_the_real_sizes(world: World, tmp_path: Path)
         pdf.ROWS_PER_PAGE - 1,
     ]
     assert "Pagina 3 di 3" in reader.pages[1].extract_text()
+    assert "22% · Traffico 003 su più righe" in reader.pages[0].extract_text()
     assert_rate_beside_long_service(reader)
 
 
