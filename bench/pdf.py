@@ -24,7 +24,7 @@ import os
 import subprocess
 import sys
 import time
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -83,30 +83,20 @@ def build_large() -> None:
     from django.db import transaction
 
     from accounts.models import Contract, Line
-    from billing.calculations import invoice_totals
-    from billing.models import Invoice, InvoiceItem, InvoiceVat
+    from bench.run import bench_invoice
+    from billing.models import Invoice, InvoiceItem
 
     if Invoice.objects.filter(number=LARGE).exists():
         return
     print(f"Building {LARGE}…", flush=True)
     contract = Contract.objects.get(number="BENCH-MB")
     lines = list(Line.objects.filter(contract=contract).order_by("number").values_list("pk"))
-    totals = invoice_totals((amount, rate) for _line in lines for _service, amount, rate in CHARGES)
-    period_start = date(2026, 11, 1)
     with transaction.atomic():
-        invoice = Invoice.objects.create(
-            company=contract.company,
+        invoice = bench_invoice(
             contract=contract,
             number=LARGE,
-            issue_date=period_start + timedelta(days=35),
-            period_start=period_start,
-            period_end=date(2026, 11, 30),
-            due_date=period_start + timedelta(days=55),
-            taxable=totals.taxable,
-            vat=totals.vat,
-            out_of_scope=totals.out_of_scope,
-            total=totals.total,
-            payment_method="BANK_TRANSFER",
+            period=(date(2026, 11, 1), date(2026, 11, 30)),
+            charges=[(amount, rate) for _line in lines for _service, amount, rate in CHARGES],
         )
         for first in range(0, len(lines), 500):
             InvoiceItem.objects.bulk_create(
@@ -121,10 +111,6 @@ def build_large() -> None:
                 for (line_id,) in lines[first : first + 500]
                 for category, (service, amount, rate) in zip(CATEGORIES, CHARGES, strict=True)
             )
-        InvoiceVat.objects.bulk_create(
-            InvoiceVat(invoice=invoice, rate=v.rate, taxable=v.taxable, vat=v.vat)
-            for v in totals.vat_lines
-        )
 
 
 def run_sampled(code: str, number: str) -> tuple[float, float, float]:

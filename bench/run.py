@@ -21,7 +21,11 @@ import warnings
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from accounts.models import Contract
+    from billing.models import Invoice
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -76,14 +80,48 @@ def _first_line(error: BaseException) -> str:
     return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
+def bench_invoice(
+    *,
+    contract: Contract,
+    number: str,
+    period: tuple[date, date],
+    charges: list[tuple[Decimal, Decimal | None]],
+) -> Invoice:
+    """An invoice of `contract` for `period` with the totals and VAT summary of these
+    (amount, VAT rate) charges, as the import makes them; the caller adds its rows."""
+    from billing.calculations import invoice_totals
+    from billing.models import Invoice, InvoiceVat
+
+    totals = invoice_totals(charges)
+    start, end = period
+    invoice = Invoice.objects.create(
+        company_id=contract.company_id,
+        contract=contract,
+        number=number,
+        issue_date=start + timedelta(days=35),
+        period_start=start,
+        period_end=end,
+        due_date=start + timedelta(days=55),
+        taxable=totals.taxable,
+        vat=totals.vat,
+        out_of_scope=totals.out_of_scope,
+        total=totals.total,
+        payment_method="BANK_TRANSFER",
+    )
+    InvoiceVat.objects.bulk_create(
+        InvoiceVat(invoice=invoice, rate=v.rate, taxable=v.taxable, vat=v.vat)
+        for v in totals.vat_lines
+    )
+    return invoice
+
+
 def build_data() -> None:
     from django.contrib.auth.hashers import make_password
     from django.db import transaction
 
     from accounts.models import Company, Contract, Line, User
     from accounts.roles import Profile
-    from billing.calculations import invoice_totals
-    from billing.models import Invoice, InvoiceItem, InvoiceVat
+    from billing.models import InvoiceItem
 
     if Company.objects.filter(customer_code="BENCH0001").exists():
         return
@@ -134,41 +172,21 @@ def build_data() -> None:
                 )
                 for row in range(ROWS)
             ]
-            totals = invoice_totals((item.amount, item.vat_rate) for item in items)
-            invoice = Invoice.objects.create(
-                company=company,
+            invoice = bench_invoice(
                 contract=contract,
                 number=f"BENCH-{month:03d}",
-                issue_date=period_start + timedelta(days=35),
-                period_start=period_start,
-                period_end=period_start + timedelta(days=27),
-                due_date=period_start + timedelta(days=55),
-                taxable=totals.taxable,
-                vat=totals.vat,
-                out_of_scope=totals.out_of_scope,
-                total=totals.total,
-                payment_method="BANK_TRANSFER",
+                period=(period_start, period_start + timedelta(days=27)),
+                charges=[(item.amount, item.vat_rate) for item in items],
             )
             for item in items:
                 item.invoice = invoice
             InvoiceItem.objects.bulk_create(items, batch_size=5000)
-            InvoiceVat.objects.bulk_create(
-                InvoiceVat(invoice=invoice, rate=v.rate, taxable=v.taxable, vat=v.vat)
-                for v in totals.vat_lines
-            )
         # A one-page invoice for the small-PDF figure.
-        small = Invoice.objects.create(
-            company=company,
+        small = bench_invoice(
             contract=contract,
             number="BENCH-SMALL",
-            issue_date=date(2026, 1, 5),
-            period_start=date(2025, 12, 1),
-            period_end=date(2025, 12, 31),
-            due_date=date(2026, 1, 25),
-            taxable=Decimal("150.00"),
-            vat=Decimal("33.00"),
-            total=Decimal("183.00"),
-            payment_method="BANK_TRANSFER",
+            period=(date(2025, 12, 1), date(2025, 12, 31)),
+            charges=[(Decimal("15.00"), Decimal("22"))] * 10,
         )
         InvoiceItem.objects.bulk_create(
             InvoiceItem(
@@ -180,9 +198,6 @@ def build_data() -> None:
                 vat_rate=Decimal("22"),
             )
             for n in range(10)
-        )
-        InvoiceVat.objects.create(
-            invoice=small, rate=22, taxable=Decimal("150.00"), vat=Decimal("33.00")
         )
 
 
