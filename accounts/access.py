@@ -17,7 +17,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from accounts.models import User
-from accounts.roles import Capability, can
+from accounts.roles import Capability, capabilities_of
 
 View = Callable[..., HttpResponseBase]
 
@@ -40,8 +40,10 @@ class Access:
             return bool(user.is_staff and user.is_active)
         if self.kind == "signed_in":
             return bool(user.is_active)
-        held = [can(user, cap) for cap in self.capabilities]
-        return any(held) if self.any_of else all(held)
+        held = capabilities_of(user)
+        if self.any_of:
+            return any(cap in held for cap in self.capabilities)
+        return all(cap in held for cap in self.capabilities)
 
 
 def _declare(access: Access) -> Callable[[View], View]:

@@ -209,18 +209,37 @@ DESCRIPTIONS: dict[Capability, StrOrPromise] = {
 }
 
 
+# MATRIX by (profile, capability): every signed-in request asks it several times.
+_SCOPES: dict[tuple[str, Capability], Scope | None] = {
+    (profile.value, capability): scopes[column]
+    for capability, scopes in MATRIX.items()
+    for column, profile in enumerate(PROFILE_COLUMNS)
+}
+
+
 def scope_for(profile: str | None, capability: Capability) -> Scope | None:
     """The scope `profile` holds `capability` with, or None when it lacks it."""
     if profile is None:
         return None
-    return MATRIX[capability][PROFILE_COLUMNS.index(Profile(profile))]
+    return _SCOPES[profile, capability]
+
+
+_HELD: dict[str, frozenset[Capability]] = {
+    profile.value: frozenset(cap for cap in MATRIX if _SCOPES[profile.value, cap] is not None)
+    for profile in PROFILE_COLUMNS
+}
+
+
+def capabilities_of(user: User) -> frozenset[Capability]:
+    """What `user` holds: nothing unless an active customer user of a company."""
+    if not user.is_authenticated or not user.is_active or user.company_id is None:
+        return frozenset()
+    return _HELD[user.profile] if user.profile else frozenset()
 
 
 def can(user: User, capability: Capability) -> bool:
     """Whether `user` holds `capability`: only active customer users of a company do."""
-    if not user.is_authenticated or not user.is_active or user.company_id is None:
-        return False
-    return scope_for(user.profile, capability) is not None
+    return capability in capabilities_of(user)
 
 
 def section_capabilities(section: str) -> tuple[Capability, ...]:

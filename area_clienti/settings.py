@@ -109,7 +109,7 @@ MIDDLEWARE = [
     "security.sessions.SessionActivityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "area_clienti.middleware.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # axes last: it turns a lockout signalled by the authentication backend into its page.
     "axes.middleware.AxesMiddleware",

@@ -1,10 +1,12 @@
 """Database constraints and validation that keep the domain consistent."""
 
+from typing import Any
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from accounts.models import Line
+from accounts.models import Line, User
 from accounts.roles import Profile
 from tests.conftest import World
 from tests.factories import CompanyFactory, LineFactory, SimFactory, UserFactory
@@ -79,3 +81,26 @@ def test_a_bad_iccid_is_refused(world: World) -> None:
     sim.iccid = sim.iccid[:-1] + str((int(sim.iccid[-1]) + 1) % 10)
     with pytest.raises(ValidationError):
         sim.full_clean()
+
+
+def test_a_person_read_by_key_is_the_person_the_orm_reads(
+    world: World, django_assert_num_queries: Any
+) -> None:
+    """Every signed-in request reads its person with User.objects.get(pk=...), one plain
+    query: the same person, field for field, as the ORM builds, and ready to be saved."""
+    with django_assert_num_queries(1):
+        person = User.objects.get(pk=world.light.pk)
+    built = User.objects.filter(pk=world.light.pk).get()
+    fields = [field.attname for field in User._meta.concrete_fields]
+    assert [getattr(person, name) for name in fields] == [getattr(built, name) for name in fields]
+    assert person.profile == Profile.LIGHT and person.company_id == world.company.pk
+    assert not person._state.adding and person._state.db == "default"
+    person.first_name = "Giovanna"
+    person.save(update_fields=["first_name"])
+    assert User.objects.filter(pk=world.light.pk, first_name="Giovanna").exists()
+
+
+def test_a_person_read_by_an_unknown_key_does_not_exist(world: World) -> None:
+    with pytest.raises(User.DoesNotExist):
+        User.objects.get(pk=0)
+    assert User.objects.get(username=world.light.username) == world.light

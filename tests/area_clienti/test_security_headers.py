@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import pytest
-from django.test import Client
+from csp.utils import build_policy
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from accounts.access import PASSWORD_CONFIRMED_AT
+from area_clienti.middleware import ContentSecurityPolicyMiddleware
 from tests.area_clienti.test_form_fuzz import NAMES, PostForms
 from tests.authz.test_url_sweep import PERSONAL_SAMPLES, ROUTES, SAMPLE_KWARGS
 from tests.conftest import World, sign_in
@@ -24,6 +28,31 @@ def test_security_headers(world: World) -> None:
     assert "camera=()" in response["Permissions-Policy"]
     assert "script-src 'self'" in response["Content-Security-Policy"]
     assert "unsafe-inline" not in response["Content-Security-Policy"]
+    assert response["Content-Security-Policy"] == build_policy()
+
+
+def test_a_response_with_a_policy_of_its_own_gets_it() -> None:
+    """The settings' policy is built once; a view that changes or drops it (django-csp's
+    decorators) still gets its own."""
+
+    def widened(request: HttpRequest) -> HttpResponse:
+        response = HttpResponse()
+        response._csp_update = {"img-src": ["https://maps.example.com"]}  # type: ignore[attr-defined]
+        return response
+
+    def exempt(request: HttpRequest) -> HttpResponse:
+        response = HttpResponse()
+        response._csp_exempt = True  # type: ignore[attr-defined]
+        return response
+
+    def call(view: Callable[[HttpRequest], HttpResponse]) -> HttpResponseBase:
+        response = ContentSecurityPolicyMiddleware(view)(RequestFactory().get("/"))
+        assert isinstance(response, HttpResponseBase)
+        return response
+
+    assert "https://maps.example.com" in call(widened)["Content-Security-Policy"]
+    assert "Content-Security-Policy" not in call(exempt)
+    assert call(lambda request: HttpResponse())["Content-Security-Policy"] == build_policy()
 
 
 @pytest.mark.parametrize("name", NAMES)
