@@ -9,9 +9,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable
+from functools import cache
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, connections, router, transaction
 from django.db.models import Exists, QuerySet
 from django.utils.translation import gettext as _
 
@@ -105,11 +106,51 @@ def pending_for(*, user: User) -> QuerySet[Request]:
     )
 
 
+@cache
+def _pending_count_sql(*, legal_rep: bool) -> str:
+    """`pending_for(...).count()` as plain SQL, for the LR or for a nameable approver. A
+    request whose requester left (NULL) counts, as in the ORM's exclusion."""
+    quote = connection.ops.quote_name
+    field: Any = ApprovalPolicy._meta.get_field("approvers")
+    policy = quote(ApprovalPolicy._meta.db_table)
+    named = quote(field.remote_field.through._meta.db_table)
+    if legal_rep:
+        approves = (
+            f"SELECT 1 FROM {policy} p WHERE p.company_id = %(company)s AND p.legal_rep_approves"  # noqa: S608 - our own tables
+        )
+    else:
+        approves = (
+            f"SELECT 1 FROM {policy} p JOIN {named} a ON a.{quote(field.m2m_column_name())} = p.id"  # noqa: S608
+            f" WHERE p.company_id = %(company)s AND a.{quote(field.m2m_reverse_name())} = %(user)s"
+        )
+    return (
+        f"SELECT count(*) FROM {quote(Request._meta.db_table)} r"  # noqa: S608
+        " WHERE r.company_id = %(company)s AND r.state = %(state)s"
+        " AND (r.requester_id IS NULL OR r.requester_id <> %(user)s)"
+        f" AND EXISTS ({approves})"
+    )
+
+
 def pending_count(*, user: User) -> int:
-    """For the header: no query for who cannot approve (T2), one COUNT for who can."""
+    """For the header of every page: no query for who cannot approve (T2), one plain COUNT
+    for who can, of the same requests as `pending_for` (a test holds them equal). Through the
+    ORM the count cost 1.4 ms of CPU a page, about what the rest of a signed-in request pays
+    before its page's own work."""
     if not can(user, Capability.APPROVE_REQUESTS):
         return 0
-    return pending_for(user=user).count()
+    if user.profile != Profile.LR and user.profile not in NAMEABLE_PROFILES:
+        return 0
+    query = _pending_count_sql(legal_rep=user.profile == Profile.LR)
+    with connections[router.db_for_read(Request)].cursor() as cursor:
+        cursor.execute(
+            query,
+            {
+                "company": user.company_id,
+                "state": RequestState.AWAITING_APPROVAL.value,
+                "user": user.pk,
+            },
+        )
+        return int(cursor.fetchone()[0])
 
 
 def profile_changes_awaiting(*, company_id: int) -> dict[int, Request]:

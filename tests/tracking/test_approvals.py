@@ -288,6 +288,42 @@ def test_the_header_count_costs_one_query_for_approvers_none_for_others(world: W
     assert len(queries) == 0
 
 
+def test_the_header_count_is_the_length_of_each_approvers_queue(world: World) -> None:
+    """The header counts in plain SQL what the queue lists through the ORM: for the LR and a
+    named FULL, a FULL not named and the others; never one's own request; a requester who
+    left still counts; decided requests and other companies' do not."""
+    rules(world, named=[world.full])
+    by_full, by_lr, by_light, orphan, withdrawn = (
+        request_create(
+            company=world.company, kind=RequestKind.OFFER, summary=f"Offerta {n}", requester=who
+        )
+        for n, who in enumerate((world.full, world.lr, world.light, world.light, world.user))
+    )
+    Request.objects.filter(pk=orphan.pk).update(requester=None)
+    Request.objects.filter(pk=withdrawn.pk).update(state=S.CANCELLED)
+    rules_elsewhere = UserFactory(company=world.outsider_company, profile=Profile.FULL)
+    request_create(
+        company=world.outsider_company,
+        kind=RequestKind.OFFER,
+        summary="Altrove",
+        requester=rules_elsewhere,
+    )
+    other_full = UserFactory(company=world.company, profile=Profile.FULL)
+    people = (world.lr, world.full, other_full, world.light, world.user, world.outsider_lr)
+
+    def counts() -> list[tuple[int, int]]:
+        return [
+            (approvals.pending_count(user=p), approvals.pending_for(user=p).count()) for p in people
+        ]
+
+    assert counts() == [(3, 3), (3, 3), (0, 0), (0, 0), (0, 0), (0, 0)]
+    assert {by_full, by_lr, by_light} <= set(approvals.pending_for(user=world.lr)) | set(
+        approvals.pending_for(user=world.full)
+    )
+    rules(world, lr=False, named=[world.full, other_full])
+    assert counts() == [(0, 0), (3, 3), (4, 4), (0, 0), (0, 0), (0, 0)]
+
+
 def test_the_queue_costs_the_same_whatever_its_length(
     world: World,
     django_assert_max_num_queries,  # type: ignore[no-untyped-def]
