@@ -119,7 +119,7 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
         super().__init__(get_response)
         self.policy = build_policy()
         self.policy_report_only = build_policy(report_only=True)
-        self.always_built = settings.DEBUG or any(
+        self.prefixes_excluded = any(
             (getattr(settings, name, None) or {}).get("EXCLUDE_URL_PREFIXES")
             for name in ("CONTENT_SECURITY_POLICY", "CONTENT_SECURITY_POLICY_REPORT_ONLY")
         )
@@ -128,7 +128,8 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
         self, request: HttpRequest, response: HttpResponseBase
     ) -> HttpResponseBase:
         if (
-            self.always_built
+            settings.DEBUG
+            or self.prefixes_excluded
             or getattr(request, "_csp_nonce", None) is not None
             or any(getattr(response, part, None) is not None for part in _OWN_POLICY)
         ):

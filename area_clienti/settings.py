@@ -144,6 +144,8 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend, without the health check of a connection that answered a moment ago.
+    DATABASES["default"]["ENGINE"] = "core.postgresql"
     # The pages' queries are short: JIT compilation costs more (100 ms and up, once the
     # statistics say a query is big) than it could ever save them.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
@@ -168,6 +170,7 @@ if DATABASE_REPLICA_URL:
         DATABASE_REPLICA_URL,
         conn_max_age=env_int("CONN_MAX_AGE", 60),
         conn_health_checks=True,
+        engine="core.postgresql",
     )
     # The primary's session options (jit=off), then the replica URL's own (sslmode...); a
     # replica that does not answer is given up on after 2 s, not the system's minutes.

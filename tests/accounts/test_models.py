@@ -100,7 +100,13 @@ def test_a_person_read_by_key_is_the_person_the_orm_reads(
     assert User.objects.filter(pk=world.light.pk, first_name="Giovanna").exists()
 
 
-def test_a_person_read_by_an_unknown_key_does_not_exist(world: World) -> None:
+def test_a_person_read_by_key_is_found_as_the_orm_finds_them(world: World) -> None:
+    """A key as text is the same key; an unknown one is nobody; a read through a relation
+    keeps the relation's filter (another company's person is not one of ours)."""
+    assert User.objects.get(pk=str(world.light.pk)) == world.light
     with pytest.raises(User.DoesNotExist):
         User.objects.get(pk=0)
     assert User.objects.get(username=world.light.username) == world.light
+    assert world.company.users.get(pk=world.light.pk) == world.light
+    with pytest.raises(User.DoesNotExist):
+        world.company.users.get(pk=world.outsider_lr.pk)

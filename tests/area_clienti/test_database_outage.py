@@ -20,6 +20,7 @@ from django.test import Client
 from billing import payments
 from billing.gateway import sign
 from billing.models import Invoice, Payment
+from core.postgresql import base as postgresql_backend
 from load.dbproxy import DatabaseProxy
 from tests.conftest import World, sign_in
 
@@ -152,3 +153,26 @@ def test_a_session_left_unsaved_by_the_outage_is_a_503_not_a_bad_request(
     payment = Payment.objects.get(invoice=world.invoice)  # one attempt, not two
     assert retried.status_code == 302
     assert retried["Location"] == f"/fatture/pagamenti/sandbox/{payment.provider_reference}/"
+
+
+def test_a_connection_broken_while_idle_is_replaced_before_the_next_page(
+    world: World, outage: DatabaseProxy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A persistent connection that broke while its worker was idle (PostgreSQL restarted
+    at night) is checked and replaced before the next page: no error. One that answered less
+    than RECENT_SECONDS ago is taken as sound, unchecked (a busy worker pays no SELECT 1): the
+    one page that finds it broken answers 503, and the next is served."""
+    client = Client(raise_request_exception=False)
+    sign_in(client, world.full)
+    assert get(client, "/fatture/").status_code == 200
+    outage.cut()
+    outage.restore()
+    with monkeypatch.context() as idle:
+        idle.setattr(postgresql_backend, "RECENT_SECONDS", 0.0)
+        assert get(client, "/fatture/").status_code == 200
+
+    outage.cut()
+    outage.restore()
+    found_broken = get(client, "/fatture/")
+    assert found_broken.status_code == 503 and found_broken["Retry-After"]
+    assert get(client, "/fatture/").status_code == 200

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
+import re
 import time
 from collections.abc import Callable
 
+import csp.decorators
 import pytest
 from csp.utils import build_policy
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
@@ -12,7 +15,7 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from accounts.access import PASSWORD_CONFIRMED_AT
-from area_clienti.middleware import ContentSecurityPolicyMiddleware
+from area_clienti.middleware import _OWN_POLICY, ContentSecurityPolicyMiddleware
 from tests.area_clienti.test_form_fuzz import NAMES, PostForms
 from tests.authz.test_url_sweep import PERSONAL_SAMPLES, ROUTES, SAMPLE_KWARGS
 from tests.conftest import World, sign_in
@@ -53,6 +56,14 @@ def test_a_response_with_a_policy_of_its_own_gets_it() -> None:
     assert "https://maps.example.com" in call(widened)["Content-Security-Policy"]
     assert "Content-Security-Policy" not in call(exempt)
     assert call(lambda request: HttpResponse())["Content-Security-Policy"] == build_policy()
+
+
+def test_every_attribute_of_django_csps_decorators_takes_its_own_handling() -> None:
+    """A per-view policy set by a decorator this django-csp knows is never answered with the
+    settings' policy built once."""
+    set_by_decorators = set(re.findall(r"\b_csp_[a-z_]+\b", inspect.getsource(csp.decorators)))
+    assert set_by_decorators
+    assert set_by_decorators <= set(_OWN_POLICY)
 
 
 @pytest.mark.parametrize("name", NAMES)
