@@ -17,7 +17,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from accounts.models import User
-from accounts.roles import Capability, capabilities_of
+from accounts.roles import Capability, profile_of, scope_for
 
 View = Callable[..., HttpResponseBase]
 
@@ -40,10 +40,9 @@ class Access:
             return bool(user.is_staff and user.is_active)
         if self.kind == "signed_in":
             return bool(user.is_active)
-        held = capabilities_of(user)
-        if self.any_of:
-            return any(cap in held for cap in self.capabilities)
-        return all(cap in held for cap in self.capabilities)
+        profile = profile_of(user)  # the lazy user read once, not once a capability
+        held = (scope_for(profile, cap) is not None for cap in self.capabilities)
+        return any(held) if self.any_of else all(held)
 
 
 def _declare(access: Access) -> Callable[[View], View]:

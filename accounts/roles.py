@@ -209,37 +209,28 @@ DESCRIPTIONS: dict[Capability, StrOrPromise] = {
 }
 
 
-# MATRIX by (profile, capability): every signed-in request asks it several times.
-_SCOPES: dict[tuple[str, Capability], Scope | None] = {
-    (profile.value, capability): scopes[column]
-    for capability, scopes in MATRIX.items()
-    for column, profile in enumerate(PROFILE_COLUMNS)
-}
+# The column of each profile in MATRIX: every signed-in request asks the matrix several times.
+_COLUMN = {profile.value: column for column, profile in enumerate(PROFILE_COLUMNS)}
 
 
 def scope_for(profile: str | None, capability: Capability) -> Scope | None:
     """The scope `profile` holds `capability` with, or None when it lacks it."""
     if profile is None:
         return None
-    return _SCOPES[profile, capability]
+    return MATRIX[capability][_COLUMN[profile]]
 
 
-_HELD: dict[str, frozenset[Capability]] = {
-    profile.value: frozenset(cap for cap in MATRIX if _SCOPES[profile.value, cap] is not None)
-    for profile in PROFILE_COLUMNS
-}
-
-
-def capabilities_of(user: User) -> frozenset[Capability]:
-    """What `user` holds: nothing unless an active customer user of a company."""
+def profile_of(user: User) -> str | None:
+    """The profile `user` holds capabilities with: none unless an active customer user of a
+    company."""
     if not user.is_authenticated or not user.is_active or user.company_id is None:
-        return frozenset()
-    return _HELD[user.profile] if user.profile else frozenset()
+        return None
+    return user.profile
 
 
 def can(user: User, capability: Capability) -> bool:
     """Whether `user` holds `capability`: only active customer users of a company do."""
-    return capability in capabilities_of(user)
+    return scope_for(profile_of(user), capability) is not None
 
 
 def section_capabilities(section: str) -> tuple[Capability, ...]:
