@@ -214,10 +214,13 @@ _COLUMN = {profile.value: column for column, profile in enumerate(PROFILE_COLUMN
 
 
 def scope_for(profile: str | None, capability: Capability) -> Scope | None:
-    """The scope `profile` holds `capability` with, or None when it lacks it."""
-    if profile is None:
+    """The scope `profile` holds `capability` with, or None when it lacks it (as does a
+    profile or capability the matrix does not know)."""
+    column = _COLUMN.get(profile) if profile else None
+    scopes = MATRIX.get(capability)
+    if column is None or scopes is None:
         return None
-    return MATRIX[capability][_COLUMN[profile]]
+    return scopes[column]
 
 
 def profile_of(user: User) -> str | None:

@@ -100,8 +100,9 @@ def _replica_answers() -> bool:
         return False
     replica = connections[REPLICA]
     try:
-        # What a query would do first (a persistent connection checked once per request,
-        # then opened if need be), done here so that a failure costs no error page.
+        # What a query would do first (a persistent connection checked once per request
+        # unless it answered a moment ago, core.postgresql; then opened if need be), and
+        # the lag query, done here so that a failure costs no error page: the primary serves.
         replica.close_if_health_check_failed()
         replica.ensure_connection()
         return _replica_is_current()

@@ -14,13 +14,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.db import close_old_connections, connection
+from django.db import ProgrammingError, close_old_connections, connection
 from django.test import Client
 
 from billing import payments
 from billing.gateway import sign
 from billing.models import Invoice, Payment
-from core.postgresql import base as postgresql_backend
+from core.postgresql.base import RECENT_SECONDS
 from load.dbproxy import DatabaseProxy
 from tests.conftest import World, sign_in
 
@@ -155,24 +155,41 @@ def test_a_session_left_unsaved_by_the_outage_is_a_503_not_a_bad_request(
     assert retried["Location"] == f"/fatture/pagamenti/sandbox/{payment.provider_reference}/"
 
 
+def page(client: Client, path: str):  # type: ignore[no-untyped-def]
+    """A request as a real server makes it, its connections looked at before and after (the
+    test client leaves both out)."""
+    close_old_connections()
+    response = client.get(path)
+    close_old_connections()
+    return response
+
+
 def test_a_connection_broken_while_idle_is_replaced_before_the_next_page(
-    world: World, outage: DatabaseProxy, monkeypatch: pytest.MonkeyPatch
+    world: World, outage: DatabaseProxy
 ) -> None:
     """A persistent connection that broke while its worker was idle (PostgreSQL restarted
-    at night) is checked and replaced before the next page: no error. One that answered less
-    than RECENT_SECONDS ago is taken as sound, unchecked (a busy worker pays no SELECT 1): the
-    one page that finds it broken answers 503, and the next is served."""
+    at night) is checked and replaced before the next page: no error. So is one whose last
+    query failed, however recently. One that answered less than RECENT_SECONDS ago is taken
+    as sound, unchecked (a busy worker pays no SELECT 1): the one page that finds it broken
+    answers 503, and the next is served."""
     client = Client(raise_request_exception=False)
     sign_in(client, world.full)
-    assert get(client, "/fatture/").status_code == 200
+    assert page(client, "/fatture/").status_code == 200
+    connection.answered_at -= RECENT_SECONDS  # type: ignore[attr-defined]  # idle since
     outage.cut()
     outage.restore()
-    with monkeypatch.context() as idle:
-        idle.setattr(postgresql_backend, "RECENT_SECONDS", 0.0)
-        assert get(client, "/fatture/").status_code == 200
+    assert page(client, "/fatture/").status_code == 200
+
+    connection.answered_at -= RECENT_SECONDS  # type: ignore[attr-defined]
+    with pytest.raises(ProgrammingError), connection.cursor() as cursor:
+        cursor.execute("SELECT no_such_column FROM accounts_user")
+    close_old_connections()  # that request's end: the connection still works
+    outage.cut()
+    outage.restore()
+    assert page(client, "/fatture/").status_code == 200
 
     outage.cut()
     outage.restore()
-    found_broken = get(client, "/fatture/")
+    found_broken = page(client, "/fatture/")
     assert found_broken.status_code == 503 and found_broken["Retry-After"]
-    assert get(client, "/fatture/").status_code == 200
+    assert page(client, "/fatture/").status_code == 200
