@@ -9,20 +9,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.sessions.backends import db
-from django.db import connections, router
 from django.utils import timezone
+
+from core.plainsql import fetch_one, quoted_table
 
 
 class SessionStore(db.SessionStore):
     def load(self) -> dict[str, Any]:
         """The session's data, or {} (and no key: a new one is made on saving) when it is
         unknown or expired, as Django's own engine answers."""
-        connection = connections[router.db_for_read(self.model)]
-        table = connection.ops.quote_name(self.model._meta.db_table)
+        table = quoted_table(self.model)
         query = f"SELECT session_data FROM {table} WHERE session_key = %s AND expire_date > %s"  # noqa: S608 - the model's own table
-        with connection.cursor() as cursor:
-            cursor.execute(query, [self.session_key, timezone.now()])
-            row = cursor.fetchone()
+        row = fetch_one(self.model, query, [self.session_key, timezone.now()])
         if row is None:
             self._session_key = None
             return {}

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from functools import cache
 from typing import Any
 
-from django.db import connection, connections, router, transaction
+from django.db import connection, transaction
 from django.db.models import Exists, QuerySet
 from django.utils.translation import gettext as _
 
@@ -20,6 +20,7 @@ from accounts.audit import audit_record
 from accounts.models import AuditEntry, Company, User
 from accounts.roles import Capability, Profile, can
 from core.exceptions import ActionRefused
+from core.plainsql import fetch_one, quoted_table
 from tracking.approval_policy import (
     NAMEABLE_PROFILES,
     approvers_of,
@@ -112,8 +113,8 @@ def _pending_count_sql(*, legal_rep: bool) -> str:
     request whose requester left (NULL) counts, as in the ORM's exclusion."""
     quote = connection.ops.quote_name
     field: Any = ApprovalPolicy._meta.get_field("approvers")
-    policy = quote(ApprovalPolicy._meta.db_table)
-    named = quote(field.remote_field.through._meta.db_table)
+    policy = quoted_table(ApprovalPolicy)
+    named = quoted_table(field.remote_field.through)
     if legal_rep:
         approves = (
             f"SELECT 1 FROM {policy} p WHERE p.company_id = %(company)s AND p.legal_rep_approves"  # noqa: S608 - our own tables
@@ -124,7 +125,7 @@ def _pending_count_sql(*, legal_rep: bool) -> str:
             f" WHERE p.company_id = %(company)s AND a.{quote(field.m2m_reverse_name())} = %(user)s"
         )
     return (
-        f"SELECT count(*) FROM {quote(Request._meta.db_table)} r"  # noqa: S608
+        f"SELECT count(*) FROM {quoted_table(Request)} r"  # noqa: S608
         " WHERE r.company_id = %(company)s AND r.state = %(state)s"
         " AND (r.requester_id IS NULL OR r.requester_id <> %(user)s)"
         f" AND EXISTS ({approves})"
@@ -140,17 +141,16 @@ def pending_count(*, user: User) -> int:
         return 0
     if user.profile != Profile.LR and user.profile not in NAMEABLE_PROFILES:
         return 0
-    query = _pending_count_sql(legal_rep=user.profile == Profile.LR)
-    with connections[router.db_for_read(Request)].cursor() as cursor:
-        cursor.execute(
-            query,
-            {
-                "company": user.company_id,
-                "state": RequestState.AWAITING_APPROVAL.value,
-                "user": user.pk,
-            },
-        )
-        return int(cursor.fetchone()[0])
+    row = fetch_one(
+        Request,
+        _pending_count_sql(legal_rep=user.profile == Profile.LR),
+        {
+            "company": user.company_id,
+            "state": RequestState.AWAITING_APPROVAL.value,
+            "user": user.pk,
+        },
+    )
+    return int(row[0]) if row else 0
 
 
 def profile_changes_awaiting(*, company_id: int) -> dict[int, Request]:
